@@ -1,0 +1,34 @@
+import type { CollectionDef } from './schema.ts';
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; /** absolute path, or ':memory:' */ readonly path: string }
+  | {
+      readonly kind: 'postgres';
+      /** connection URL; a password never comes from strongbox.yaml */
+      readonly url: string;
+      /** from STRONGBOX_DATABASE_PASSWORD_FILE, then STRONGBOX_DATABASE_PASSWORD */
+      readonly password?: string;
+    };
+
+export interface StrongboxConfig {
+  /** Absolute path of the file it was loaded from; null when built in code (tests). */
+  readonly configPath: string | null;
+  /** Folder relative paths resolve from. */
+  readonly baseDir: string;
+  readonly dev: boolean;
+  readonly database: DatabaseConfig;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly auth: {
+    /** POST /api/auth/register open; default true in dev, false otherwise */
+    readonly register: boolean;
+    /** session lifetime in seconds */
+    readonly sessionTtl: number;
+  };
+  readonly limits: {
+    readonly bodyLimit: number; // bytes, default 1 MiB
+    readonly perPageMax: number; // default 500
+    readonly perPageDefault: number; // default 30
+  };
+  /** Keyed by collection name, in declaration order. */
+  readonly collections: Readonly<Record<string, CollectionDef>>;
+}

@@ -1,0 +1,45 @@
+/**
+ * The one registry of error codes. Every error the API or CLI can report is listed here with
+ * its HTTP status and a public message. Internal causes go to the log, never to a client.
+ * test/errors/registry.test.ts keeps this file, the README and the code in step.
+ */
+export const ERRORS = {
+  // input
+  ERR_VALIDATION: { status: 400, message: 'The request body failed validation.' },
+  ERR_BAD_REQUEST: { status: 400, message: 'The request is malformed.' },
+  ERR_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  ERR_FORBIDDEN_KEY: { status: 400, message: 'The request body contains a forbidden key.' },
+  ERR_INVALID_ID: { status: 400, message: 'The record id is malformed.' },
+  ERR_BAD_QUERY: { status: 400, message: 'A query parameter is invalid.' },
+  ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Only application/json is accepted.' },
+  // filter, sort and fields language
+  ERR_FILTER_SYNTAX: { status: 400, message: 'The filter has a syntax error.' },
+  ERR_FILTER_LIMIT: { status: 400, message: 'The filter exceeds a size limit.' },
+  ERR_FILTER_UNKNOWN_FIELD: { status: 400, message: 'The filter names an unknown field.' },
+  ERR_FILTER_TYPE: { status: 400, message: 'The filter compares values of the wrong type.' },
+  ERR_FILTER_FORBIDDEN_FIELD: { status: 400, message: 'The filter names a field you may not use.' },
+  // access
+  ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
+  ERR_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is incorrect.' },
+  ERR_FORBIDDEN: { status: 403, message: 'You may not perform this action.' },
+  ERR_REGISTRATION_DISABLED: { status: 403, message: 'Registration is disabled.' },
+  ERR_NOT_FOUND: { status: 404, message: 'The record was not found.' },
+  ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route.' },
+  ERR_CONFLICT: { status: 409, message: 'The value conflicts with an existing record.' },
+  // server
+  ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
+  ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },
+  // configuration, migrations and CLI (not returned over HTTP)
+  ERR_CONFIG: { status: 500, message: 'The configuration is invalid.' },
+  ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },
+  ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
+  ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
