@@ -1,0 +1,52 @@
+import type { StrongboxConfig } from '../config/config.ts';
+import type { Database } from '../db/database.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { runSystemMigrations } from '../db/migrate/system-migrations.ts';
+import { planMigration } from '../db/migrate/plan-migration.ts';
+import { applyMigration } from '../db/migrate/apply-migration.ts';
+import { RecordService } from './records/record-service.ts';
+import { AccountService } from './auth/account-service.ts';
+
+/** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
+export interface Engine {
+  readonly config: StrongboxConfig;
+  readonly db: Database;
+  readonly records: RecordService;
+  readonly accounts: AccountService;
+  close(): Promise<void>;
+}
+
+export interface OpenEngineOptions {
+  /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
+  readonly allowDestructive?: boolean;
+}
+
+/**
+ * Opens the database, brings system tables up to date and applies additive schema changes.
+ * Destructive changes stop the start with ERR_MIGRATION_DESTRUCTIVE unless allowed.
+ */
+export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
+  const db = await openDatabase(config.database);
+  try {
+    await runSystemMigrations(db);
+    const plan = await planMigration(db, Object.values(config.collections));
+    await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
+    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    let closed = false;
+    return {
+      config,
+      db,
+      records,
+      accounts,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await db.close();
+      },
+    };
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+}

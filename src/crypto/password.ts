@@ -1,0 +1,60 @@
+import { hash, verify, parseOptions, type Options } from '@node-rs/argon2';
+
+/**
+ * argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1). The async API runs on the libuv
+ * thread pool, so hashing never blocks the event loop.
+ */
+export const PASSWORD_PARAMS = Object.freeze({
+  memoryCost: 19456, // KiB = 19 MiB
+  timeCost: 2, // passes
+  parallelism: 1, // lanes
+  outputLen: 32, // bytes
+});
+
+// Algorithm is a const enum in the typings and absent at runtime; 2 = Argon2id.
+const ARGON2ID = 2 as Options['algorithm'];
+const OPTIONS: Options = { ...PASSWORD_PARAMS, algorithm: ARGON2ID };
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password, OPTIONS);
+}
+
+/**
+ * Never throws: a corrupt stored hash is a failed verification, not an error the caller
+ * could tell apart from a wrong password.
+ */
+export async function verifyPassword(encoded: string, password: string): Promise<boolean> {
+  try {
+    return await verify(encoded, password);
+  } catch {
+    return false;
+  }
+}
+
+/** True when the stored hash was made with weaker parameters (or another algorithm) than now. */
+export function needsRehash(encoded: string): boolean {
+  try {
+    const p = parseOptions(encoded);
+    return (
+      p.algorithm !== ARGON2ID ||
+      p.memoryCost < PASSWORD_PARAMS.memoryCost ||
+      p.timeCost < PASSWORD_PARAMS.timeCost ||
+      p.parallelism < PASSWORD_PARAMS.parallelism ||
+      p.outputLen < PASSWORD_PARAMS.outputLen
+    );
+  } catch {
+    return true;
+  }
+}
+
+let dummy: Promise<string> | undefined;
+
+/**
+ * Verifies against a fixed hash made with the current parameters, so a login for an unknown
+ * account costs the same time as one for a known account. Always false.
+ */
+export async function verifyDummyPassword(password: string): Promise<false> {
+  dummy ??= hash('strongbox-dummy-password-for-timing', OPTIONS);
+  await verifyPassword(await dummy, password);
+  return false;
+}
