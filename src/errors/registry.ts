@@ -36,6 +36,7 @@ export const ERRORS = {
   ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },
   ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
   ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
+  ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { CliContext } from '../context.ts';
+import { ensureDataDir, loadCliConfig, resolveConfigPath } from '../config-file.ts';
+import { readSecretFromStdin } from '../read-stdin.ts';
+
+interface AdminCreateOptions { email: string; passwordStdin?: boolean; config?: string }
+
+export function registerAdmin(program: Command, ctx: CliContext): void {
+  const admin = program.command('admin').description('manage admin accounts');
+  admin
+    .command('create')
+    .description('create an admin account; the password is read from stdin')
+    .requiredOption('--email <email>', 'the admin\'s email address')
+    .option('--password-stdin', 'read the password from stdin (required: never on the command line)')
+    .option('--config <file>', 'config file (default ./strongbox.yaml)')
+    .action(async (opts: AdminCreateOptions) => {
+      // A password in argv would land in shell history and `ps`; only stdin is offered.
+      if (!opts.passwordStdin) throw new StrongboxError('ERR_USAGE', 'pass --password-stdin and pipe the password in');
+      const password = await readSecretFromStdin(ctx.stdin);
+      const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
+      ensureDataDir(config);
+      const { openEngine } = await import('../../core/engine.ts');
+      const engine = await openEngine(config);
+      try {
+        const account = await engine.accounts.createAdmin(opts.email, password);
+        ctx.io.out(`strongbox: created admin ${account.email} (id ${account.id})`);
+      } finally {
+        await engine.close();
+      }
+    });
+}

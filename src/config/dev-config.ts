@@ -1,0 +1,64 @@
+/**
+ * The strongbox.yaml that `strongbox init` and `strongbox serve --dev` write on first run.
+ * It is meant to be read by a newcomer, so every section says what it does and what it defaults to.
+ * test/config/dev-config.test.ts loads it, so it cannot drift from the validator.
+ */
+export function devConfigYaml(): string {
+  return DEV_CONFIG;
+}
+
+const DEV_CONFIG = String.raw`# strongbox.yaml: the Strongbox configuration (development example).
+# Unknown keys are errors. Paths resolve from this file's folder.
+# Secrets never go in this file: they come from files or the environment (*_FILE first).
+
+# Where records live. Also: sqlite::memory: or
+#   postgres://strongbox_app@db.example.com:5432/strongbox?sslmode=verify-full&sslrootcert=ca.pem
+# (the PostgreSQL password comes from STRONGBOX_DATABASE_PASSWORD_FILE or STRONGBOX_DATABASE_PASSWORD).
+database: sqlite:./data/strongbox.db
+
+# Loopback only: plain HTTP is allowed on loopback in dev mode. Default port: 8443.
+listen:
+  host: 127.0.0.1
+  port: 8090
+
+auth:
+  register: true        # open POST /api/auth/register (default: true in dev, false otherwise)
+  sessionTtl: 12h       # session lifetime: s, m, h or d; 5m to 30d (default 12h)
+
+limits:
+  bodyLimit: 1mb        # largest request body: b, kb or mb; at most 16mb (default 1mb)
+  perPageDefault: 30    # records per page when a list does not ask (default 30)
+  perPageMax: 500       # largest perPage a client may ask for (default 500)
+
+# Each collection becomes a table; every record also has id, created, updated and owner.
+# Field types: text, number, boolean, email, url, date, datetime, select, json, relation.
+# Rules use the filter language; an absent or null rule means admins only.
+collections:
+  notes:
+    fields:
+      title: { type: text, required: true, max: 200, index: true }
+      body:  { type: text, max: 10000 }
+      done:  { type: boolean }
+    rules:                               # each user sees and changes only their own notes
+      list:   "owner = @auth.id"
+      view:   "owner = @auth.id"
+      create: "@auth.id != null"         # any signed-in user
+      update: "owner = @auth.id"
+      delete: "owner = @auth.id"
+
+  patients:
+    fields:
+      name:  { type: text, required: true, max: 200 }
+      email: { type: email }
+      birth: { type: date }
+      # sensitive: encrypted at rest; searchable: = and != work through a blind index;
+      # mask: last4 shows only the last four characters to readers allowed a masked view.
+      ssn:   { type: text, pattern: '^\d{3}-\d{2}-\d{4}$', sensitive: true, searchable: true, mask: last4 }
+      notes: { type: text, max: 10000 }
+    rules:
+      list:   "owner = @auth.id || @auth.role = 'doctor'"
+      view:   "owner = @auth.id || @auth.role = 'doctor'"
+      create: "@auth.id != null"
+      update: "owner = @auth.id || @auth.role = 'doctor'"
+      delete: null                       # admins only
+`;

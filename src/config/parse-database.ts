@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { DatabaseConfig } from './config.ts';
+import type { IssueSink } from './config-error.ts';
+
+/** The database when the key is absent: a file next to the config. */
+export const DEFAULT_DATABASE = 'sqlite:./data/strongbox.db';
+
+/** Query parameters that carry secrets; they belong in the environment, like the password. */
+const SECRET_PARAMS = ['password', 'sslpassword', 'passfile'];
+/** libpq parameters naming files: resolved from the config's folder like every other path. */
+const PATH_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'sslcrl'];
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+const PATH = ['database'];
+
+/**
+ * database: `sqlite:<path>` (relative to the config file's folder), `sqlite::memory:`, or
+ * `postgres://user@host:port/db?sslmode=verify-full&sslrootcert=ca.pem`. A password in the URL is an
+ * error: it comes from STRONGBOX_DATABASE_PASSWORD_FILE (first) or STRONGBOX_DATABASE_PASSWORD.
+ */
+export function parseDatabase(raw: unknown, baseDir: string, env: NodeJS.ProcessEnv, sink: IssueSink): DatabaseConfig {
+  const text = raw === undefined ? DEFAULT_DATABASE : raw;
+  const fallback: DatabaseConfig = { kind: 'sqlite', path: ':memory:' };
+  if (typeof text !== 'string' || text.length === 0 || text.length > 4096 || text.includes('\0')) {
+    sink.add(PATH, "expected a database URL such as 'sqlite:./data/strongbox.db' or 'postgres://user@host/db'");
+    return fallback;
+  }
+  if (text.startsWith('sqlite:')) return parseSqlite(text.slice('sqlite:'.length), baseDir, sink) ?? fallback;
+  if (/^postgres(ql)?:\/\//.test(text)) return parsePostgres(text, baseDir, env, sink) ?? fallback;
+  sink.add(PATH, "unsupported database: use 'sqlite:<path>' or 'postgres://…'");
+  return fallback;
+}
+
+function parseSqlite(rest: string, baseDir: string, sink: IssueSink): DatabaseConfig | null {
+  if (rest === ':memory:') return { kind: 'sqlite', path: ':memory:' };
+  // `sqlite://x` is ambiguous (host or path?), so only plain paths are accepted.
+  if (rest === '' || rest.startsWith('//')) {
+    sink.add(PATH, "expected 'sqlite:./relative/path.db', 'sqlite:/absolute/path.db' or 'sqlite::memory:'");
+    return null;
+  }
+  return { kind: 'sqlite', path: isAbsolute(rest) ? rest : resolve(baseDir, rest) };
+}
+
+function parsePostgres(text: string, baseDir: string, env: NodeJS.ProcessEnv, sink: IssueSink): DatabaseConfig | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    sink.add(PATH, 'is not a valid postgres:// URL'); // the text itself is not echoed: it may hold a secret
+    return null;
+  }
+  let ok = true;
+  if (url.password !== '' || SECRET_PARAMS.some((p) => url.searchParams.has(p))) {
+    sink.add(PATH, 'must not contain a password: set STRONGBOX_DATABASE_PASSWORD_FILE or STRONGBOX_DATABASE_PASSWORD');
+    ok = false;
+  }
+  if (url.hostname === '') {
+    sink.add(PATH, 'the postgres URL needs a host');
+    ok = false;
+  }
+  if (url.pathname.length <= 1) {
+    sink.add(PATH, 'the postgres URL needs a database name (postgres://user@host/dbname)');
+    ok = false;
+  }
+  const sslmode = url.searchParams.get('sslmode');
+  if (sslmode !== null && !SSL_MODES.includes(sslmode)) {
+    sink.add(PATH, `sslmode must be one of ${SSL_MODES.join(', ')}`);
+    ok = false;
+  }
+  for (const p of PATH_PARAMS) {
+    const file = url.searchParams.get(p);
+    if (file !== null && file !== '' && !isAbsolute(file)) url.searchParams.set(p, resolve(baseDir, file));
+  }
+  const password = readPassword(env, sink);
+  if (!ok) return null;
+  return password === undefined ? { kind: 'postgres', url: url.toString() } : { kind: 'postgres', url: url.toString(), password };
+}
+
+/** The file wins over the variable, so a secret mounted as a file is never shadowed by a stale env value. */
+function readPassword(env: NodeJS.ProcessEnv, sink: IssueSink): string | undefined {
+  const file = env.STRONGBOX_DATABASE_PASSWORD_FILE;
+  if (file !== undefined && file !== '') {
+    let content: string;
+    try {
+      content = readFileSync(file, 'utf8');
+    } catch {
+      sink.add(PATH, 'the file named by STRONGBOX_DATABASE_PASSWORD_FILE cannot be read');
+      return undefined;
+    }
+    const password = content.replace(/\r?\n$/, ''); // editors add one trailing newline
+    if (password === '') sink.add(PATH, 'the file named by STRONGBOX_DATABASE_PASSWORD_FILE is empty');
+    return password === '' ? undefined : password;
+  }
+  const value = env.STRONGBOX_DATABASE_PASSWORD;
+  return value === undefined || value === '' ? undefined : value;
+}

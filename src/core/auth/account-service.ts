@@ -1,0 +1,154 @@
+import type { Database } from '../../db/database.ts';
+import type { Caller } from '../caller.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { randomId } from '../../crypto/random-id.ts';
+import { hashPassword, verifyPassword, verifyDummyPassword, needsRehash } from '../../crypto/password.ts';
+import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from '../../crypto/session-token.ts';
+import { validateNewAccount, normalizeEmail, isAcceptablePassword } from './account-input.ts';
+
+/** What an account looks like outside this service: never the password hash. */
+export interface PublicAccount {
+  readonly id: string;
+  readonly email: string;
+  readonly role: string;
+}
+
+export interface LoginResult {
+  /** The only time the raw token exists on the server; it is stored as SHA-256 only. */
+  readonly token: string;
+  readonly account: PublicAccount;
+}
+
+export interface AccountServiceOptions {
+  readonly db: Database;
+  readonly sessionTtlSeconds: number;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+// Writing last_seen on every request would make every read a write; once a minute is enough.
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Accounts (_sb_accounts) and server-side sessions (_sb_sessions). */
+export class AccountService {
+  readonly #db: Database;
+  readonly #ttlMs: number;
+  readonly #now: () => Date;
+
+  constructor(opts: AccountServiceOptions) {
+    if (!Number.isInteger(opts.sessionTtlSeconds) || opts.sessionTtlSeconds <= 0) {
+      throw new StrongboxError('ERR_CONFIG', 'The session lifetime must be a positive whole number of seconds.');
+    }
+    this.#db = opts.db;
+    this.#ttlMs = opts.sessionTtlSeconds * 1000;
+    this.#now = opts.now ?? (() => new Date());
+  }
+
+  /**
+   * Creates an account. The HTTP route never passes `role`, so a client cannot choose it.
+   * A taken email gives ERR_CONFLICT (account enumeration is the hardening issue's job).
+   */
+  async register(email: string, password: string, role = 'user'): Promise<PublicAccount> {
+    const normalized = validateNewAccount(email, password, role);
+    const passwordHash = await hashPassword(password);
+    const k = this.#db.kysely;
+    if (await this.#findByEmail(normalized)) throw conflict();
+    const now = this.#now().toISOString();
+    const id = randomId();
+    try {
+      await k.insertInto('_sb_accounts')
+        .values({ id, email: normalized, password_hash: passwordHash, role, created: now, updated: now })
+        .execute();
+    } catch (err) {
+      // Lost a race with a concurrent register: the unique index said no.
+      if (await this.#findByEmail(normalized)) throw conflict();
+      throw err;
+    }
+    return { id, email: normalized, role };
+  }
+
+  /** Used by `strongbox admin create`. */
+  createAdmin(email: string, password: string): Promise<PublicAccount> {
+    return this.register(email, password, 'admin');
+  }
+
+  /**
+   * Wrong password, unknown account and malformed input all give the same error after the
+   * same argon2 work, so nothing tells them apart. Every login creates a new session.
+   */
+  async login(email: unknown, password: unknown): Promise<LoginResult> {
+    const normalized = normalizeEmail(email);
+    const row = normalized === null ? undefined : await this.#findByEmail(normalized);
+    const pw = typeof password === 'string' ? password : '';
+    let ok = false;
+    if (row && isAcceptablePassword(password)) ok = await verifyPassword(row.password_hash, pw);
+    else await verifyDummyPassword(pw.slice(0, 1024));
+    if (!row || !ok) throw new StrongboxError('ERR_INVALID_CREDENTIALS');
+
+    const k = this.#db.kysely;
+    const now = this.#now();
+    if (needsRehash(row.password_hash)) {
+      const upgraded = await hashPassword(pw);
+      await k.updateTable('_sb_accounts').set({ password_hash: upgraded, updated: now.toISOString() })
+        .where('id', '=', row.id).execute();
+    }
+    const token = generateSessionToken();
+    const iso = now.toISOString();
+    await k.deleteFrom('_sb_sessions').where('account_id', '=', row.id).where('expires', '<=', iso).execute();
+    await k.insertInto('_sb_sessions').values({
+      token_hash: hashSessionToken(token),
+      account_id: row.id,
+      created: iso,
+      expires: new Date(now.getTime() + this.#ttlMs).toISOString(),
+      last_seen: iso,
+    }).execute();
+    return { token, account: { id: row.id, email: row.email, role: row.role } };
+  }
+
+  /** Deletes the session, so the token stops working at once. Unknown tokens are a no-op. */
+  async logout(token: unknown): Promise<void> {
+    if (!isWellFormedSessionToken(token)) return;
+    await this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token)).execute();
+  }
+
+  /** The caller behind a session token, or null (unknown, malformed, expired; expired rows are deleted). */
+  async authenticate(token: unknown): Promise<Caller | null> {
+    if (!isWellFormedSessionToken(token)) return null;
+    const k = this.#db.kysely;
+    const tokenHash = hashSessionToken(token);
+    const row = await k.selectFrom('_sb_sessions as s')
+      .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+      .select(['s.expires', 's.last_seen', 'a.id', 'a.email', 'a.role'])
+      .where('s.token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    if (!row) return null;
+    const now = this.#now();
+    if (Date.parse(String(row.expires)) <= now.getTime()) {
+      await k.deleteFrom('_sb_sessions').where('token_hash', '=', tokenHash).execute();
+      return null;
+    }
+    if (now.getTime() - Date.parse(String(row.last_seen)) >= LAST_SEEN_RESOLUTION_MS) {
+      await k.updateTable('_sb_sessions').set({ last_seen: now.toISOString() })
+        .where('token_hash', '=', tokenHash).execute();
+    }
+    return Object.freeze({ id: String(row.id), email: String(row.email), role: String(row.role) });
+  }
+
+  /** The signed-in caller's account; ERR_UNAUTHENTICATED for anonymous or deleted accounts. */
+  async me(caller: Caller): Promise<PublicAccount> {
+    if (caller.id === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
+    const row = await this.#db.kysely.selectFrom('_sb_accounts')
+      .select(['id', 'email', 'role']).where('id', '=', caller.id).executeTakeFirst();
+    if (!row) throw new StrongboxError('ERR_UNAUTHENTICATED');
+    return { id: String(row.id), email: String(row.email), role: String(row.role) };
+  }
+
+  async #findByEmail(email: string): Promise<{ id: string; email: string; role: string; password_hash: string } | undefined> {
+    return this.#db.kysely.selectFrom('_sb_accounts')
+      .select(['id', 'email', 'role', 'password_hash']).where('email', '=', email).executeTakeFirst();
+  }
+}
+
+function conflict(): StrongboxError {
+  return new StrongboxError('ERR_CONFLICT', 'An account with this email already exists.', { fields: { email: 'already registered' } });
+}

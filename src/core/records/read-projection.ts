@@ -1,0 +1,86 @@
+import type { CollectionDef, FieldDef } from '../../config/schema.ts';
+import { SYSTEM_FIELDS } from '../../config/schema.ts';
+import type { Expr } from '../../filter/ast.ts';
+import type { MacroValues } from '../../filter/macros.ts';
+import type { RuleCache } from './rule-cache.ts';
+import { evaluateStatic, referencesFields } from './static-rule.ts';
+
+/**
+ * What one caller may read of one collection, decided before any query runs.
+ * - `filterable`: fields the caller may name in filter/sort (undefined = all). A field qualifies only
+ *   if it has no read rule, or its read rule uses macros alone and holds for this caller; a rule that
+ *   names record fields may be false for some records, so filtering on that field would let the
+ *   caller probe values they cannot read.
+ * - `hidden`: fields never returned (macro-only read rule false for this caller).
+ * - `perRecord`: fields whose read rule names record fields; evaluated per row in the same SELECT.
+ */
+export interface ReadAccess {
+  readonly filterable: ReadonlySet<string> | undefined;
+  /** Identifies `filterable` for the rule cache. */
+  readonly filterableKey: string;
+  readonly hidden: ReadonlySet<string>;
+  readonly perRecord: ReadonlyMap<string, Expr>;
+}
+
+export const FULL_ACCESS: ReadAccess = Object.freeze({
+  filterable: undefined,
+  filterableKey: '*',
+  hidden: new Set<string>(),
+  perRecord: new Map<string, Expr>(),
+});
+
+export function readAccess(cache: RuleCache, collection: CollectionDef, macros: MacroValues): ReadAccess {
+  const hidden = new Set<string>();
+  const perRecord = new Map<string, Expr>();
+  for (const f of collection.fields) {
+    if (f.read === null) continue;
+    const expr = cache.expr(collection, 'rule', f.read);
+    if (referencesFields(expr)) perRecord.set(f.name, expr);
+    else if (!evaluateStatic(expr, macros)) hidden.add(f.name);
+  }
+  if (hidden.size === 0 && perRecord.size === 0) return FULL_ACCESS;
+  const filterable = new Set<string>(SYSTEM_FIELDS);
+  for (const f of collection.fields) if (!hidden.has(f.name) && !perRecord.has(f.name)) filterable.add(f.name);
+  const barred = [...hidden, ...perRecord.keys()].sort();
+  return { filterable, filterableKey: `-${barred.join(',')}`, hidden, perRecord };
+}
+
+/** Columns one read selects and, per field with a per-record read rule, the alias of its rule column. */
+export interface ReadPlan {
+  readonly systemFields: readonly string[];
+  readonly fields: readonly FieldDef[];
+  readonly ruleColumns: ReadonlyArray<{ readonly field: string; readonly alias: string; readonly expr: Expr }>;
+}
+
+/** `projection` = parsed `fields=` names (undefined = everything); `id` is always included. */
+export function planRead(collection: CollectionDef, access: ReadAccess, projection?: readonly string[]): ReadPlan {
+  const wanted = projection ? new Set(projection) : undefined;
+  const systemFields = SYSTEM_FIELDS.filter((s) => s === 'id' || !wanted || wanted.has(s));
+  const fields = collection.fields.filter((f) => !access.hidden.has(f.name) && (!wanted || wanted.has(f.name)));
+  const ruleColumns = fields
+    .filter((f) => access.perRecord.has(f.name))
+    .map((f) => ({ field: f.name, alias: `__r_${f.name}`, expr: access.perRecord.get(f.name) as Expr }));
+  return { systemFields, fields, ruleColumns };
+}
+
+export function selectedColumns(plan: ReadPlan): string[] {
+  return [...plan.systemFields, ...plan.fields.map((f) => f.name)];
+}
+
+/** SQLite answers a boolean expression with 0/1, PostgreSQL with true/false; NULL means no. */
+export function sqlTrue(v: unknown): boolean {
+  return v === true || v === 1 || v === 1n || v === '1' || v === 't';
+}
+
+/**
+ * The output record: system fields, then readable fields in declaration order. A field whose
+ * per-record read rule is false for this row is left out entirely (not nulled), so its absence
+ * says nothing about its value.
+ */
+export function projectRow(plan: ReadPlan, row: Readonly<Record<string, unknown>>, decoded: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const s of plan.systemFields) out[s] = row[s] ?? null;
+  const denied = new Set(plan.ruleColumns.filter((c) => !sqlTrue(row[c.alias])).map((c) => c.field));
+  for (const f of plan.fields) if (!denied.has(f.name)) out[f.name] = decoded[f.name] ?? null;
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { AliasedExpression, Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import type { CollectionDef } from '../../config/schema.ts';
+import type { Dialect } from '../../db/database.ts';
+import { compileFilter, type SensitiveMatcher } from '../../db/filter-compile.ts';
+import type { Expr } from '../../filter/ast.ts';
+import type { MacroValues } from '../../filter/macros.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { Caller } from '../caller.ts';
+import { selectedColumns, type ReadPlan } from './read-projection.ts';
+
+/** Everything needed to turn a checked AST into SQL for one request. */
+export interface QueryEnv {
+  readonly collection: CollectionDef;
+  readonly dialect: Dialect;
+  readonly macros: MacroValues;
+  readonly sensitive?: SensitiveMatcher;
+}
+
+export function macrosFor(caller: Caller, now: string, body?: Readonly<Record<string, unknown>>): MacroValues {
+  return { auth: { id: caller.id, role: caller.role, email: caller.email }, now, ...(body ? { body } : {}) };
+}
+
+export function compile(expr: Expr, env: QueryEnv): Expression<SqlBool> {
+  return compileFilter(expr, env);
+}
+
+// Tables come from the live schema, so the builder is untyped here; every value is still bound.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyEb = ExpressionBuilder<any, any>;
+
+/**
+ * The select list of a read: the plan's columns plus, for each field with a per-record read rule,
+ * `(<rule>) AS "__r_<field>"`, so the rule is decided by the same statement that reads the row.
+ */
+export function selection(plan: ReadPlan, env: QueryEnv) {
+  return (eb: AnyEb): Array<string | AliasedExpression<unknown, string>> => [
+    ...selectedColumns(plan),
+    ...plan.ruleColumns.map((c) => eb.and([compile(c.expr, env)]).as(c.alias)),
+  ];
+}
+
+/** One shape for "missing" and "not visible to you", so the answer reveals nothing. */
+export function notFound(): StrongboxError {
+  return new StrongboxError('ERR_NOT_FOUND', 'the record was not found');
+}
+
+/** A whole-collection refusal: anonymous callers are told to sign in, others that it is forbidden. */
+export function denied(caller: Caller, action: string): StrongboxError {
+  return caller.id === null
+    ? new StrongboxError('ERR_UNAUTHENTICATED', `sign in to ${action} records in this collection`)
+    : new StrongboxError('ERR_FORBIDDEN', `you may not ${action} records in this collection`);
+}

@@ -1,0 +1,253 @@
+import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { CollectionDef, RuleName } from '../../config/schema.ts';
+import type { Database } from '../../db/database.ts';
+import { decodeValue, encodeValue } from '../../db/column-codec.ts';
+import { applySort } from '../../db/filter-sort.ts';
+import { isRecordId, randomId } from '../../crypto/random-id.ts';
+import type { Expr, SortTerm } from '../../filter/ast.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { isAdmin, type Caller } from '../caller.ts';
+import type { GetOptions, ListQuery, ListResult, RecordOut } from '../record-types.ts';
+import { bindCreateRule } from './create-rule.ts';
+import { pageWindow } from './page-window.ts';
+import { FULL_ACCESS, planRead, projectRow, readAccess, sqlTrue, type ReadAccess, type ReadPlan } from './read-projection.ts';
+import { compile, denied, macrosFor, notFound, selection, type QueryEnv } from './record-query.ts';
+import { RuleCache } from './rule-cache.ts';
+import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
+import { mapUniqueViolation } from './unique-violation.ts';
+import { validateInput, type RecordValues } from './validate-input.ts';
+import { relationReason } from './validate-value.ts';
+
+export interface RecordServiceOptions {
+  readonly db: Database;
+  readonly collections: Readonly<Record<string, CollectionDef>>;
+  readonly limits: { readonly perPageDefault: number; readonly perPageMax: number };
+  /** Replaced by field encryption and the audit trail; defaults are plaintext and a no-op sink. */
+  readonly stages?: Partial<RecordStages>;
+  /** Parsed filter/rule ASTs kept (entries). */
+  readonly cacheSize?: number;
+}
+
+/** 'all' = admin, no rule applies; 'none' = null rule and not an admin; else the checked rule. */
+type RuleAccess = Expr | 'all' | 'none';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Executor = Kysely<any>;
+
+/** Without `sort`, records come in creation order (ids are random, so `id` alone would shuffle them). */
+const DEFAULT_SORT: readonly SortTerm[] = [{ field: 'created', direction: 'asc', pos: 0 }];
+
+const blank = (s: string | undefined): s is undefined => s === undefined || s.trim() === '';
+
+/**
+ * The record pipeline, the same for every collection and both dialects.
+ * Writes: validate → authorize → sensitive.encode → store → audit.record, all but validation of
+ * the body inside one transaction. Reads: one SELECT whose WHERE holds the rule → sensitive.decode
+ * → read-rule projection. Rules are never checked after fetching.
+ */
+export class RecordService {
+  private readonly db: Database;
+  private readonly collections: Readonly<Record<string, CollectionDef>>;
+  private readonly limits: RecordServiceOptions['limits'];
+  private readonly stages: RecordStages;
+  readonly cache: RuleCache;
+
+  constructor(opts: RecordServiceOptions) {
+    this.db = opts.db;
+    this.collections = opts.collections;
+    this.limits = opts.limits;
+    this.stages = { ...DEFAULT_STAGES, ...opts.stages };
+    this.cache = new RuleCache(opts.cacheSize);
+  }
+
+  async list(caller: Caller, collection: string, q: ListQuery = {}): Promise<ListResult> {
+    const def = this.collection(collection);
+    const { page, perPage, offset } = pageWindow(q, this.limits);
+    const rule = this.rule(def, 'list', caller);
+    if (rule === 'none') throw denied(caller, 'list');
+    const env = this.env(def, caller);
+    const access = this.access(def, caller, env);
+    const plan = this.plan(def, access, q.fields);
+    const where: Expression<SqlBool>[] = [];
+    if (rule !== 'all') where.push(compile(rule, env));
+    if (!blank(q.filter)) where.push(compile(this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey), env));
+    const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
+
+    let select = this.db.kysely.selectFrom(def.name).select(selection(plan, env));
+    if (where.length > 0) select = select.where((eb) => eb.and(where));
+    select = applySort(select, terms, env).limit(perPage).offset(offset);
+    const rows = await select.execute();
+    const items = await Promise.all(rows.map((row) => this.output(def, plan, row, caller)));
+    if (q.skipTotal === true) return { items, page, perPage };
+
+    let count = this.db.kysely.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
+    if (where.length > 0) count = count.where((eb) => eb.and(where));
+    const totalItems = Number((await count.executeTakeFirstOrThrow()).n);
+    return { items, page, perPage, totalItems, totalPages: Math.ceil(totalItems / perPage) };
+  }
+
+  async get(caller: Caller, collection: string, id: string, opts: GetOptions = {}): Promise<RecordOut> {
+    const def = this.collection(collection);
+    checkId(id);
+    const rule = this.rule(def, 'view', caller);
+    if (rule === 'none') throw notFound();
+    const env = this.env(def, caller);
+    const plan = this.plan(def, this.access(def, caller, env), opts.fields);
+    let select = this.db.kysely.selectFrom(def.name).select(selection(plan, env)).where('id', '=', id);
+    if (rule !== 'all') select = select.where(compile(rule, env));
+    const row = await select.executeTakeFirst();
+    if (!row) throw notFound();
+    return this.output(def, plan, row, caller);
+  }
+
+  async create(caller: Caller, collection: string, body: unknown): Promise<RecordOut> {
+    const def = this.collection(collection);
+    const values = validateInput(def, body, 'create');
+    const rule = this.rule(def, 'create', caller);
+    if (rule === 'none') throw denied(caller, 'create');
+    const id = randomId();
+    const env = this.env(def, caller, values);
+    const plan = this.plan(def, this.access(def, caller, env));
+    const now = env.macros.now;
+    const row = await this.transaction(def, async (trx) => {
+      await this.checkRelations(trx, def, values, caller);
+      if (rule !== 'all') {
+        const verdict = await trx.selectNoFrom((eb) => eb.and([compile(bindCreateRule(rule, id), env)]).as('ok')).executeTakeFirst();
+        if (!sqlTrue(verdict?.ok)) throw denied(caller, 'create');
+      }
+      const stored = await this.encode(def, id, values);
+      const inserted = await trx.insertInto(def.name)
+        .values({ ...stored, id, created: now, updated: now, owner: caller.id })
+        .returning(selection(plan, env))
+        .executeTakeFirstOrThrow();
+      await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
+      return inserted;
+    });
+    return this.output(def, plan, row, caller);
+  }
+
+  async update(caller: Caller, collection: string, id: string, body: unknown): Promise<RecordOut> {
+    const def = this.collection(collection);
+    checkId(id);
+    const values = validateInput(def, body, 'update');
+    const rule = this.rule(def, 'update', caller);
+    if (rule === 'none') throw notFound();
+    const env = this.env(def, caller, values);
+    const plan = this.plan(def, this.access(def, caller, env));
+    const now = env.macros.now;
+    const row = await this.transaction(def, async (trx) => {
+      await this.checkRelations(trx, def, values, caller);
+      const stored = await this.encode(def, id, values);
+      // The rule sits in this UPDATE's WHERE and sees the row as it was before the change.
+      let update = trx.updateTable(def.name).set({ ...stored, updated: now }).where('id', '=', id);
+      if (rule !== 'all') update = update.where(compile(rule, env));
+      const updated = await update.returning(selection(plan, env)).executeTakeFirst();
+      if (!updated) throw notFound();
+      await this.audit(trx, 'update', def, id, caller, Object.keys(values), now);
+      return updated;
+    });
+    return this.output(def, plan, row, caller);
+  }
+
+  async delete(caller: Caller, collection: string, id: string): Promise<void> {
+    const def = this.collection(collection);
+    checkId(id);
+    const rule = this.rule(def, 'delete', caller);
+    if (rule === 'none') throw notFound();
+    const env = this.env(def, caller);
+    await this.transaction(def, async (trx) => {
+      let del = trx.deleteFrom(def.name).where('id', '=', id);
+      if (rule !== 'all') del = del.where(compile(rule, env));
+      const gone = await del.returning('id').executeTakeFirst();
+      if (!gone) throw notFound();
+      await this.audit(trx, 'delete', def, id, caller, [], env.macros.now);
+    });
+  }
+
+  private collection(name: string): CollectionDef {
+    if (typeof name !== 'string' || !Object.hasOwn(this.collections, name)) {
+      throw new StrongboxError('ERR_NOT_FOUND', 'no such collection');
+    }
+    return this.collections[name];
+  }
+
+  private rule(def: CollectionDef, kind: RuleName, caller: Caller): RuleAccess {
+    if (isAdmin(caller)) return 'all';
+    const text = def.rules[kind];
+    if (text === null || text === undefined) return 'none';
+    return this.cache.expr(def, kind === 'create' || kind === 'update' ? 'write-rule' : 'rule', text);
+  }
+
+  private env(def: CollectionDef, caller: Caller, body?: RecordValues): QueryEnv {
+    const macros = macrosFor(caller, new Date().toISOString(), body);
+    return { collection: def, dialect: this.db.dialect, macros, sensitive: this.stages.sensitive.matcher };
+  }
+
+  private access(def: CollectionDef, caller: Caller, env: QueryEnv): ReadAccess {
+    // Admins bypass rules, field read rules included.
+    return isAdmin(caller) ? FULL_ACCESS : readAccess(this.cache, def, env.macros);
+  }
+
+  private plan(def: CollectionDef, access: ReadAccess, fields?: string): ReadPlan {
+    return planRead(def, access, blank(fields) ? undefined : this.cache.fields(def, fields));
+  }
+
+  private async transaction<T>(def: CollectionDef, work: (trx: Executor) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.kysely.transaction().execute(work);
+    } catch (err) {
+      throw mapUniqueViolation(err, def);
+    }
+  }
+
+  /** Relation values must name a record that exists and that the caller may view; one answer for both. */
+  private async checkRelations(trx: Executor, def: CollectionDef, values: RecordValues, caller: Caller): Promise<void> {
+    const problems: Record<string, string> = {};
+    for (const f of def.fields) {
+      const v = values[f.name];
+      if (f.type !== 'relation' || typeof v !== 'string') continue;
+      const target = Object.hasOwn(this.collections, f.collection) ? this.collections[f.collection] : undefined;
+      const rule = target ? this.rule(target, 'view', caller) : 'none';
+      let visible = false;
+      if (target && rule !== 'none') {
+        let q = trx.selectFrom(target.name).select('id').where('id', '=', v);
+        if (rule !== 'all') q = q.where(compile(rule, this.env(target, caller)));
+        visible = (await q.executeTakeFirst()) !== undefined;
+      }
+      if (!visible) problems[f.name] = relationReason(f);
+    }
+    if (Object.keys(problems).length > 0) {
+      throw new StrongboxError('ERR_VALIDATION', `invalid fields: ${Object.keys(problems).join(', ')}`, { fields: problems });
+    }
+  }
+
+  /** Column values to store: the codec for ordinary fields, the sensitive stage for sensitive ones. */
+  private async encode(def: CollectionDef, recordId: string, values: RecordValues): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    for (const f of def.fields) {
+      if (!f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], this.db.dialect);
+    }
+    if (def.fields.some((f) => f.sensitive)) {
+      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect }, values));
+    }
+    return out;
+  }
+
+  private async output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): Promise<RecordOut> {
+    const decoded: Record<string, unknown> = Object.create(null);
+    for (const f of plan.fields) if (!f.sensitive) decoded[f.name] = decodeValue(f, row[f.name], this.db.dialect);
+    if (plan.fields.some((f) => f.sensitive)) {
+      const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
+      Object.assign(decoded, await this.stages.sensitive.decode(loc, row, caller));
+    }
+    return projectRow(plan, row, decoded);
+  }
+
+  private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {
+    await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at }, trx);
+  }
+}
+
+function checkId(id: unknown): void {
+  if (!isRecordId(id)) throw new StrongboxError('ERR_INVALID_ID', 'the record id is malformed');
+}

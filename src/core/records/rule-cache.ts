@@ -1,0 +1,66 @@
+import type { CollectionDef } from '../../config/schema.ts';
+import type { Expr, SortTerm } from '../../filter/ast.ts';
+import { parseFilter } from '../../filter/parser.ts';
+import { parseSort } from '../../filter/sort.ts';
+import { parseFields } from '../../filter/fields.ts';
+import { checkExpr, checkSort, checkFields } from '../../filter/check.ts';
+
+export type ExprMode = 'filter' | 'rule' | 'write-rule';
+
+/**
+ * Parsed and checked filter/rule/sort/fields ASTs, keyed by (collection, kind, readable set, text),
+ * so a repeated query skips the tokenizer, parser and checker. Bounded: the least recently used
+ * entry goes first. Only successes are cached; an invalid text is re-parsed (and re-rejected).
+ */
+export class RuleCache {
+  private readonly entries = new Map<string, unknown>();
+
+  constructor(private readonly maxEntries = 2000) {}
+
+  private memo<T>(key: string, produce: () => T): T {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      this.entries.delete(key); // re-insert to mark as most recently used
+      this.entries.set(key, hit);
+      return hit as T;
+    }
+    const value = produce();
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(key, value);
+    return value;
+  }
+
+  /**
+   * `readable` limits which fields the text may name (undefined = all); `readableKey` must
+   * identify that set, since the same text can be valid for one caller and forbidden for another.
+   */
+  expr(collection: CollectionDef, mode: ExprMode, text: string, readable?: ReadonlySet<string>, readableKey = '*'): Expr {
+    return this.memo(`e\u0000${mode}\u0000${collection.name}\u0000${readableKey}\u0000${text}`, () => {
+      // checkExpr returns the tree with date/datetime literals normalized.
+      return checkExpr(parseFilter(text), { collection, readable, mode });
+    });
+  }
+
+  sort(collection: CollectionDef, text: string, readable?: ReadonlySet<string>, readableKey = '*'): readonly SortTerm[] {
+    return this.memo(`s\u0000${collection.name}\u0000${readableKey}\u0000${text}`, () => {
+      const terms = parseSort(text);
+      checkSort(terms, { collection, readable, mode: 'filter' });
+      return terms;
+    });
+  }
+
+  fields(collection: CollectionDef, text: string): readonly string[] {
+    return this.memo(`f\u0000${collection.name}\u0000${text}`, () => {
+      const names = parseFields(text);
+      checkFields(names, { collection, mode: 'filter' });
+      return names;
+    });
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,151 @@
+import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import type { CollectionDef, FieldDef } from '../config/schema.ts';
+import type { CompareOp, Expr, Operand } from '../filter/ast.ts';
+import { resolveField, type ResolvedField } from '../filter/field-kinds.ts';
+import type { MacroValues } from '../filter/macros.ts';
+import { StrongboxError } from '../errors/strongbox-error.ts';
+import { encodeValue } from './column-codec.ts';
+import type { Dialect } from './database.ts';
+import { compareScalars, FLIP, operandValue, rewriteForColumn, type Scalar } from './filter-values.ts';
+
+/**
+ * Where a sensitive (searchable) field is matched: its blind-index column and the index of a value.
+ * Supplied by the field-encryption stage; without it the plain column is compared.
+ */
+export type SensitiveMatcher = (field: FieldDef) => { readonly column: string; index(value: Scalar): unknown };
+
+export interface CompileEnv {
+  readonly collection: CollectionDef;
+  readonly dialect: Dialect;
+  readonly macros: MacroValues;
+  /** qualify columns as "table"."column" (joins, subqueries) */
+  readonly table?: string;
+  readonly sensitive?: SensitiveMatcher;
+}
+
+type Node = boolean | RawBuilder<SqlBool>;
+
+const TRUE_SQL = sql<SqlBool>`1 = 1`;
+const FALSE_SQL = sql<SqlBool>`1 = 0`;
+const AND = sql` and `;
+const OR = sql` or `;
+
+/**
+ * Compiles a (checked) Expr into a WHERE expression. Every value is a bound parameter; identifiers
+ * come from the schema. Comparisons that involve no column are folded here, with the SQL semantics:
+ * `=`/`!=` null-safe, ordering and `~` false on NULL, `!~` the negation of `~`.
+ */
+export function compileFilter(expr: Expr, env: CompileEnv): Expression<SqlBool> {
+  const node = compile(expr, env);
+  return node === true ? TRUE_SQL : node === false ? FALSE_SQL : node;
+}
+
+function compile(expr: Expr, env: CompileEnv): Node {
+  switch (expr.kind) {
+    case 'const': return expr.value;
+    case 'compare': return compileCompare(expr.op, expr.left, expr.right, env);
+    case 'and': case 'or': {
+      const absorbing = expr.kind === 'or'; // true absorbs an OR, false an AND
+      const parts: RawBuilder<SqlBool>[] = [];
+      for (const item of expr.items) {
+        const node = compile(item, env);
+        if (node === absorbing) return absorbing;
+        if (node !== !absorbing) parts.push(node as RawBuilder<SqlBool>);
+      }
+      if (parts.length === 0) return !absorbing;
+      if (parts.length === 1) return parts[0];
+      return sql<SqlBool>`(${sql.join(parts, absorbing ? OR : AND)})`;
+    }
+  }
+}
+
+interface Column { readonly field: ResolvedField; readonly ref: RawBuilder<unknown> }
+
+function column(o: Extract<Operand, { kind: 'field' }>, env: CompileEnv): Column {
+  const field = resolveField(env.collection, o.name);
+  if (!field || field.kind === 'none') {
+    // checkExpr rejects these first; this guards a caller that skipped it
+    throw new StrongboxError('ERR_FILTER_UNKNOWN_FIELD', `unknown field at position ${o.pos}`, { position: o.pos });
+  }
+  const name = field.sensitive && field.def && env.sensitive ? env.sensitive(field.def).column : field.name;
+  return { field, ref: env.table ? sql.id(env.table, name) : sql.id(name) };
+}
+
+function compileCompare(op: CompareOp, left: Operand, right: Operand, env: CompileEnv): Node {
+  if (left.kind === 'field' && right.kind === 'field') return columns(op, column(left, env), column(right, env), env);
+  if (left.kind === 'field') {
+    const col = column(left, env);
+    return columnValue(op, col, operandValue(right, col.field.kind, env.macros, env.collection), env);
+  }
+  if (right.kind === 'field') {
+    const col = column(right, env);
+    const v = operandValue(left, col.field.kind, env.macros, env.collection);
+    if (op === '~' || op === '!~') return valueContains(op, v, col, env);
+    return columnValue(FLIP[op], col, v, env);
+  }
+  return compareScalars(op, operandValue(left, null, env.macros, env.collection), operandValue(right, null, env.macros, env.collection));
+}
+
+/** Text-stored kinds order by byte on both dialects (PostgreSQL's default collation may not). */
+function ordered(col: Column, env: CompileEnv): RawBuilder<unknown> {
+  const k = col.field.kind;
+  return env.dialect === 'postgres' && (k === 'text' || k === 'date' || k === 'datetime') ? sql`${col.ref} collate "C"` : col.ref;
+}
+
+function instr(env: CompileEnv, haystack: unknown, needle: unknown): RawBuilder<number> {
+  return env.dialect === 'postgres' ? sql<number>`strpos(${haystack}, ${needle})` : sql<number>`instr(${haystack}, ${needle})`;
+}
+
+function columnValue(op: CompareOp, col: Column, v: Scalar, env: CompileEnv): Node {
+  const c = col.ref;
+  if (v === null) {
+    if (op === '=') return sql<SqlBool>`${c} is null`;
+    if (op === '!=') return sql<SqlBool>`${c} is not null`;
+    return op === '!~';
+  }
+  const rw = rewriteForColumn(col.field, op, v);
+  if (rw.kind === 'const') return rw.value;
+  if (rw.kind === 'notnull') return sql<SqlBool>`${c} is not null`;
+  const p = bind(col, rw.value, env);
+  switch (rw.op) {
+    case '=': return sql<SqlBool>`${c} = ${p}`;
+    case '!=': return sql<SqlBool>`(${c} <> ${p} or ${c} is null)`;
+    case '<': return sql<SqlBool>`${ordered(col, env)} < ${p}`;
+    case '<=': return sql<SqlBool>`${ordered(col, env)} <= ${p}`;
+    case '>': return sql<SqlBool>`${ordered(col, env)} > ${p}`;
+    case '>=': return sql<SqlBool>`${ordered(col, env)} >= ${p}`;
+    case '~': return sql<SqlBool>`${instr(env, c, p)} > 0`;
+    case '!~': return sql<SqlBool>`(${c} is null or ${instr(env, c, p)} = 0)`;
+  }
+}
+
+function bind(col: Column, v: Scalar, env: CompileEnv): unknown {
+  const def = col.field.def;
+  if (!def) return v;
+  if (col.field.sensitive && env.sensitive) return env.sensitive(def).index(v);
+  return encodeValue(def, v, env.dialect);
+}
+
+/** `'literal' ~ column`: the column's value is a substring of the literal. */
+function valueContains(op: '~' | '!~', v: Scalar, col: Column, env: CompileEnv): Node {
+  if (v === null) return op === '!~';
+  // Stored text never holds U+0000, so only the pieces between NULs can contain the column's value.
+  const pieces = [...new Set(String(v).split('\0'))];
+  const found = pieces.map((piece) => sql<SqlBool>`${instr(env, piece, col.ref)} > 0`);
+  const any = found.length === 1 ? found[0] : sql<SqlBool>`(${sql.join(found, OR)})`;
+  return op === '~' ? any : sql<SqlBool>`(${col.ref} is null or not ${any})`;
+}
+
+function columns(op: CompareOp, a: Column, b: Column, env: CompileEnv): Node {
+  const pg = env.dialect === 'postgres';
+  switch (op) {
+    case '=': return pg ? sql<SqlBool>`${a.ref} is not distinct from ${b.ref}` : sql<SqlBool>`${a.ref} is ${b.ref}`;
+    case '!=': return pg ? sql<SqlBool>`${a.ref} is distinct from ${b.ref}` : sql<SqlBool>`${a.ref} is not ${b.ref}`;
+    case '<': return sql<SqlBool>`${ordered(a, env)} < ${b.ref}`;
+    case '<=': return sql<SqlBool>`${ordered(a, env)} <= ${b.ref}`;
+    case '>': return sql<SqlBool>`${ordered(a, env)} > ${b.ref}`;
+    case '>=': return sql<SqlBool>`${ordered(a, env)} >= ${b.ref}`;
+    case '~': return sql<SqlBool>`${instr(env, a.ref, b.ref)} > 0`;
+    case '!~': return sql<SqlBool>`(${a.ref} is null or ${b.ref} is null or ${instr(env, a.ref, b.ref)} = 0)`;
+  }
+}

@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { Database, Dialect } from '../database.ts';
+import type { Executor } from './introspect.ts';
+import { inMigrationTransaction } from './migration-lock.ts';
+
+export interface SystemMigration {
+  readonly version: number;
+  readonly name: string;
+  up(exec: Executor, dialect: Dialect): Promise<void>;
+}
+
+/** Append only: a released migration is never edited, a change is a new version. */
+export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
+  {
+    version: 1,
+    name: 'accounts, sessions and collection snapshots',
+    async up(exec) {
+      await exec.schema.createTable('_sb_accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('updated', 'text', (c) => c.notNull())
+        .execute();
+      await exec.schema.createTable('_sb_sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('_sb_accounts.id').onDelete('cascade'))
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('expires', 'text', (c) => c.notNull())
+        .addColumn('last_seen', 'text', (c) => c.notNull())
+        .execute();
+      await exec.schema.createIndex('ix__sb_sessions__account_id').on('_sb_sessions').column('account_id').execute();
+      await exec.schema.createTable('_sb_collections')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('definition', 'text', (c) => c.notNull())
+        .addColumn('updated', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+];
+
+export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
+
+/**
+ * Brings the system tables to the version this code knows. Each migration runs in its own
+ * transaction under the migration lock, so concurrent instances apply each one exactly once.
+ * A database from a newer Strongbox is refused rather than half understood.
+ */
+export async function runSystemMigrations(db: Database): Promise<void> {
+  for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+    await inMigrationTransaction(db, async (trx) => {
+      await trx.schema.createTable('_sb_migrations').ifNotExists()
+        .addColumn('version', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('applied', 'text')
+        .execute();
+      const row = await trx.selectFrom('_sb_migrations')
+        .select(sql<unknown>`max(version)`.as('v')).executeTakeFirst();
+      const current = row?.v == null ? 0 : Number(row.v);
+      if (current > LATEST_SYSTEM_VERSION) {
+        throw new StrongboxError('ERR_MIGRATION',
+          `The database schema is version ${current}, newer than this Strongbox knows (${LATEST_SYSTEM_VERSION}); upgrade Strongbox.`);
+      }
+      const done = await trx.selectFrom('_sb_migrations').select('version')
+        .where('version', '=', m.version).executeTakeFirst();
+      if (done) return;
+      await m.up(trx, db.dialect);
+      await trx.insertInto('_sb_migrations')
+        .values({ version: m.version, name: m.name, applied: new Date().toISOString() }).execute();
+    });
+  }
+}

@@ -1,0 +1,145 @@
+import pg from 'pg';
+import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { Database } from '../database.ts';
+import { poolConfig, type PostgresOptions } from './connection-options.ts';
+import { NamedStatements, type StatementCacheStats } from './statement-cache.ts';
+
+export interface PostgresConnectOptions extends PostgresOptions {
+  /** Distinct statements prepared per connection; default 500. */
+  readonly statementCacheSize?: number;
+}
+
+export interface PostgresConnection {
+  readonly database: Database;
+  readonly stats: () => StatementCacheStats;
+}
+
+const UNAVAILABLE_MESSAGE = 'The PostgreSQL database cannot be reached or refused the connection.';
+
+/**
+ * A query that failed because the connection did (SQLSTATE class 08, 53 or 57P, a socket
+ * error, or pg's own uncoded "Connection terminated…"), as opposed to a query error such as
+ * a unique violation, which the caller maps itself.
+ */
+function isConnectionFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return /^(08|53|57P)/.test(code) || /^E[A-Z]+$/.test(code);
+  return err instanceof Error && /connection|not queryable/i.test(err.message);
+}
+
+function unavailable(cause: unknown): StrongboxError {
+  return new StrongboxError('ERR_UNAVAILABLE', UNAVAILABLE_MESSAGE, undefined, { cause });
+}
+
+/** Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement. */
+class NamedStatementClient implements PostgresPoolClient {
+  readonly #raw: pg.PoolClient;
+  readonly #statements: NamedStatements;
+  #inTransaction = false;
+
+  constructor(raw: pg.PoolClient, statements: NamedStatements) {
+    this.#raw = raw;
+    this.#statements = statements;
+  }
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== 'string') return this.#raw.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
+    return this.#run<R>(sqlOrCursor, parameters ?? []);
+  }
+
+  async #run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+    if (/^\s*(begin|start\s+transaction)\b/i.test(text)) this.#inTransaction = true;
+    else if (/^\s*(commit|end|rollback)\s*$/i.test(text)) this.#inTransaction = false;
+    const name = this.#statements.nameFor(text);
+    const values = [...parameters];
+    try {
+      return (await this.#raw.query({ name, text, values })) as unknown as PostgresQueryResult<R>;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // Another process changed a table under a statement this connection prepared.
+      if (name !== undefined && code === '0A000') {
+        this.#statements.invalidate();
+        if (!this.#inTransaction) return (await this.#raw.query({ text, values })) as unknown as PostgresQueryResult<R>;
+      }
+      if (isConnectionFailure(err)) throw unavailable(err);
+      throw err;
+    }
+  }
+
+  release(): void {
+    this.#inTransaction = false;
+    this.#raw.release();
+  }
+}
+
+/** The pool Kysely sees: connection failures become ERR_UNAVAILABLE, never a library message. */
+class GuardedPool implements PostgresPool {
+  readonly #pool: pg.Pool;
+  readonly #statements: NamedStatements;
+  readonly #clients = new WeakMap<pg.PoolClient, NamedStatementClient>();
+
+  constructor(pool: pg.Pool, statements: NamedStatements) {
+    this.#pool = pool;
+    this.#statements = statements;
+  }
+
+  async connect(): Promise<PostgresPoolClient> {
+    let raw: pg.PoolClient;
+    try {
+      raw = await this.#pool.connect();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    // one wrapper per pg client, so Kysely's per-client state stays attached to it
+    let client = this.#clients.get(raw);
+    if (client === undefined) {
+      client = new NamedStatementClient(raw, this.#statements);
+      this.#clients.set(raw, client);
+    }
+    return client;
+  }
+
+  /** Idempotent (pg throws on a second end()). */
+  async end(): Promise<void> {
+    if (this.#pool.ending || this.#pool.ended) return;
+    await this.#pool.end();
+  }
+}
+
+/** Opens a pool and proves one connection works, so a bad URL or password fails at start. */
+export async function connectPostgres(url: string, password: string | undefined, opts: PostgresConnectOptions = {}): Promise<PostgresConnection> {
+  const pool = new pg.Pool(poolConfig(url, password, opts));
+  // An idle connection that the server drops emits 'error' on the pool; without a listener
+  // Node would crash. The next query gets a fresh connection or reports ERR_UNAVAILABLE.
+  pool.on('error', () => undefined);
+  try {
+    const probe = await pool.connect();
+    try {
+      await probe.query('select 1');
+    } finally {
+      probe.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw unavailable(err);
+  }
+  const statements = new NamedStatements(opts.statementCacheSize);
+  const guarded = new GuardedPool(pool, statements);
+  const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
+  let closed = false;
+  const database: Database = {
+    dialect: 'postgres',
+    kysely,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Kysely's destroy() skips a driver that never ran a query, so end the pool ourselves too
+      await kysely.destroy();
+      await guarded.end();
+    },
+  };
+  return { database, stats: () => statements.stats() };
+}

@@ -1,0 +1,48 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { Database } from '../database.ts';
+import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
+import { StatementCache, type StatementCacheStats } from './statement-cache.ts';
+
+export interface SqliteOptions {
+  /** Prepared statements kept per database; default 500. */
+  readonly statementCacheSize?: number;
+}
+
+export interface SqliteConnection {
+  readonly database: Database;
+  readonly stats: () => StatementCacheStats;
+}
+
+/** Opens one SQLite file (one connection: better-sqlite3 is synchronous, so more would not help). */
+export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteConnection {
+  let raw: BetterSqlite3.Database;
+  try {
+    prepareSqliteFile(path);
+    raw = new BetterSqlite3(path);
+  } catch (cause) {
+    throw new StrongboxError('ERR_UNAVAILABLE', 'The SQLite database file cannot be opened.', undefined, { cause });
+  }
+  try {
+    for (const pragma of SQLITE_PRAGMAS) raw.pragma(pragma);
+  } catch (cause) {
+    raw.close();
+    throw new StrongboxError('ERR_UNAVAILABLE', 'The SQLite database cannot be configured (is it a database file?).', undefined, { cause });
+  }
+  const cache = new StatementCache(raw, opts.statementCacheSize);
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: cache }) });
+  let closed = false;
+  const database: Database = {
+    dialect: 'sqlite',
+    kysely,
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Kysely's destroy() skips a driver that never ran a query, so close the file ourselves too
+      await kysely.destroy();
+      cache.close();
+    },
+  };
+  return { database, stats: () => cache.stats() };
+}

@@ -1,0 +1,70 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { Engine } from '../core/engine.ts';
+import { StrongboxError } from '../errors/strongbox-error.ts';
+import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
+import { registerJsonOnly } from './json-body.ts';
+import { registerSecurityHeaders, applySecurityHeaders } from './security-headers.ts';
+import { loggerOptions } from './logger-options.ts';
+import { RouteTable } from './route-table.ts';
+import { registerAuthRoutes } from './routes/auth-routes.ts';
+import { registerRecordRoutes } from './routes/record-routes.ts';
+import { registerHealthRoutes } from './routes/health-routes.ts';
+import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
+
+export interface BuildServerOptions {
+  /** false (default) is silent; true or pino options turn logging on, always with redaction. */
+  readonly logger?: boolean | Record<string, unknown>;
+}
+
+function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
+  if (cause !== undefined && res.status >= 500) req.log.error({ err: cause }, 'request failed');
+  else if (cause !== undefined && res.internal) req.log.info({ err: cause }, 'request rejected');
+  applySecurityHeaders(reply);
+  return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
+}
+
+/** The HTTP edge: parses input, calls the engine, renders JSON. The only Fastify user. */
+export async function buildServer(engine: Engine, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(opts.logger),
+    bodyLimit: engine.config.limits.bodyLimit,
+    return503OnClosing: true,
+    // Bad request lines never reach routing; answer them in our shape, not Node's.
+    clientErrorHandler(err, socket) {
+      if (!socket.writable) return;
+      const body = JSON.stringify(publicError('ERR_BAD_REQUEST').body);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+      void err;
+    },
+    // Router failures (malformed percent-encoding and the like).
+    frameworkErrors(err, req, reply) {
+      send(req, reply, toErrorResponse(err), err);
+    },
+  });
+
+  const routes = new RouteTable();
+  routes.attach(app);
+  registerJsonOnly(app);
+  registerSecurityHeaders(app);
+  await app.register(cookie);
+
+  app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0];
+    const allowed = routes.allowedMethods(path);
+    if (allowed === null) return send(req, reply, publicError('ERR_ROUTE_NOT_FOUND'));
+    reply.header('allow', allowed.join(', '));
+    return send(req, reply, toErrorResponse(new StrongboxError('ERR_METHOD_NOT_ALLOWED')));
+  });
+
+  registerHealthRoutes(app, engine);
+  registerAuthRoutes(app, engine);
+  registerRecordRoutes(app, engine);
+  registerOpenApiRoutes(app, engine);
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import { StrongboxError } from '../errors/strongbox-error.ts';
+
+/** Keys that could reach an object's prototype when a body is merged or spread downstream. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+
+/**
+ * Parses a JSON body and rejects forbidden keys at any depth. Native JSON.parse makes
+ * `__proto__` an own data property (never a prototype change), and the walk below is
+ * iterative so a deeply nested body cannot exhaust the stack.
+ */
+export function parseJsonBody(text: string): unknown {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The parser's message is library text; the client gets ours.
+    throw new StrongboxError('ERR_INVALID_JSON');
+  }
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      for (const item of node) stack.push(item);
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        throw new StrongboxError('ERR_FORBIDDEN_KEY', `The request body contains the forbidden key "${key}".`);
+      }
+      stack.push((node as Record<string, unknown>)[key]);
+    }
+  }
+  return value;
+}
+
+/**
+ * JSON is the only accepted body type: every other content type hits Fastify's
+ * "unsupported media type" error, which the error handler maps to ERR_UNSUPPORTED_MEDIA_TYPE.
+ */
+export function registerJsonOnly(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+}
+
+/** The body as a plain JSON object, or ERR_BAD_REQUEST. */
+export function requireObjectBody(body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new StrongboxError('ERR_BAD_REQUEST', 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Rejects keys outside `allowed` with a per-field ERR_VALIDATION (no mass assignment). */
+export function rejectUnknownKeys(body: Record<string, unknown>, allowed: readonly string[]): void {
+  const fields: Record<string, string> = {};
+  let n = 0;
+  for (const key of Object.keys(body)) {
+    // Echo at most a few short names back: the body is attacker-sized.
+    if (!allowed.includes(key) && n++ < 20) fields[key.length > 64 ? `${key.slice(0, 64)}…` : key] = 'unknown field';
+  }
+  if (Object.keys(fields).length > 0) {
+    throw new StrongboxError('ERR_VALIDATION', 'The request body has unknown fields.', { fields });
+  }
+}

@@ -1,0 +1,33 @@
+import type { ErrorCode } from '../../errors/registry.ts';
+
+const ALWAYS: readonly ErrorCode[] = ['ERR_BAD_QUERY', 'ERR_INTERNAL'];
+const BODY: readonly ErrorCode[] = [
+  'ERR_BAD_REQUEST', 'ERR_INVALID_JSON', 'ERR_FORBIDDEN_KEY', 'ERR_BODY_TOO_LARGE', 'ERR_UNSUPPORTED_MEDIA_TYPE',
+];
+const FILTER: readonly ErrorCode[] = [
+  'ERR_FILTER_SYNTAX', 'ERR_FILTER_LIMIT', 'ERR_FILTER_UNKNOWN_FIELD', 'ERR_FILTER_TYPE', 'ERR_FILTER_FORBIDDEN_FIELD',
+];
+const ACCESS: readonly ErrorCode[] = ['ERR_UNAUTHENTICATED', 'ERR_FORBIDDEN', 'ERR_NOT_FOUND'];
+
+/**
+ * The codes each route can answer with, keyed "METHOD path". The OpenAPI document is built from
+ * this table and test/http/openapi.test.ts checks that the codes the tests provoke are listed.
+ */
+export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
+  'GET /api/health': [...ALWAYS, 'ERR_UNAVAILABLE'],
+  'GET /api/openapi.json': [...ALWAYS],
+  'POST /api/auth/register': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_CONFLICT', 'ERR_REGISTRATION_DISABLED'],
+  'POST /api/auth/login': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_INVALID_CREDENTIALS'],
+  'POST /api/auth/logout': [...ALWAYS, ...BODY],
+  'GET /api/auth/me': [...ALWAYS, 'ERR_UNAUTHENTICATED'],
+  'GET /api/collections/{name}/records': [...ALWAYS, ...FILTER, ...ACCESS],
+  'POST /api/collections/{name}/records': [...ALWAYS, ...BODY, ...ACCESS, 'ERR_VALIDATION', 'ERR_CONFLICT'],
+  'GET /api/collections/{name}/records/{id}': [...ALWAYS, ...FILTER, ...ACCESS, 'ERR_INVALID_ID'],
+  'PATCH /api/collections/{name}/records/{id}': [
+    ...ALWAYS, ...BODY, ...ACCESS, 'ERR_INVALID_ID', 'ERR_VALIDATION', 'ERR_CONFLICT',
+  ],
+  'DELETE /api/collections/{name}/records/{id}': [...ALWAYS, ...BODY, ...ACCESS, 'ERR_INVALID_ID'],
+};
+
+/** Every route can also answer these, from the router itself. */
+export const ROUTER_ERRORS: readonly ErrorCode[] = ['ERR_BAD_REQUEST', 'ERR_ROUTE_NOT_FOUND', 'ERR_METHOD_NOT_ALLOWED'];

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Engine } from '../../core/engine.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { isRecordId } from '../../crypto/random-id.ts';
+import { requireObjectBody } from '../json-body.ts';
+import { parseListQuery, parseGetQuery, rejectQuery } from '../parse-query.ts';
+import { callerOf } from '../session.ts';
+
+interface CollectionParams { name: string }
+interface RecordParams { name: string; id: string }
+
+/** GET|POST /api/collections/:name/records, GET|PATCH|DELETE /api/collections/:name/records/:id. */
+export function registerRecordRoutes(app: FastifyInstance, engine: Engine): void {
+  const { records, accounts, config } = engine;
+
+  // Unknown collections are 404 before any query: the name never reaches SQL.
+  function collectionOf(req: FastifyRequest<{ Params: CollectionParams }>): string {
+    const name = req.params.name;
+    if (!Object.hasOwn(config.collections, name)) {
+      throw new StrongboxError('ERR_NOT_FOUND', 'The collection was not found.');
+    }
+    return name;
+  }
+  function idOf(req: FastifyRequest<{ Params: RecordParams }>): string {
+    if (!isRecordId(req.params.id)) throw new StrongboxError('ERR_INVALID_ID');
+    return req.params.id;
+  }
+
+  app.get<{ Params: CollectionParams }>('/api/collections/:name/records', async (req) => {
+    const name = collectionOf(req);
+    const q = parseListQuery(req.query, config.limits);
+    return records.list(await callerOf(req, accounts), name, q);
+  });
+
+  app.post<{ Params: CollectionParams }>('/api/collections/:name/records', async (req, reply) => {
+    const name = collectionOf(req);
+    rejectQuery(req.query);
+    const body = requireObjectBody(req.body);
+    const out = await records.create(await callerOf(req, accounts), name, body);
+    return reply.code(201).send(out);
+  });
+
+  app.get<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req) => {
+    const name = collectionOf(req);
+    const id = idOf(req);
+    const opts = parseGetQuery(req.query);
+    return records.get(await callerOf(req, accounts), name, id, opts);
+  });
+
+  app.patch<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req) => {
+    const name = collectionOf(req);
+    const id = idOf(req);
+    rejectQuery(req.query);
+    const body = requireObjectBody(req.body);
+    return records.update(await callerOf(req, accounts), name, id, body);
+  });
+
+  app.delete<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req, reply) => {
+    const name = collectionOf(req);
+    const id = idOf(req);
+    rejectQuery(req.query);
+    await records.delete(await callerOf(req, accounts), name, id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,31 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/**
+ * Headers for a JSON-only API: nothing may render, frame, sniff or leak a referrer.
+ * The admin UI (a later issue) will need its own, looser CSP under /_/.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-permitted-cross-domain-policies': 'none',
+});
+
+export function applySecurityHeaders(reply: FastifyReply): void {
+  reply.headers(SECURITY_HEADERS);
+  // Responses may carry personal data: never cache them anywhere (every route is under /api today).
+  reply.header('cache-control', 'no-store');
+  reply.removeHeader('x-powered-by');
+}
+
+export function registerSecurityHeaders(app: FastifyInstance): void {
+  // onSend runs for every routed reply, including errors and 404s; router failures
+  // (frameworkErrors) skip hooks, so the error path applies the headers itself too.
+  app.addHook('onSend', async (_req, reply, payload) => {
+    applySecurityHeaders(reply);
+    return payload;
+  });
+}

@@ -1,0 +1,96 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { eachDialect } from '../helpers/dialects.ts';
+import { runCli, tempDir } from './cli-helpers.ts';
+
+function configYaml(database: string, withExtra: boolean): string {
+  return [
+    `database: '${database}'`,
+    'collections:',
+    '  items:',
+    '    fields:',
+    '      title: { type: text, index: true }',
+    ...(withExtra ? ['      extra: { type: number }'] : []),
+    '    rules:',
+    '      list: "owner = @auth.id"',
+    '',
+  ].join('\n');
+}
+
+eachDialect('strongbox migrate', (t) => {
+  let tmp: ReturnType<typeof tempDir>;
+  let database = '';
+  let env: NodeJS.ProcessEnv = {};
+  const write = (withExtra: boolean): void => writeFileSync(join(tmp.dir, 'strongbox.yaml'), configYaml(database, withExtra));
+  const cli = (...args: string[]) => runCli(args, { cwd: tmp.dir, env });
+
+  before(async () => {
+    tmp = tempDir();
+    const db = await t.freshDatabase();
+    if (db.kind === 'sqlite') database = 'sqlite:./data/test.db';
+    else {
+      database = db.url;
+      env = { STRONGBOX_DATABASE_PASSWORD: db.password };
+    }
+  });
+  after(() => tmp.cleanup());
+
+  test('--dry-run on an empty database prints the plan with SQL and creates nothing', async () => {
+    write(false);
+    const r = await cli('migrate', '--dry-run');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /create table/i);
+    assert.match(r.stdout, /items/);
+    assert.match(r.stdout, /dry run; nothing was changed/);
+    if (t.dialect === 'sqlite') assert.ok(!existsSync(join(tmp.dir, 'data/test.db')), 'no database file created');
+    const again = await cli('migrate', '--dry-run');
+    assert.equal(again.stdout, r.stdout, 'still pending: nothing was applied');
+  });
+
+  test('migrate applies it; then the schema is up to date', async () => {
+    const r = await cli('migrate');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /migration applied/);
+    const check = await cli('migrate', '--dry-run');
+    assert.equal(check.code, 0);
+    assert.match(check.stdout, /^strongbox: the schema is up to date\n$/);
+  });
+
+  test('an added field: --dry-run shows the ALTER and changes nothing, migrate applies it', async () => {
+    write(true);
+    const dry = await cli('migrate', '--dry-run');
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, /alter table/i);
+    assert.match(dry.stdout, /extra/);
+    assert.match(dry.stdout, /nothing was changed/);
+    assert.equal((await cli('migrate', '--dry-run')).stdout, dry.stdout, 'the dry run applied nothing');
+    assert.equal((await cli('migrate')).code, 0);
+    assert.match((await cli('migrate', '--dry-run')).stdout, /up to date/);
+  });
+
+  test('a dropped field is refused without --allow-destructive (exit 1), by serve too, and applied with it', async () => {
+    write(false);
+    const refused = await cli('migrate');
+    assert.equal(refused.code, 1);
+    const lines = refused.stderr.trimEnd().split('\n');
+    assert.equal(lines.length, 1, refused.stderr);
+    assert.match(lines[0], /^strongbox: ERR_MIGRATION_DESTRUCTIVE: .*extra.*--allow-destructive/);
+    assert.match(refused.stdout, /extra/, 'the plan is shown before the refusal');
+    assert.doesNotMatch(refused.stdout, /migration applied/);
+
+    const dry = await cli('migrate', '--dry-run');
+    assert.match(dry.stdout, /extra/, 'the drop is still pending');
+    assert.doesNotMatch(dry.stdout, /up to date/);
+
+    const serve = await cli('serve', '--dev', '--port', '0');
+    assert.equal(serve.code, 1);
+    assert.match(serve.stderr, /^strongbox: ERR_MIGRATION_DESTRUCTIVE: .*strongbox migrate --allow-destructive[^\n]*\n$/);
+
+    const applied = await cli('migrate', '--allow-destructive');
+    assert.equal(applied.code, 0, applied.stderr);
+    assert.match(applied.stdout, /migration applied/);
+    assert.match((await cli('migrate', '--dry-run')).stdout, /^strongbox: the schema is up to date\n$/);
+  });
+});

@@ -1,0 +1,139 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StrongboxConfig, DatabaseConfig } from '../../src/config/config.ts';
+import type { CollectionDef, FieldDef, FieldType, Rules } from '../../src/config/schema.ts';
+import type { Engine } from '../../src/core/engine.ts';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+
+/** A FieldDef with every flag at its default; `extra` sets the type-specific parts. */
+export function field(name: string, type: FieldType, extra: Record<string, unknown> = {}): FieldDef {
+  const typeDefaults: Record<string, unknown> =
+    type === 'text' ? { min: null, max: null, pattern: null }
+    : type === 'number' ? { integer: false, min: null, max: null }
+    : type === 'select' ? { values: [], multiple: false }
+    : type === 'relation' ? { collection: '' }
+    : {};
+  return {
+    name, type, required: false, unique: false, index: false, default: undefined,
+    sensitive: false, searchable: false, mask: null, read: null, ...typeDefaults, ...extra,
+  } as FieldDef;
+}
+
+export function collection(name: string, fields: FieldDef[], rules: Partial<Rules> = {}): CollectionDef {
+  return { name, fields, rules: { list: null, view: null, create: null, update: null, delete: null, ...rules } };
+}
+
+/** `notes`: owner-only rules, a required title and a body. */
+export const NOTES = collection(
+  'notes',
+  [field('title', 'text', { required: true, max: 200 }), field('body', 'text'), field('tag', 'text', { index: true })],
+  {
+    list: 'owner = @auth.id',
+    view: 'owner = @auth.id',
+    create: '@auth.id != null',
+    update: 'owner = @auth.id',
+    delete: 'owner = @auth.id',
+  },
+);
+
+export interface TestConfigOptions {
+  readonly collections?: readonly CollectionDef[];
+  readonly register?: boolean;
+  readonly sessionTtl?: number; // seconds
+  readonly bodyLimit?: number; // bytes
+}
+
+export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {}): StrongboxConfig {
+  const collections: Record<string, CollectionDef> = {};
+  for (const c of opts.collections ?? [NOTES]) collections[c.name] = c;
+  return {
+    configPath: null,
+    baseDir: tmpdir(),
+    dev: true,
+    database,
+    listen: { host: '127.0.0.1', port: 0 },
+    auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
+    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    collections,
+  };
+}
+
+/** A temp SQLite file, for tests that do not loop over dialects (pure edge tests). */
+export function tempSqlite(): DatabaseConfig {
+  return { kind: 'sqlite', path: join(mkdtempSync(join(tmpdir(), 'sb-http-')), 'test.db') };
+}
+
+/** The real engine (src/core/engine.ts) on the given database. */
+export async function openTestEngine(database: DatabaseConfig, opts: TestConfigOptions = {}): Promise<Engine> {
+  const { openEngine } = await import('../../src/core/engine.ts');
+  return openEngine(testConfig(database, opts));
+}
+
+// ---- HTTP helpers -------------------------------------------------------------------------
+
+/** A server on a real engine, driven with app.inject (no socket). */
+export interface TestApi {
+  readonly engine: Engine;
+  readonly app: FastifyInstance;
+  inject(opts: InjectOptions): Promise<LightMyRequestResponse>;
+  /** Registers (if needed) and logs in; returns the token and the account. */
+  signIn(email: string, password?: string): Promise<{ token: string; account: { id: string; email: string; role: string } }>;
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions extends TestConfigOptions {
+  readonly logger?: boolean | Record<string, unknown>;
+  /** Replace engine parts (e.g. a RecordService that throws) for edge tests. */
+  readonly override?: (engine: Engine) => Engine;
+}
+
+export async function openTestApi(database: DatabaseConfig, opts: TestApiOptions = {}): Promise<TestApi> {
+  const { buildServer } = await import('../../src/http/build-server.ts');
+  const real = await openTestEngine(database, opts);
+  const engine = opts.override ? opts.override(real) : real;
+  const app = await buildServer(engine, { logger: opts.logger ?? false });
+  const inject = (o: InjectOptions) => app.inject(o);
+  return {
+    engine,
+    app,
+    inject,
+    async signIn(email, password = 'correct-password') {
+      const existing = await real.db.kysely.selectFrom('_sb_accounts').select('id').where('email', '=', email).executeTakeFirst();
+      if (!existing) await real.accounts.register(email, password);
+      const res = await inject({ method: 'POST', url: '/api/auth/login', payload: { email, password } });
+      if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+      return res.json();
+    },
+    async close() {
+      await app.close();
+      await real.close();
+    },
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Text that must never reach a client: internals, secrets, library and server details. */
+export const NEVER_IN_RESPONSES: readonly (string | RegExp)[] = [
+  /select\s/i, /insert\s+into/i, /\bfrom\s+"?_sb_/i, '/work/', 'node_modules', /\.ts:\d+/, /\n\s+at /, '$argon2',
+  'password_hash', 'token_hash', /sqlite/i, /postgres/i, /kysely/i, /fastify/i, /syntaxerror/i, /unexpected token/i,
+  'FST_', /stack/i,
+];
+
+export function assertNoLeak(text: string, extra: readonly string[] = []): void {
+  for (const p of [...NEVER_IN_RESPONSES, ...extra]) {
+    const hit = typeof p === 'string' ? text.includes(p) : p.test(text);
+    if (hit) throw new Error(`response leaks ${String(p)}: ${text.slice(0, 300)}`);
+  }
+}
+
+/** Row counts of the tables a request could write to. */
+export async function rowCounts(engine: Engine, tables: readonly string[]): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const r = await engine.db.kysely.selectFrom(t).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    out[t] = Number(r.n);
+  }
+  return out;
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AuditEvent, AuditSink, SensitiveStage } from '../../src/core/records/stages.ts';
+import { plaintextSensitiveStage } from '../../src/core/records/stages.ts';
+import { collection, field } from '../helpers/test-engine.ts';
+import { eachDialect } from '../helpers/dialects.ts';
+import { ALL, caller, openFixture, rejectsWith } from './records-fixture.ts';
+
+const throwingSink: AuditSink = {
+  async record() {
+    throw new Error('audit store unavailable');
+  },
+};
+
+const SECRETS = collection('secrets', [field('label', 'text'), field('pin', 'text', { sensitive: true }), field('flag', 'boolean', { sensitive: true })], {
+  list: 'true', view: 'true', create: 'true', update: 'true', delete: 'true',
+});
+
+eachDialect('pipeline stages', (t) => {
+  test('audit sink failure rolls the write back (fail-closed)', async () => {
+    const ok = await openFixture(t);
+    const alice = caller();
+    const r = await ok.svc.create(alice, 'notes', { title: 'before' });
+    await ok.close();
+    // same database file/cluster db is not reused; prove rollback on a fresh one with a throwing sink
+    const fx = await openFixture(t, { audit: throwingSink });
+    await assert.rejects(fx.svc.create(alice, 'notes', { title: 'x' }), /audit store unavailable/);
+    assert.equal(await fx.count('notes'), 0);
+    // seed a row with the raw builder, then try update and delete through the failing pipeline
+    await fx.db.kysely.insertInto('notes').values({ id: r.id, created: r.created, updated: r.updated, owner: alice.id, title: 'before', stars: 0 }).execute();
+    await assert.rejects(fx.svc.update(alice, 'notes', String(r.id), { title: 'after' }), /audit store unavailable/);
+    await assert.rejects(fx.svc.delete(alice, 'notes', String(r.id)), /audit store unavailable/);
+    const row = await fx.db.kysely.selectFrom('notes').selectAll().where('id', '=', r.id).executeTakeFirst();
+    assert.equal(row?.title, 'before');
+    await fx.close();
+  });
+
+  test('audit events carry names, not values, and run inside the transaction', async () => {
+    const events: AuditEvent[] = [];
+    const sink: AuditSink = {
+      async record(event, trx) {
+        // the new row is visible inside the same transaction
+        const seen = await trx.selectFrom('notes').select('id').where('id', '=', event.recordId).executeTakeFirst();
+        assert.equal(seen !== undefined, event.action !== 'delete');
+        events.push(event);
+      },
+    };
+    const fx = await openFixture(t, { audit: sink });
+    const alice = caller();
+    const r = await fx.svc.create(alice, 'notes', { title: 'secret title' });
+    await fx.svc.update(alice, 'notes', String(r.id), { body: 'b' });
+    await fx.svc.delete(alice, 'notes', String(r.id));
+    assert.deepEqual(events.map((e) => [e.action, e.recordId, e.actor, e.collection]), [
+      ['create', r.id, alice.id, 'notes'], ['update', r.id, alice.id, 'notes'], ['delete', r.id, alice.id, 'notes'],
+    ]);
+    assert.deepEqual(events[1].fields, ['body']);
+    assert.ok(!JSON.stringify(events).includes('secret title'));
+    await fx.close();
+  });
+
+  test('the sensitive stage encodes and decodes sensitive fields only', async () => {
+    const calls: string[] = [];
+    const spy: SensitiveStage = {
+      async encode(loc, values) {
+        calls.push(`encode:${loc.collection.name}:${Object.keys(values).join(',')}`);
+        return plaintextSensitiveStage.encode(loc, values);
+      },
+      async decode(loc, row, who) {
+        calls.push(`decode:${loc.recordId === row.id}`);
+        return plaintextSensitiveStage.decode(loc, row, who);
+      },
+    };
+    const fx = await openFixture(t, { sensitive: spy }, [...ALL, SECRETS]);
+    const r = await fx.svc.create(caller(), 'secrets', { label: 'l', pin: '1234', flag: true });
+    assert.deepEqual([r.label, r.pin, r.flag], ['l', '1234', true]);
+    assert.deepEqual(calls, ['encode:secrets:label,pin,flag', 'decode:true']);
+    await fx.close();
+  });
+});
