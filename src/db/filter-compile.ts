@@ -1,7 +1,9 @@
 import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { frag, Fragment, joinFragments } from './sql-fragment.ts';
 import type { CollectionDef, FieldDef } from '../config/schema.ts';
 import type { CompareOp, Expr, Operand } from '../filter/ast.ts';
 import { resolveField, type ResolvedField } from '../filter/field-kinds.ts';
+import { wasChecked } from '../filter/check.ts';
 import type { MacroValues } from '../filter/macros.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { encodeValue } from './column-codec.ts';
@@ -23,12 +25,10 @@ export interface CompileEnv {
   readonly sensitive?: SensitiveMatcher;
 }
 
-type Node = boolean | RawBuilder<SqlBool>;
+type Node = boolean | Fragment;
 
 const TRUE_SQL = sql<SqlBool>`1 = 1`;
 const FALSE_SQL = sql<SqlBool>`1 = 0`;
-const AND = sql` and `;
-const OR = sql` or `;
 
 /**
  * Compiles a (checked) Expr into a WHERE expression. Every value is a bound parameter; identifiers
@@ -37,29 +37,41 @@ const OR = sql` or `;
  */
 export function compileFilter(expr: Expr, env: CompileEnv): Expression<SqlBool> {
   const node = compile(expr, env);
-  return node === true ? TRUE_SQL : node === false ? FALSE_SQL : node;
+  return node === true ? TRUE_SQL : node === false ? FALSE_SQL : node.toSql<SqlBool>();
 }
 
 function compile(expr: Expr, env: CompileEnv): Node {
   switch (expr.kind) {
     case 'const': return expr.value;
-    case 'compare': return compileCompare(expr.op, expr.left, expr.right, env);
+    case 'compare': return compileCompare(expr.op, expr.left, expr.right, env, wasChecked(expr));
     case 'and': case 'or': {
       const absorbing = expr.kind === 'or'; // true absorbs an OR, false an AND
-      const parts: RawBuilder<SqlBool>[] = [];
+      const parts: Fragment[] = [];
       for (const item of expr.items) {
         const node = compile(item, env);
         if (node === absorbing) return absorbing;
-        if (node !== !absorbing) parts.push(node as RawBuilder<SqlBool>);
+        if (node !== !absorbing) parts.push(node as Fragment);
       }
       if (parts.length === 0) return !absorbing;
       if (parts.length === 1) return parts[0];
-      return sql<SqlBool>`(${sql.join(parts, absorbing ? OR : AND)})`;
+      return joinFragments(parts, absorbing ? ' or ' : ' and ');
     }
   }
 }
 
 interface Column { readonly field: ResolvedField; readonly ref: RawBuilder<unknown> }
+
+// Identifier builders are immutable, so one per (table, column) is shared by every compile.
+const refs = new Map<string, RawBuilder<unknown>>();
+function columnRef(table: string | undefined, name: string): RawBuilder<unknown> {
+  const key = table === undefined ? name : `${table}\u0000${name}`;
+  let ref = refs.get(key);
+  if (!ref) {
+    ref = table === undefined ? sql.id(name) : sql.id(table, name);
+    if (refs.size < 10_000) refs.set(key, ref);
+  }
+  return ref;
+}
 
 function column(o: Extract<Operand, { kind: 'field' }>, env: CompileEnv): Column {
   const field = resolveField(env.collection, o.name);
@@ -68,18 +80,18 @@ function column(o: Extract<Operand, { kind: 'field' }>, env: CompileEnv): Column
     throw new StrongboxError('ERR_FILTER_UNKNOWN_FIELD', `unknown field at position ${o.pos}`, { position: o.pos });
   }
   const name = field.sensitive && field.def && env.sensitive ? env.sensitive(field.def).column : field.name;
-  return { field, ref: env.table ? sql.id(env.table, name) : sql.id(name) };
+  return { field, ref: columnRef(env.table, name) };
 }
 
-function compileCompare(op: CompareOp, left: Operand, right: Operand, env: CompileEnv): Node {
+function compileCompare(op: CompareOp, left: Operand, right: Operand, env: CompileEnv, checked: boolean): Node {
   if (left.kind === 'field' && right.kind === 'field') return columns(op, column(left, env), column(right, env), env);
   if (left.kind === 'field') {
     const col = column(left, env);
-    return columnValue(op, col, operandValue(right, col.field.kind, env.macros, env.collection), env);
+    return columnValue(op, col, operandValue(right, col.field.kind, env.macros, env.collection, checked), env);
   }
   if (right.kind === 'field') {
     const col = column(right, env);
-    const v = operandValue(left, col.field.kind, env.macros, env.collection);
+    const v = operandValue(left, col.field.kind, env.macros, env.collection, checked);
     if (op === '~' || op === '!~') return valueContains(op, v, col, env);
     return columnValue(FLIP[op], col, v, env);
   }
@@ -87,35 +99,35 @@ function compileCompare(op: CompareOp, left: Operand, right: Operand, env: Compi
 }
 
 /** Text-stored kinds order by byte on both dialects (PostgreSQL's default collation may not). */
-function ordered(col: Column, env: CompileEnv): RawBuilder<unknown> {
+function ordered(col: Column, env: CompileEnv): unknown {
   const k = col.field.kind;
-  return env.dialect === 'postgres' && (k === 'text' || k === 'date' || k === 'datetime') ? sql`${col.ref} collate "C"` : col.ref;
+  return env.dialect === 'postgres' && (k === 'text' || k === 'date' || k === 'datetime') ? frag`${col.ref} collate "C"` : col.ref;
 }
 
-function instr(env: CompileEnv, haystack: unknown, needle: unknown): RawBuilder<number> {
-  return env.dialect === 'postgres' ? sql<number>`strpos(${haystack}, ${needle})` : sql<number>`instr(${haystack}, ${needle})`;
+function instr(env: CompileEnv, haystack: unknown, needle: unknown): Fragment {
+  return env.dialect === 'postgres' ? frag`strpos(${haystack}, ${needle})` : frag`instr(${haystack}, ${needle})`;
 }
 
 function columnValue(op: CompareOp, col: Column, v: Scalar, env: CompileEnv): Node {
   const c = col.ref;
   if (v === null) {
-    if (op === '=') return sql<SqlBool>`${c} is null`;
-    if (op === '!=') return sql<SqlBool>`${c} is not null`;
+    if (op === '=') return frag`${c} is null`;
+    if (op === '!=') return frag`${c} is not null`;
     return op === '!~';
   }
   const rw = rewriteForColumn(col.field, op, v);
   if (rw.kind === 'const') return rw.value;
-  if (rw.kind === 'notnull') return sql<SqlBool>`${c} is not null`;
+  if (rw.kind === 'notnull') return frag`${c} is not null`;
   const p = bind(col, rw.value, env);
   switch (rw.op) {
-    case '=': return sql<SqlBool>`${c} = ${p}`;
-    case '!=': return sql<SqlBool>`(${c} <> ${p} or ${c} is null)`;
-    case '<': return sql<SqlBool>`${ordered(col, env)} < ${p}`;
-    case '<=': return sql<SqlBool>`${ordered(col, env)} <= ${p}`;
-    case '>': return sql<SqlBool>`${ordered(col, env)} > ${p}`;
-    case '>=': return sql<SqlBool>`${ordered(col, env)} >= ${p}`;
-    case '~': return sql<SqlBool>`${instr(env, c, p)} > 0`;
-    case '!~': return sql<SqlBool>`(${c} is null or ${instr(env, c, p)} = 0)`;
+    case '=': return frag`${c} = ${p}`;
+    case '!=': return frag`(${c} <> ${p} or ${c} is null)`;
+    case '<': return frag`${ordered(col, env)} < ${p}`;
+    case '<=': return frag`${ordered(col, env)} <= ${p}`;
+    case '>': return frag`${ordered(col, env)} > ${p}`;
+    case '>=': return frag`${ordered(col, env)} >= ${p}`;
+    case '~': return frag`${instr(env, c, p)} > 0`;
+    case '!~': return frag`(${c} is null or ${instr(env, c, p)} = 0)`;
   }
 }
 
@@ -131,21 +143,21 @@ function valueContains(op: '~' | '!~', v: Scalar, col: Column, env: CompileEnv):
   if (v === null) return op === '!~';
   // Stored text never holds U+0000, so only the pieces between NULs can contain the column's value.
   const pieces = [...new Set(String(v).split('\0'))];
-  const found = pieces.map((piece) => sql<SqlBool>`${instr(env, piece, col.ref)} > 0`);
-  const any = found.length === 1 ? found[0] : sql<SqlBool>`(${sql.join(found, OR)})`;
-  return op === '~' ? any : sql<SqlBool>`(${col.ref} is null or not ${any})`;
+  const found = pieces.map((piece) => frag`${instr(env, piece, col.ref)} > 0`);
+  const any = found.length === 1 ? found[0] : joinFragments(found, ' or ');
+  return op === '~' ? any : frag`(${col.ref} is null or not ${any})`;
 }
 
 function columns(op: CompareOp, a: Column, b: Column, env: CompileEnv): Node {
   const pg = env.dialect === 'postgres';
   switch (op) {
-    case '=': return pg ? sql<SqlBool>`${a.ref} is not distinct from ${b.ref}` : sql<SqlBool>`${a.ref} is ${b.ref}`;
-    case '!=': return pg ? sql<SqlBool>`${a.ref} is distinct from ${b.ref}` : sql<SqlBool>`${a.ref} is not ${b.ref}`;
-    case '<': return sql<SqlBool>`${ordered(a, env)} < ${b.ref}`;
-    case '<=': return sql<SqlBool>`${ordered(a, env)} <= ${b.ref}`;
-    case '>': return sql<SqlBool>`${ordered(a, env)} > ${b.ref}`;
-    case '>=': return sql<SqlBool>`${ordered(a, env)} >= ${b.ref}`;
-    case '~': return sql<SqlBool>`${instr(env, a.ref, b.ref)} > 0`;
-    case '!~': return sql<SqlBool>`(${a.ref} is null or ${b.ref} is null or ${instr(env, a.ref, b.ref)} = 0)`;
+    case '=': return pg ? frag`${a.ref} is not distinct from ${b.ref}` : frag`${a.ref} is ${b.ref}`;
+    case '!=': return pg ? frag`${a.ref} is distinct from ${b.ref}` : frag`${a.ref} is not ${b.ref}`;
+    case '<': return frag`${ordered(a, env)} < ${b.ref}`;
+    case '<=': return frag`${ordered(a, env)} <= ${b.ref}`;
+    case '>': return frag`${ordered(a, env)} > ${b.ref}`;
+    case '>=': return frag`${ordered(a, env)} >= ${b.ref}`;
+    case '~': return frag`${instr(env, a.ref, b.ref)} > 0`;
+    case '!~': return frag`(${a.ref} is null or ${b.ref} is null or ${instr(env, a.ref, b.ref)} = 0)`;
   }
 }

@@ -14,14 +14,17 @@ export type Scalar = string | number | boolean | null;
  * The value of a non-field operand. `against` is the kind of the other side, so string literals
  * and macro values for date/datetime columns arrive normalized even if checkExpr was skipped.
  */
-export function operandValue(o: Operand, against: ValueKind | null, macros: MacroValues, collection: CollectionDef): Scalar {
+export function operandValue(o: Operand, against: ValueKind | null, macros: MacroValues, collection: CollectionDef, checked = false): Scalar {
   let v: unknown;
   let kind: ValueKind | null = against;
   switch (o.kind) {
     case 'field': throw new Error('operandValue called on a field');
     case 'null': return null;
     case 'number': case 'boolean': return o.value;
-    case 'string': v = o.value; break;
+    case 'string':
+      if (checked) return o.value; // checkExpr validated and normalized it
+      v = o.value;
+      break;
     case 'macro':
       if (o.name === 'now') { v = macros.now; kind = 'datetime'; break; }
       if (o.name === 'auth.id') return macros.auth.id;

@@ -42,7 +42,21 @@ export function checkExpr(expr: Expr, ctx: CheckContext): Expr {
   }
 }
 
+// Comparisons that passed checkExpr (literals already normalized), so compile can skip re-validating.
+const checked = new WeakSet<Expr>();
+
+/** True for a comparison node returned by checkExpr. */
+export function wasChecked(expr: Expr): boolean {
+  return checked.has(expr);
+}
+
 function checkCompare(expr: Extract<Expr, { kind: 'compare' }>, ctx: CheckContext): Expr {
+  const out = checkCompareTypes(expr, ctx);
+  checked.add(out);
+  return out;
+}
+
+function checkCompareTypes(expr: Extract<Expr, { kind: 'compare' }>, ctx: CheckContext): Expr {
   const { op, left, right } = expr;
   const l = side(left, ctx);
   const r = side(right, ctx);

@@ -10,7 +10,6 @@ export const REDACT_PATHS: readonly string[] = [
   '*.password',
   '*.password_hash',
   '*.token',
-  'err.details',
 ];
 
 /**

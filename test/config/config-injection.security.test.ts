@@ -141,3 +141,14 @@ test('huge keys and floods of errors give a short message', () => {
   assert.match(err.message, /… and 4951 more/);
   assert.ok(!err.message.includes(longKey));
 });
+
+test('tens of thousands of keys stay linear (no quadratic duplicate-key check)', () => {
+  const keys = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`).join('\n');
+  const err = refused(() => loadText(`${keys}\n`), 15_000);
+  assert.ok(err instanceof ConfigError && err.issues.length === 40_000);
+});
+
+test('keys that become the same string collide: 1 and "1"', () => {
+  const err = configError('collections:\n  n:\n    fields:\n      a: { type: text, 1: x, "1": y }\n');
+  assert.deepEqual(err.issues.map((i) => i.text), ['strongbox.yaml:4:30: duplicate key']);
+});

@@ -200,6 +200,20 @@ eachDialect('openDatabase', (t) => {
       assert.deepEqual(rows, [{ ssl: true }]);
     });
 
+    test('verify-full refuses a server certificate the given CA did not sign', async () => {
+      const { url, password } = await pgCfg();
+      const caFile = new URL(url).searchParams.get('sslrootcert');
+      assert.ok(caFile !== null);
+      // the server's own leaf certificate is no CA: the chain cannot be built from it
+      const wrongCa = url.replace(encodeURIComponent(caFile), encodeURIComponent(caFile.replace(/ca\.crt$/, 'server.crt')));
+      assert.notEqual(wrongCa, url);
+      await assert.rejects(openDatabase({ kind: 'postgres', url: wrongCa, password }), (err) => {
+        assertSafeError(err, [password, wrongCa]);
+        assert.match(String((err as Error & { cause: Error }).cause.message), /certificate/i);
+        return true;
+      });
+    });
+
     test('a connection without TLS is refused', async () => {
       const { url, password } = await pgCfg();
       const plain = url.replace(/sslmode=verify-full/, 'sslmode=disable');

@@ -36,15 +36,19 @@ export const PG_ENV = {
   password: 'STRONGBOX_TEST_PG_PASSWORD',
   ca: 'STRONGBOX_TEST_PG_CA',
   unavailable: 'STRONGBOX_TEST_PG_UNAVAILABLE', // set to the reason when the run has no cluster
+  binDir: 'STRONGBOX_TEST_PG_BINDIR', // optional: where initdb and pg_ctl are, instead of searching
 } as const;
 
 /** The folder holding initdb/pg_ctl for PostgreSQL 15, or null with why. */
 export function findPgBinDir(): { dir: string } | { dir: null; reason: string } {
-  const candidates = [`/usr/lib/postgresql/${PG_MAJOR}/bin`];
-  try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
-  } catch {
-    // no pg_config on PATH
+  const override = process.env[PG_ENV.binDir];
+  const candidates = override ? [override] : [`/usr/lib/postgresql/${PG_MAJOR}/bin`];
+  if (!override) {
+    try {
+      candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    } catch {
+      // no pg_config on PATH
+    }
   }
   for (const dir of candidates) {
     if (!existsSync(join(dir, 'initdb')) || !existsSync(join(dir, 'pg_ctl'))) continue;

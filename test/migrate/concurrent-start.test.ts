@@ -1,32 +1,32 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
 import { planMigration } from '../../src/db/migrate/plan-migration.ts';
-import { applyMigration } from '../../src/db/migrate/apply-migration.ts';
 import { describeSchema } from '../../src/db/migrate/describe-schema.ts';
 import { eachDialect } from '../helpers/dialects.ts';
-import { collection, field } from './fixtures.ts';
+import { START_COLLECTIONS } from './start-instance.ts';
 
-const cols = [collection('items', [field('a', 'text', { index: true })])];
+const run = promisify(execFile);
+const script = fileURLToPath(new URL('./start-instance.ts', import.meta.url));
 
-eachDialect('two instances starting on one database', (t) => {
-  test('both migrate at once: each change is applied exactly once and both start', async () => {
+eachDialect('instances starting together on one database', (t) => {
+  test('three processes migrate at once: each change applies once and every one starts', async () => {
     const cfg = await t.freshDatabase();
-    const [a, b] = [await openDatabase(cfg), await openDatabase(cfg)];
+    const env = { ...process.env, SB_TEST_DB: JSON.stringify(cfg) };
+    const starts = [1, 2, 3].map(() => run(process.execPath, ['--import', 'tsx', script], { env, timeout: 60_000 }));
+    const results = await Promise.allSettled(starts);
+    for (const r of results) assert.equal(r.status, 'fulfilled', r.status === 'rejected' ? String(r.reason) : '');
+    const db = await openDatabase(cfg);
     try {
-      const start = async (db: typeof a) => {
-        await runSystemMigrations(db);
-        await applyMigration(db, await planMigration(db, cols), { allowDestructive: false });
-      };
-      await Promise.all([start(a), start(b)]);
-      const versions = await a.kysely.selectFrom('_sb_migrations').select('version').execute();
+      const versions = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
       assert.equal(versions.length, 1);
-      assert.equal((await describeSchema(b)).items!.a!.index, true);
-      assert.deepEqual((await planMigration(b, cols)).steps, []);
+      assert.equal((await describeSchema(db)).items!.a!.index, true);
+      assert.deepEqual((await planMigration(db, START_COLLECTIONS)).steps, []);
     } finally {
-      await a.close();
-      await b.close();
+      await db.close();
     }
   });
 });

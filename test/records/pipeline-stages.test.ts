@@ -4,7 +4,8 @@ import type { AuditEvent, AuditSink, SensitiveStage } from '../../src/core/recor
 import { plaintextSensitiveStage } from '../../src/core/records/stages.ts';
 import { collection, field } from '../helpers/test-engine.ts';
 import { eachDialect } from '../helpers/dialects.ts';
-import { ALL, caller, openFixture, rejectsWith } from './records-fixture.ts';
+import { randomId } from '../../src/crypto/random-id.ts';
+import { ALL, caller, openFixture } from './records-fixture.ts';
 
 const throwingSink: AuditSink = {
   async record() {
@@ -18,14 +19,12 @@ const SECRETS = collection('secrets', [field('label', 'text'), field('pin', 'tex
 
 eachDialect('pipeline stages', (t) => {
   test('audit sink failure rolls the write back (fail-closed)', async () => {
-    const ok = await openFixture(t);
     const alice = caller();
-    const r = await ok.svc.create(alice, 'notes', { title: 'before' });
-    await ok.close();
-    // same database file/cluster db is not reused; prove rollback on a fresh one with a throwing sink
     const fx = await openFixture(t, { audit: throwingSink });
     await assert.rejects(fx.svc.create(alice, 'notes', { title: 'x' }), /audit store unavailable/);
     assert.equal(await fx.count('notes'), 0);
+    const now = new Date().toISOString();
+    const r = { id: randomId(), created: now, updated: now };
     // seed a row with the raw builder, then try update and delete through the failing pipeline
     await fx.db.kysely.insertInto('notes').values({ id: r.id, created: r.created, updated: r.updated, owner: alice.id, title: 'before', stars: 0 }).execute();
     await assert.rejects(fx.svc.update(alice, 'notes', String(r.id), { title: 'after' }), /audit store unavailable/);

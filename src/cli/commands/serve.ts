@@ -51,7 +51,8 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   const engine = await openEngine(config).catch((err: unknown) => { throw withMigrateHint(err); });
   let app: Awaited<ReturnType<typeof BuildServer>> | undefined;
   try {
-    app = await buildServer(engine);
+    // warn and above: failed requests reach the operator; per-request lines would cost throughput.
+    app = await buildServer(engine, { logger: { level: 'warn' } });
     await app.listen({ host, port });
   } catch (err) {
     await app?.close().catch(() => undefined);

@@ -21,10 +21,6 @@ export interface TableModel {
   indexes: IndexModel[];
 }
 
-export function cloneTable(t: TableModel): TableModel {
-  return { name: t.name, columns: t.columns.map((c) => ({ ...c })), indexes: t.indexes.map((i) => ({ ...i })) };
-}
-
 export function findColumn(t: TableModel, name: string): ColumnModel | undefined {
   return t.columns.find((c) => c.name === name);
 }

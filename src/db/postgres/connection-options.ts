@@ -40,7 +40,7 @@ function readPem(path: string, what: string): string {
  * parameter never sends credentials in the clear. `require` encrypts without checking the
  * certificate unless `sslrootcert` is given (then it acts as verify-ca, as in libpq).
  */
-function tlsOptions(mode: SslMode, host: string, params: URLSearchParams): false | ConnectionOptions {
+function tlsOptions(mode: SslMode, params: URLSearchParams): false | ConnectionOptions {
   if (mode === 'disable') return false;
   const rootcert = params.get('sslrootcert');
   const tls: ConnectionOptions = {};
@@ -49,7 +49,8 @@ function tlsOptions(mode: SslMode, host: string, params: URLSearchParams): false
   const key = params.get('sslkey');
   if (cert !== null) tls.cert = readPem(cert, 'client certificate (sslcert)');
   if (key !== null) tls.key = readPem(key, 'client key (sslkey)');
-  if (mode === 'verify-full') return { ...tls, rejectUnauthorized: true, servername: host };
+  // pg sends SNI and checks the name against the host itself (never an IP as SNI: RFC 6066)
+  if (mode === 'verify-full') return { ...tls, rejectUnauthorized: true };
   if (mode === 'verify-ca' || tls.ca !== undefined) {
     if (tls.ca === undefined) throw configError('sslmode=verify-ca needs sslrootcert naming the CA file.');
     return { ...tls, rejectUnauthorized: true, checkServerIdentity: () => undefined };
@@ -89,7 +90,7 @@ export function poolConfig(url: string, password: string | undefined, opts: Post
     user: decodeURIComponent(parsed.username) || undefined,
     // the password from the secrets file/environment wins over one embedded in the URL
     password: password ?? (parsed.password === '' ? undefined : decodeURIComponent(parsed.password)),
-    ssl: tlsOptions(modeParam as SslMode, host, parsed.searchParams),
+    ssl: tlsOptions(modeParam as SslMode, parsed.searchParams),
     application_name: parsed.searchParams.get('application_name') ?? 'strongbox',
     // every session computes in UTC, whatever the server's default
     options: '-c timezone=UTC',

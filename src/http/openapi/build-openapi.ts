@@ -9,7 +9,7 @@ const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}
 
 /** Responses for a route's error codes, one entry per status listing its codes. */
 function errorResponses(routeKey: string): Record<string, unknown> {
-  const codes = [...(ROUTE_ERRORS[routeKey] ?? []), ...ROUTER_ERRORS];
+  const codes = [...new Set([...(ROUTE_ERRORS[routeKey] ?? []), ...ROUTER_ERRORS])];
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) {
     const status = ERRORS[code].status;

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface Child {
+  readonly url: string;
+  readonly proc: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Starts a server process and resolves with the URL it prints (`listening on http://…`). */
+export function startProcess(args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<Child> {
+  const proc = spawn(process.execPath, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d; });
+  const exited = new Promise<number | null>((done) => proc.on('exit', (code) => done(code)));
+  return new Promise((done, fail) => {
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); fail(new Error(`no URL within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
+    const check = (): void => {
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout.off('data', check);
+      done({
+        url: m[1],
+        proc,
+        stop: async () => {
+          if (proc.exitCode === null) proc.kill('SIGTERM');
+          const kill = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+          const code = await exited;
+          clearTimeout(kill);
+          return code;
+        },
+      });
+    };
+    proc.stdout.on('data', check);
+    void exited.then((code) => { clearTimeout(timer); fail(new Error(`exited (${code}) before listening:\n${out}`)); });
+  });
+}
+
+/** JSON over fetch with a timeout; throws on an unexpected status. */
+export async function call(url: string, method: string, path: string, opts: { body?: unknown; token?: string; expect?: number } = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await fetch(url + path, {
+    method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(30_000),
+  });
+  const text = await res.text();
+  if (res.status !== (opts.expect ?? 200)) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/** Runs `count` tasks with at most `width` in flight. */
+export async function pool<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = new Array(count);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
+  return out;
+}
