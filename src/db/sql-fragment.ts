@@ -22,7 +22,10 @@ export function frag(strings: TemplateStringsArray, ...values: unknown[]): Fragm
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v instanceof Fragment) appendFragment(outS, outV, v);
-    else outV.push(v), outS.push('');
+    else {
+      outV.push(v);
+      outS.push('');
+    }
     outS[outS.length - 1] += strings[i + 1];
   }
   return new Fragment(outS, outV);

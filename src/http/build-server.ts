@@ -31,14 +31,13 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     bodyLimit: engine.config.limits.bodyLimit,
     return503OnClosing: true,
     // Bad request lines never reach routing; answer them in our shape, not Node's.
-    clientErrorHandler(err, socket) {
+    clientErrorHandler(_err, socket) {
       if (!socket.writable) return;
       const body = JSON.stringify(publicError('ERR_BAD_REQUEST').body);
       socket.end(
         `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
-      void err;
     },
     // Router failures (malformed percent-encoding and the like).
     frameworkErrors(err, req, reply) {
