@@ -4,7 +4,8 @@
  * Extra arguments pass through: `npm test -- test/db/x.test.ts`, `npm test -- --test-name-pattern=tls`.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPgBinDir, pgClusterEnv, PG_ENV, startPgCluster, type StartedPgCluster } from './helpers/pg-cluster.ts';
@@ -65,12 +66,17 @@ async function main(): Promise<number> {
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
   const cluster = await startCluster(env);
+  // Test processes put their temp files here, so even a run cut short by a signal (when their
+  // own exit hooks never run) leaves nothing behind.
+  const runTmp = mkdtempSync(join(tmpdir(), 'strongbox-run-'));
+  env.TMPDIR = runTmp;
   const stopCluster = (): void => {
     try {
       cluster?.stopSync();
     } catch (err) {
       process.stderr.write(`could not stop the PostgreSQL test cluster: ${(err as Error).message}\n`);
     }
+    rmSync(runTmp, { recursive: true, force: true });
   };
   process.once('exit', stopCluster);
   const reporter = flags.some((f) => f.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];

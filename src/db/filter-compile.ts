@@ -83,7 +83,23 @@ function column(o: Extract<Operand, { kind: 'field' }>, env: CompileEnv): Column
   return { field, ref: columnRef(env.table, name) };
 }
 
+/**
+ * A macro with no value (an anonymous caller's @auth.id, a field absent from @body) equals
+ * nothing, so `owner = @auth.id` can never match ownerless records for an anonymous caller.
+ * Only an explicit `= null` tests for the missing value.
+ */
+export function isUnknownMacro(o: Operand, macros: MacroValues): boolean {
+  if (o.kind !== 'macro' || o.name === 'now') return false;
+  if (o.name === 'auth.id') return macros.auth.id === null;
+  if (o.name === 'auth.role') return macros.auth.role === null;
+  if (o.name === 'auth.email') return macros.auth.email === null;
+  return (macros.body?.[o.name.slice(5)] ?? null) === null;
+}
+
 function compileCompare(op: CompareOp, left: Operand, right: Operand, env: CompileEnv, checked: boolean): Node {
+  if ((right.kind !== 'null' && isUnknownMacro(left, env.macros)) || (left.kind !== 'null' && isUnknownMacro(right, env.macros))) {
+    return op === '!=' || op === '!~';
+  }
   if (left.kind === 'field' && right.kind === 'field') return columns(op, column(left, env), column(right, env), env);
   if (left.kind === 'field') {
     const col = column(left, env);

@@ -66,18 +66,23 @@ describe('compileFilter: SQL and parameters', () => {
     assert.deepEqual(where('postgres', 'n < x'), { sql: '"n" < "x"', parameters: [] });
   });
 
-  test('macros: values bound at compile time; a null caller means IS NULL', () => {
+  test('macros: values bound at compile time; a macro with no value equals nothing', () => {
     assert.deepEqual(where('sqlite', 'owner = @auth.id'), { sql: '"owner" = ?', parameters: [MACROS.auth.id] });
-    assert.deepEqual(where('sqlite', 'owner = @auth.id', ANON_MACROS), { sql: '"owner" is null', parameters: [] });
+    // an anonymous caller must never match ownerless records through owner = @auth.id
+    assert.deepEqual(where('sqlite', 'owner = @auth.id', ANON_MACROS), { sql: '1 = 0', parameters: [] });
+    assert.deepEqual(where('sqlite', 'owner != @auth.id', ANON_MACROS), { sql: '1 = 1', parameters: [] });
+    assert.deepEqual(where('sqlite', '@auth.id = null', ANON_MACROS), { sql: '1 = 1', parameters: [] });
     assert.deepEqual(where('sqlite', 'created < @now'), { sql: '"created" < ?', parameters: [MACROS.now] });
     const body = { ...MACROS, body: { ok: true, d: '2024-01-01' } };
-    assert.deepEqual(where('sqlite', 'ok = @body.ok && d = @body.d && n = @body.n', body, 'write-rule'),
-      { sql: '("ok" = ? and "d" = ? and "n" is null)', parameters: [1, '2024-01-01'] });
+    assert.deepEqual(where('sqlite', 'ok = @body.ok && d = @body.d && n != @body.n', body, 'write-rule'),
+      { sql: '("ok" = ? and "d" = ?)', parameters: [1, '2024-01-01'] });
+    assert.deepEqual(where('sqlite', 'ok = @body.ok && n = @body.n', body, 'write-rule'), { sql: '1 = 0', parameters: [] });
+    assert.deepEqual(where('sqlite', '@body.n = null', body, 'write-rule'), { sql: '1 = 1', parameters: [] });
   });
 
   test('comparisons without a column fold to constants, and fold the tree', () => {
     assert.deepEqual(where('sqlite', "owner = @auth.id || @auth.role = 'doctor'"), { sql: '1 = 1', parameters: [] });
-    assert.deepEqual(where('sqlite', "owner = @auth.id || @auth.role = 'doctor'", ANON_MACROS), { sql: '"owner" is null', parameters: [] });
+    assert.deepEqual(where('sqlite', "owner = @auth.id || @auth.role = 'doctor'", ANON_MACROS), { sql: '1 = 0', parameters: [] });
     assert.deepEqual(where('sqlite', "@auth.id != null && title = 'a'", ANON_MACROS), { sql: '1 = 0', parameters: [] });
     assert.deepEqual(where('sqlite', "true && (false || title = 'a')"), { sql: '"title" = ?', parameters: ['a'] });
     assert.deepEqual(where('sqlite', "title = 'a' && n = 1 || x = 2"), { sql: '(("title" = ? and "n" = ?) or "x" = ?)', parameters: ['a', 1, 2] });

@@ -5,6 +5,8 @@
  *  - `=`/`!=` are null-safe; `!=` is the exact negation of `=`.
  *  - `<,<=,>,>=` with a null side are false; text orders by code point (UTF-8 byte order).
  *  - `~` is a case-sensitive substring test, false when either side is null; `!~` its negation.
+ *  - a macro with no value equals nothing: `=`, `~` and ordering are false, `!=` and `!~` true,
+ *    unless the other side is the literal `null`.
  */
 import type { CompareOp, Expr, Operand } from '../../src/filter/ast.ts';
 import type { MacroValues } from '../../src/filter/macros.ts';
@@ -16,8 +18,19 @@ export function referenceEval(expr: Expr, row: Row, macros: MacroValues): boolea
     case 'const': return expr.value;
     case 'and': return expr.items.every((e) => referenceEval(e, row, macros));
     case 'or': return expr.items.some((e) => referenceEval(e, row, macros));
-    case 'compare': return compare(expr.op, value(expr.left, row, macros), value(expr.right, row, macros));
+    case 'compare': {
+      const { op, left, right } = expr;
+      // A macro with no value equals nothing; only an explicit `= null` tests for it.
+      if ((right.kind !== 'null' && unknownMacro(left, macros)) || (left.kind !== 'null' && unknownMacro(right, macros))) {
+        return op === '!=' || op === '!~';
+      }
+      return compare(op, value(left, row, macros), value(right, row, macros));
+    }
   }
+}
+
+function unknownMacro(o: Operand, macros: MacroValues): boolean {
+  return o.kind === 'macro' && o.name !== 'now' && value(o, {}, macros) === null;
 }
 
 function value(o: Operand, row: Row, macros: MacroValues): unknown {
