@@ -133,6 +133,7 @@ function adminClientConfig(port: number, password: string, caFile: string): pg.C
   return {
     host: '127.0.0.1', port, database: 'postgres', user: ADMIN_ROLE, password,
     connectionTimeoutMillis: WAIT_SECONDS * 1000,
+    query_timeout: WAIT_SECONDS * 1000,
     // verify-full: the server certificate names 127.0.0.1
     ssl: { ca: readFileSync(caFile, 'utf8'), rejectUnauthorized: true },
   };

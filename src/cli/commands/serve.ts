@@ -61,9 +61,10 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   }
   // Handlers go in before the URL is printed: a script may signal as soon as it reads it.
   const stopped = waitForShutdown(app, engine, io, { debug });
+  if (firstRun) printFirstAdminHint(ctx, opts.config);
+  // Last line of startup: scripts wait for it, so everything else is printed before.
   const address = app.server.address() as AddressInfo;
   io.out(`strongbox: listening on ${httpUrl(host, address.port)}${config.dev ? ' (dev mode, plain HTTP on loopback)' : ''}`);
-  if (firstRun) printFirstAdminHint(ctx, opts.config);
   return stopped;
 }
 
