@@ -1,8 +1,10 @@
 import { hash, verify, parseOptions, type Options } from '@node-rs/argon2';
+import { passwordQueue } from './work-queue.ts';
 
 /**
  * argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1). The async API runs on the libuv
- * thread pool, so hashing never blocks the event loop.
+ * thread pool, so hashing never blocks the event loop, and passwordQueue keeps it from starving
+ * the event loop of CPU.
  */
 export const PASSWORD_PARAMS = Object.freeze({
   memoryCost: 19456, // KiB = 19 MiB
@@ -16,19 +18,16 @@ const ARGON2ID = 2 as Options['algorithm'];
 const OPTIONS: Options = { ...PASSWORD_PARAMS, algorithm: ARGON2ID };
 
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, OPTIONS);
+  return passwordQueue.run(() => hash(password, OPTIONS));
 }
 
 /**
- * Never throws: a corrupt stored hash is a failed verification, not an error the caller
- * could tell apart from a wrong password.
+ * A corrupt stored hash is a failed verification, not an error the caller could tell apart from
+ * a wrong password. Only a full queue (ERR_UNAVAILABLE) rejects: overload must not look like a
+ * wrong password.
  */
-export async function verifyPassword(encoded: string, password: string): Promise<boolean> {
-  try {
-    return await verify(encoded, password);
-  } catch {
-    return false;
-  }
+export function verifyPassword(encoded: string, password: string): Promise<boolean> {
+  return passwordQueue.run(() => verify(encoded, password).catch(() => false));
 }
 
 /** True when the stored hash was made with weaker parameters (or another algorithm) than now. */
@@ -54,7 +53,7 @@ let dummy: Promise<string> | undefined;
  * account costs the same time as one for a known account. Always false.
  */
 export async function verifyDummyPassword(password: string): Promise<false> {
-  dummy ??= hash('strongbox-dummy-password-for-timing', OPTIONS);
+  dummy ??= hashPassword('strongbox-dummy-password-for-timing');
   await verifyPassword(await dummy, password);
   return false;
 }

@@ -1,0 +1,39 @@
+import { availableParallelism } from 'node:os';
+import { StrongboxError } from '../errors/strongbox-error.ts';
+
+/**
+ * Runs CPU-heavy jobs (argon2) at most `slots` at a time. The thread pool would otherwise run as
+ * many as it has threads, and on a 2-core machine four argon2 jobs starve the event loop of CPU
+ * even though none of them runs on it. Waiting jobs are bounded; past that the caller gets
+ * ERR_UNAVAILABLE instead of an unbounded queue.
+ */
+export class WorkQueue {
+  readonly #slots: number;
+  readonly #maxWaiting: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(slots: number, maxWaiting: number) {
+    this.#slots = Math.max(1, slots);
+    this.#maxWaiting = maxWaiting;
+  }
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.#slots) {
+      if (this.#waiting.length >= this.#maxWaiting) throw new StrongboxError('ERR_UNAVAILABLE');
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running++;
+    }
+    try {
+      return await job();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next(); // hand the slot straight over
+      else this.#running--;
+    }
+  }
+}
+
+/** One core is left to the event loop. */
+export const passwordQueue = new WorkQueue(availableParallelism() - 1, 256);
