@@ -1,10 +1,9 @@
-import { hash, verify, parseOptions, type Options } from '@node-rs/argon2';
-import { passwordQueue } from './work-queue.ts';
+import { parseOptions, type Options } from '@node-rs/argon2';
+import { passwordPool } from './password-worker-pool.ts';
 
 /**
- * argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1). The async API runs on the libuv
- * thread pool, so hashing never blocks the event loop, and passwordQueue keeps it from starving
- * the event loop of CPU.
+ * argon2id parameters (OWASP minimum: m=19 MiB, t=2, p=1). Hashing runs on passwordPool's
+ * low-priority worker threads, so it neither blocks the event loop nor starves it of CPU.
  */
 export const PASSWORD_PARAMS = Object.freeze({
   memoryCost: 19456, // KiB = 19 MiB
@@ -18,16 +17,16 @@ const ARGON2ID = 2 as Options['algorithm'];
 const OPTIONS: Options = { ...PASSWORD_PARAMS, algorithm: ARGON2ID };
 
 export function hashPassword(password: string): Promise<string> {
-  return passwordQueue.run(() => hash(password, OPTIONS));
+  return passwordPool.hash(password, OPTIONS);
 }
 
 /**
  * A corrupt stored hash is a failed verification, not an error the caller could tell apart from
- * a wrong password. Only a full queue (ERR_UNAVAILABLE) rejects: overload must not look like a
- * wrong password.
+ * a wrong password. Only overload (ERR_UNAVAILABLE) or a crashed worker (ERR_INTERNAL) rejects:
+ * neither may look like a wrong password.
  */
 export function verifyPassword(encoded: string, password: string): Promise<boolean> {
-  return passwordQueue.run(() => verify(encoded, password).catch(() => false));
+  return passwordPool.verify(encoded, password);
 }
 
 /** True when the stored hash was made with weaker parameters (or another algorithm) than now. */

@@ -1,11 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /**
- * Runs CPU-heavy jobs (argon2) at most `slots` at a time. The thread pool would otherwise run as
- * many as it has threads, and on a 2-core machine four argon2 jobs starve the event loop of CPU
- * even though none of them runs on it. Waiting jobs are bounded; past that the caller gets
- * ERR_UNAVAILABLE instead of an unbounded queue.
+ * Runs CPU-heavy jobs (argon2) at most `slots` at a time, one per worker thread. Waiting jobs
+ * are bounded; past that the caller gets ERR_UNAVAILABLE instead of an unbounded queue.
  */
 export class WorkQueue {
   readonly #slots: number;
@@ -34,6 +31,3 @@ export class WorkQueue {
     }
   }
 }
-
-/** One core is left to the event loop. */
-export const passwordQueue = new WorkQueue(availableParallelism() - 1, 256);

@@ -40,6 +40,15 @@ export function compileFilter(expr: Expr, env: CompileEnv): Expression<SqlBool> 
   return node === true ? TRUE_SQL : node === false ? FALSE_SQL : node.toSql<SqlBool>();
 }
 
+/**
+ * The truth of an expression that names no column, folded exactly as compileFilter folds it, so a
+ * rule decided without SQL agrees with the SQL. Undefined when the expression names a column.
+ */
+export function foldConstant(expr: Expr, env: CompileEnv): boolean | undefined {
+  const node = compile(expr, env);
+  return typeof node === 'boolean' ? node : undefined;
+}
+
 function compile(expr: Expr, env: CompileEnv): Node {
   switch (expr.kind) {
     case 'const': return expr.value;

@@ -1,4 +1,5 @@
 import type { Database } from '../../db/database.ts';
+import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import type { Caller } from '../caller.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { randomId } from '../../crypto/random-id.ts';
@@ -34,6 +35,8 @@ export class AccountService {
   readonly #db: Database;
   readonly #ttlMs: number;
   readonly #now: () => Date;
+  // Every authenticated request runs the session lookup; keep its compiled SQL.
+  readonly #queries = new CompiledQueryCache(4);
 
   constructor(opts: AccountServiceOptions) {
     if (!Number.isInteger(opts.sessionTtlSeconds) || opts.sessionTtlSeconds <= 0) {
@@ -116,11 +119,13 @@ export class AccountService {
     if (!isWellFormedSessionToken(token)) return null;
     const k = this.#db.kysely;
     const tokenHash = hashSessionToken(token);
-    const row = await k.selectFrom('_sb_sessions as s')
-      .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
-      .select(['s.expires', 's.last_seen', 'a.id', 'a.email', 'a.role'])
-      .where('s.token_hash', '=', tokenHash)
-      .executeTakeFirst();
+    const { rows: [row] } = await this.#queries.execute(k, 'session', () => ({
+      query: k.selectFrom('_sb_sessions as s')
+        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+        .select(['s.expires', 's.last_seen', 'a.id', 'a.email', 'a.role'])
+        .where('s.token_hash', '=', slot(0)),
+      meta: null,
+    }), [tokenHash]);
     if (!row) return null;
     const now = this.#now();
     if (Date.parse(String(row.expires)) <= now.getTime()) {

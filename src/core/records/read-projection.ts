@@ -36,7 +36,7 @@ export function readAccess(cache: RuleCache, collection: CollectionDef, macros: 
     if (f.read === null) continue;
     const expr = cache.expr(collection, 'rule', f.read);
     if (referencesFields(expr)) perRecord.set(f.name, expr);
-    else if (!evaluateStatic(expr, macros)) hidden.add(f.name);
+    else if (!evaluateStatic(expr, collection, macros)) hidden.add(f.name);
   }
   if (hidden.size === 0 && perRecord.size === 0) return FULL_ACCESS;
   const filterable = new Set<string>(SYSTEM_FIELDS);

@@ -3,6 +3,7 @@ import type { CollectionDef, RuleName } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
 import { applySort } from '../../db/filter-sort.ts';
+import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import { isRecordId, randomId } from '../../crypto/random-id.ts';
 import type { Expr, SortTerm } from '../../filter/ast.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -14,6 +15,7 @@ import { FULL_ACCESS, planRead, projectRow, readAccess, sqlTrue, type ReadAccess
 import { compile, denied, macrosFor, notFound, selection, type QueryEnv } from './record-query.ts';
 import { RuleCache } from './rule-cache.ts';
 import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
+import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { relationReason } from './validate-value.ts';
@@ -51,6 +53,10 @@ export class RecordService {
   private readonly limits: RecordServiceOptions['limits'];
   private readonly stages: RecordStages;
   readonly cache: RuleCache;
+  /** Compiled read SQL per (operation, collection, query text, caller): repeated reads skip Kysely. */
+  readonly queries: CompiledQueryCache;
+  /** Collections whose field read rules use @now (their reads are never reused). */
+  private readonly nowInReadRules = new WeakMap<CollectionDef, boolean>();
 
   constructor(opts: RecordServiceOptions) {
     this.db = opts.db;
@@ -58,6 +64,7 @@ export class RecordService {
     this.limits = opts.limits;
     this.stages = { ...DEFAULT_STAGES, ...opts.stages };
     this.cache = new RuleCache(opts.cacheSize);
+    this.queries = new CompiledQueryCache(opts.cacheSize);
   }
 
   async list(caller: Caller, collection: string, q: ListQuery = {}): Promise<ListResult> {
@@ -67,22 +74,33 @@ export class RecordService {
     if (rule === 'none') throw denied(caller, 'list');
     const env = this.env(def, caller);
     const access = this.access(def, caller, env);
-    const plan = this.plan(def, access, q.fields);
-    const where: Expression<SqlBool>[] = [];
-    if (rule !== 'all') where.push(compile(rule, env));
-    if (!blank(q.filter)) where.push(compile(this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey), env));
+    const filter = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey);
     const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
+    const whereOf = (): Expression<SqlBool>[] => [
+      ...(rule === 'all' ? [] : [compile(rule, env)]),
+      ...(filter === undefined ? [] : [compile(filter, env)]),
+    ];
+    const k = this.db.kysely;
+    const shape = this.shapeKey(def, caller, [rule, filter], [q.filter ?? '', q.sort ?? '', q.fields ?? '']);
 
-    let select = this.db.kysely.selectFrom(def.name).select(selection(plan, env));
-    if (where.length > 0) select = select.where((eb) => eb.and(where));
-    select = applySort(select, terms, env).limit(perPage).offset(offset);
-    const rows = await select.execute();
+    const { rows, meta: plan } = await this.queries.execute(k, shape && `list\u0000${shape}`, () => {
+      const plan = this.plan(def, access, q.fields);
+      const where = whereOf();
+      let select = k.selectFrom(def.name).select(selection(plan, env));
+      if (where.length > 0) select = select.where((eb) => eb.and(where));
+      select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
+      return { query: select, meta: plan };
+    }, [perPage, offset]);
     const items = await Promise.all(rows.map((row) => this.output(def, plan, row, caller)));
     if (q.skipTotal === true) return { items, page, perPage };
 
-    let count = this.db.kysely.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
-    if (where.length > 0) count = count.where((eb) => eb.and(where));
-    const totalItems = Number((await count.executeTakeFirstOrThrow()).n);
+    const { rows: [counted] } = await this.queries.execute(k, shape && `count\u0000${shape}`, () => {
+      const where = whereOf();
+      let count = k.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
+      if (where.length > 0) count = count.where((eb) => eb.and(where));
+      return { query: count, meta: null };
+    }, []);
+    const totalItems = Number((counted as { n: unknown }).n);
     return { items, page, perPage, totalItems, totalPages: Math.ceil(totalItems / perPage) };
   }
 
@@ -92,10 +110,14 @@ export class RecordService {
     const rule = this.rule(def, 'view', caller);
     if (rule === 'none') throw notFound();
     const env = this.env(def, caller);
-    const plan = this.plan(def, this.access(def, caller, env), opts.fields);
-    let select = this.db.kysely.selectFrom(def.name).select(selection(plan, env)).where('id', '=', id);
-    if (rule !== 'all') select = select.where(compile(rule, env));
-    const row = await select.executeTakeFirst();
+    const k = this.db.kysely;
+    const shape = this.shapeKey(def, caller, [rule], [opts.fields ?? '']);
+    const { rows: [row], meta: plan } = await this.queries.execute(k, shape && `get\u0000${shape}`, () => {
+      const plan = this.plan(def, this.access(def, caller, env), opts.fields);
+      let select = k.selectFrom(def.name).select(selection(plan, env)).where('id', '=', slot(0));
+      if (rule !== 'all') select = select.where(compile(rule, env));
+      return { query: select, meta: plan };
+    }, [id]);
     if (!row) throw notFound();
     return this.output(def, plan, row, caller);
   }
@@ -169,6 +191,25 @@ export class RecordService {
       throw new StrongboxError('ERR_NOT_FOUND', 'no such collection');
     }
     return this.collections[name];
+  }
+
+  /**
+   * What shapes a read's SQL besides the values in slots: the collection, the query texts and the
+   * caller's macro values (rules fold on them). Null when @now takes part, since its value changes
+   * on every request and the shape must not be reused.
+   */
+  private shapeKey(def: CollectionDef, caller: Caller, exprs: ReadonlyArray<RuleAccess | undefined>, texts: readonly string[]): string | null {
+    if (exprs.some((e) => typeof e === 'object' && mentionsNow(e)) || this.readRulesUseNow(def)) return null;
+    return JSON.stringify([def.name, caller.id, caller.role, caller.email, ...texts]);
+  }
+
+  private readRulesUseNow(def: CollectionDef): boolean {
+    let uses = this.nowInReadRules.get(def);
+    if (uses === undefined) {
+      uses = def.fields.some((f) => f.read !== null && mentionsNow(this.cache.expr(def, 'rule', f.read)));
+      this.nowInReadRules.set(def, uses);
+    }
+    return uses;
   }
 
   private rule(def: CollectionDef, kind: RuleName, caller: Caller): RuleAccess {

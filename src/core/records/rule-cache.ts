@@ -4,6 +4,7 @@ import { parseFilter } from '../../filter/parser.ts';
 import { parseSort } from '../../filter/sort.ts';
 import { parseFields } from '../../filter/fields.ts';
 import { checkExpr, checkSort, checkFields } from '../../filter/check.ts';
+import { LruMap } from '../../util/lru-map.ts';
 
 export type ExprMode = 'filter' | 'rule' | 'write-rule';
 
@@ -13,24 +14,14 @@ export type ExprMode = 'filter' | 'rule' | 'write-rule';
  * entry goes first. Only successes are cached; an invalid text is re-parsed (and re-rejected).
  */
 export class RuleCache {
-  private readonly entries = new Map<string, unknown>();
+  private readonly entries: LruMap<string, unknown>;
 
-  constructor(private readonly maxEntries = 2000) {}
+  constructor(maxEntries = 2000) {
+    this.entries = new LruMap(maxEntries);
+  }
 
   private memo<T>(key: string, produce: () => T): T {
-    const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      this.entries.delete(key); // re-insert to mark as most recently used
-      this.entries.set(key, hit);
-      return hit as T;
-    }
-    const value = produce();
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(key, value);
-    return value;
+    return this.entries.memo(key, produce) as T;
   }
 
   /**

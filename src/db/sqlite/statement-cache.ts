@@ -1,5 +1,6 @@
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
+import { LruMap } from '../../util/lru-map.ts';
 
 /** Counters a test or `doctor` can read to see that repeated queries are not re-planned. */
 export interface StatementCacheStats {
@@ -15,29 +16,24 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
  * Kysely's SqliteDriver calls `db.prepare(sql)` for every query; preparing is where SQLite
  * parses and plans, so this wrapper serves `prepare` from a bounded LRU keyed by SQL text.
  * Kysely compiles the same shape of query to the same text (values are parameters), so one
- * entry serves every call of a shape. A Map keeps insertion order, which gives LRU cheaply.
+ * entry serves every call of a shape.
  */
 export class StatementCache implements SqliteDatabase {
   readonly #db: BetterSqlite;
-  readonly #capacity: number;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: LruMap<string, Statement>;
   #hits = 0;
   #misses = 0;
   #closed = false;
 
   constructor(db: BetterSqlite, capacity = DEFAULT_STATEMENT_CACHE_SIZE) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
     this.#db = db;
-    this.#capacity = capacity;
+    this.#statements = new LruMap(capacity);
   }
 
   prepare(sql: string): Statement {
     const cached = this.#statements.get(sql);
     if (cached !== undefined) {
       this.#hits++;
-      // move to the most recently used end
-      this.#statements.delete(sql);
-      this.#statements.set(sql, cached);
       return cached;
     }
     this.#misses++;
@@ -46,15 +42,11 @@ export class StatementCache implements SqliteDatabase {
     // the cache for the queries that repeat.
     if (!stmt.reader && isSchemaStatement(sql)) return stmt;
     this.#statements.set(sql, stmt);
-    if (this.#statements.size > this.#capacity) {
-      const oldest = this.#statements.keys().next().value;
-      if (oldest !== undefined) this.#statements.delete(oldest);
-    }
     return stmt;
   }
 
   stats(): StatementCacheStats {
-    return { hits: this.#hits, misses: this.#misses, size: this.#statements.size, capacity: this.#capacity };
+    return { hits: this.#hits, misses: this.#misses, size: this.#statements.size, capacity: this.#statements.capacity };
   }
 
   /** Idempotent: Kysely closes it when its driver was used, openDatabase's close() always does. */

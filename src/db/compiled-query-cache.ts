@@ -1,0 +1,72 @@
+import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import { LruMap } from '../util/lru-map.ts';
+
+/**
+ * A placeholder for a value that changes on every call of an otherwise identical query (a record
+ * id, a token hash, a page offset). It is bound like any value, so Kysely compiles it into the
+ * parameter list; the cache swaps the real value in by position.
+ */
+export class Slot {
+  private constructor(readonly index: number) {}
+  static readonly all: readonly Slot[] = Array.from({ length: 8 }, (_, i) => new Slot(i));
+}
+
+/** Slot.all[i], named for readability at call sites. */
+export function slot(i: number): Slot {
+  return Slot.all[i];
+}
+
+interface Entry<R, M> {
+  readonly compiled: CompiledQuery<R>;
+  /** position in parameters → slot index, for the parameters that are slots */
+  readonly slots: ReadonlyArray<readonly [number, number]>;
+  readonly meta: M;
+}
+
+/**
+ * Compiled SQL kept per query shape, so a repeated request skips Kysely's builder and compiler
+ * (most of its cost) and reaches the prepared-statement caches below with the same SQL text.
+ * The caller's key must capture everything that shapes the SQL or its fixed parameters; the
+ * values that vary go in slots. Bounded: the least recently used shape goes first.
+ */
+export class CompiledQueryCache {
+  readonly #entries: LruMap<string, Entry<unknown, unknown>>;
+
+  constructor(capacity = 2000) {
+    this.#entries = new LruMap(capacity);
+  }
+
+  /**
+   * Runs the query cached under `key`, building it with `build()` on a miss. `meta` is computed
+   * with it and returned on every hit (e.g. how to project the rows). A null key builds and runs
+   * without keeping anything (a shape that must not be reused, such as one that folds in @now).
+   */
+  async execute<R, M>(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    db: Kysely<any>,
+    key: string | null,
+    build: () => { query: Compilable<R>; meta: M },
+    values: readonly unknown[],
+  ): Promise<{ rows: R[]; meta: M }> {
+    const make = (): Entry<R, M> => {
+      const { query, meta } = build();
+      const compiled = query.compile();
+      const slots: [number, number][] = [];
+      compiled.parameters.forEach((p, i) => { if (p instanceof Slot) slots.push([i, p.index]); });
+      return { compiled, slots, meta };
+    };
+    const entry = key === null ? make() : (this.#entries.memo(key, make) as Entry<R, M>);
+    let compiled = entry.compiled;
+    if (entry.slots.length > 0) {
+      const parameters = entry.compiled.parameters.slice();
+      for (const [at, index] of entry.slots) parameters[at] = values[index];
+      compiled = { ...compiled, parameters };
+    }
+    const result = await db.executeQuery(compiled);
+    return { rows: result.rows, meta: entry.meta };
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
