@@ -9,8 +9,10 @@ export const DEFAULT_DATABASE = 'sqlite:./data/strongbox.db';
 /** Query parameters that carry secrets; they belong in the environment, like the password. */
 const SECRET_PARAMS = ['password', 'sslpassword', 'passfile'];
 /** libpq parameters naming files: resolved from the config's folder like every other path. */
-const PATH_PARAMS = ['sslrootcert', 'sslcert', 'sslkey', 'sslcrl'];
-const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const PATH_PARAMS = ['sslrootcert', 'sslcert', 'sslkey'];
+// allow/prefer fall back to plain text when TLS fails, so they are refused (src/db/postgres/connection-options.ts agrees).
+const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'];
+const KNOWN_PARAMS = new Set(['sslmode', ...PATH_PARAMS, 'application_name', 'connect_timeout']);
 
 const PATH = ['database'];
 
@@ -61,6 +63,11 @@ function parsePostgres(text: string, baseDir: string, env: NodeJS.ProcessEnv, si
   }
   if (url.pathname.length <= 1) {
     sink.add(PATH, 'the postgres URL needs a database name (postgres://user@host/dbname)');
+    ok = false;
+  }
+  const unknown = [...new Set(url.searchParams.keys())].filter((k) => !KNOWN_PARAMS.has(k) && !SECRET_PARAMS.includes(k));
+  if (unknown.length > 0) {
+    sink.add(PATH, `unknown postgres URL parameter(s): ${unknown.join(', ')} (allowed: ${[...KNOWN_PARAMS].join(', ')})`);
     ok = false;
   }
   const sslmode = url.searchParams.get('sslmode');

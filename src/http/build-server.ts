@@ -29,7 +29,9 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   const app = Fastify({
     logger: loggerOptions(opts.logger),
     bodyLimit: engine.config.limits.bodyLimit,
-    return503OnClosing: true,
+    // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
+    // either way, and idle keep-alive connections are closed.
+    return503OnClosing: false,
     // Bad request lines never reach routing; answer them in our shape, not Node's.
     clientErrorHandler(_err, socket) {
       if (!socket.writable) return;

@@ -124,6 +124,10 @@ describe('database', () => {
     });
     assert.equal(new URL(c.database.kind === 'postgres' ? c.database.url : '').searchParams.get('sslrootcert'), '/srv/app/certs/ca.pem');
     assert.equal(issuesOf({ database: 'postgres://app@db/sb?sslmode=sometimes' }).length, 1);
+    // modes that fall back to plain text, and parameters the driver would not honour, are refused at load
+    for (const q of ['sslmode=prefer', 'sslmode=allow', 'sslcrl=/x.pem', 'options=-c%20x']) {
+      assert.equal(issuesOf({ database: `postgres://app@db/sb?${q}` }).length, 1, q);
+    }
     assert.equal(issuesOf({ database: 'postgres://app@db.example.com' }).length, 1, 'a database name is required');
   });
 

@@ -80,6 +80,10 @@ export function sqlTrue(v: unknown): boolean {
 export function projectRow(plan: ReadPlan, row: Readonly<Record<string, unknown>>, decoded: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of plan.systemFields) out[s] = row[s] ?? null;
+  if (plan.ruleColumns.length === 0) {
+    for (const f of plan.fields) out[f.name] = decoded[f.name] ?? null;
+    return out;
+  }
   const denied = new Set(plan.ruleColumns.filter((c) => !sqlTrue(row[c.alias])).map((c) => c.field));
   for (const f of plan.fields) if (!denied.has(f.name)) out[f.name] = decoded[f.name] ?? null;
   return out;

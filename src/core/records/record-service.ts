@@ -91,7 +91,7 @@ export class RecordService {
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
     }, [perPage, offset]);
-    const items = await Promise.all(rows.map((row) => this.output(def, plan, row, caller)));
+    const items = await this.outputAll(def, plan, rows, caller);
     if (q.skipTotal === true) return { items, page, perPage };
 
     const { rows: [counted] } = await this.queries.execute(k, shape && `count\u0000${shape}`, () => {
@@ -153,16 +153,19 @@ export class RecordService {
     checkId(id);
     const values = validateInput(def, body, 'update');
     const rule = this.rule(def, 'update', caller);
-    if (rule === 'none') throw notFound();
+    const view = this.rule(def, 'view', caller);
+    if (rule === 'none' || view === 'none') throw notFound();
     const env = this.env(def, caller, values);
     const plan = this.plan(def, this.access(def, caller, env));
     const now = env.macros.now;
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
       const stored = await this.encode(def, id, values);
-      // The rule sits in this UPDATE's WHERE and sees the row as it was before the change.
+      // The rules sit in this UPDATE's WHERE and see the row as it was before the change. A record
+      // the caller may not view cannot be changed either: it does not exist for them.
       let update = trx.updateTable(def.name).set({ ...stored, updated: now }).where('id', '=', id);
       if (rule !== 'all') update = update.where(compile(rule, env));
+      if (view !== 'all') update = update.where(compile(view, env));
       const updated = await update.returning(selection(plan, env)).executeTakeFirst();
       if (!updated) throw notFound();
       await this.audit(trx, 'update', def, id, caller, Object.keys(values), now);
@@ -175,11 +178,13 @@ export class RecordService {
     const def = this.collection(collection);
     checkId(id);
     const rule = this.rule(def, 'delete', caller);
-    if (rule === 'none') throw notFound();
+    const view = this.rule(def, 'view', caller);
+    if (rule === 'none' || view === 'none') throw notFound();
     const env = this.env(def, caller);
     await this.transaction(def, async (trx) => {
       let del = trx.deleteFrom(def.name).where('id', '=', id);
       if (rule !== 'all') del = del.where(compile(rule, env));
+      if (view !== 'all') del = del.where(compile(view, env));
       const gone = await del.returning('id').executeTakeFirst();
       if (!gone) throw notFound();
       await this.audit(trx, 'delete', def, id, caller, [], env.macros.now);
@@ -274,14 +279,18 @@ export class RecordService {
     return out;
   }
 
-  private async output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): Promise<RecordOut> {
+  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller): RecordOut[] | Promise<RecordOut[]> {
+    const out = rows.map((row) => this.output(def, plan, row, caller));
+    return out.some((o) => o instanceof Promise) ? Promise.all(out) : (out as RecordOut[]);
+  }
+
+  private output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): RecordOut | Promise<RecordOut> {
     const decoded: Record<string, unknown> = Object.create(null);
     for (const f of plan.fields) if (!f.sensitive) decoded[f.name] = decodeValue(f, row[f.name], this.db.dialect);
-    if (plan.fields.some((f) => f.sensitive)) {
-      const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
-      Object.assign(decoded, await this.stages.sensitive.decode(loc, row, caller));
-    }
-    return projectRow(plan, row, decoded);
+    // Reads without sensitive fields stay synchronous: a list would otherwise pay a promise per row.
+    if (!plan.fields.some((f) => f.sensitive)) return projectRow(plan, row, decoded);
+    const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
+    return this.stages.sensitive.decode(loc, row, caller).then((plain) => projectRow(plan, row, Object.assign(decoded, plain)));
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {
