@@ -22,6 +22,29 @@ const FASTIFY_PLUGINS = [{ group: ['@fastify/*'], message: 'Only src/http/ uses 
 
 const restrictImports = (paths, patterns = []) => ['error', { paths, patterns }];
 
+// The layers (DESIGN.md): cli/ http/ → core/ → db/ crypto/ → filter/ config/ → errors/ util/.
+// Each folder lists the src/ folders it must not import; imports only ever point down.
+const LAYER_BANS = {
+  http: ['db', 'crypto', 'cli'],
+  cli: ['db', 'crypto'],
+  core: ['http', 'cli'],
+  db: ['core', 'http', 'cli', 'crypto'],
+  crypto: ['core', 'http', 'cli', 'db', 'filter', 'config'],
+  filter: ['core', 'http', 'cli', 'db', 'crypto'],
+  config: ['core', 'http', 'cli', 'db', 'crypto'],
+  errors: ['core', 'http', 'cli', 'db', 'crypto', 'filter', 'config', 'util'],
+  util: ['core', 'http', 'cli', 'db', 'crypto', 'filter', 'config', 'errors'],
+};
+const layerPattern = (folder) => ({
+  regex: `^(\\.\\./)+(${LAYER_BANS[folder].join('|')})/`,
+  message: `src/${folder}/ may not import ${LAYER_BANS[folder].map((f) => `src/${f}/`).join(', ')}: imports point down the layers.`,
+});
+// Per-folder import rules: the module bans that apply there plus its layer ban.
+const folderImports = (folder, paths, patterns = []) => ({
+  files: [`src/${folder}/**`],
+  rules: { 'no-restricted-imports': restrictImports(paths, [...patterns, layerPattern(folder)]) },
+});
+
 // A readonly Node global set for plain .js/.mjs files (TypeScript files are checked by tsc).
 const NODE_GLOBALS = Object.fromEntries(
   ['process', 'console', 'Buffer', 'URL', 'URLSearchParams', 'setTimeout', 'clearTimeout', 'setInterval',
@@ -51,14 +74,9 @@ export default tseslint.config(
     files: ['src/db/**'],
     rules: { 'no-restricted-properties': ['error', MATH_RANDOM] },
   },
-  {
-    files: ['src/crypto/**'],
-    rules: { 'no-restricted-imports': restrictImports(FASTIFY, FASTIFY_PLUGINS) },
-  },
-  {
-    files: ['src/http/**'],
-    rules: { 'no-restricted-imports': restrictImports([...CRYPTO, ...ARGON2]) },
-  },
+  folderImports('crypto', FASTIFY, FASTIFY_PLUGINS),
+  folderImports('http', [...CRYPTO, ...ARGON2]),
+  ...['cli', 'core', 'db', 'filter', 'config', 'errors', 'util'].map((f) => folderImports(f, [...CRYPTO, ...ARGON2, ...FASTIFY], FASTIFY_PLUGINS)),
   // tests may use node:crypto (random test data), inspect argon2 hashes, and drive Fastify
   {
     files: ['test/**'],

@@ -81,7 +81,8 @@ async function main(): Promise<number> {
   process.once('exit', stopCluster);
   const reporter = flags.some((f) => f.startsWith('--test-reporter')) ? [] : ['--test-reporter=spec'];
   const child = spawn(process.execPath, [
-    '--import', 'tsx', '--test', '--test-concurrency=2', ...reporter, ...flags, ...targets,
+    // A hung test fails after 2 minutes instead of holding CI to its limit.
+    '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...reporter, ...flags, ...targets,
   ], { cwd: ROOT, env, stdio: 'inherit' });
   // Ctrl-C reaches the child through the terminal; a plain SIGTERM does not, so pass both on.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

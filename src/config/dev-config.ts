@@ -51,8 +51,9 @@ collections:
       name:  { type: text, required: true, max: 200 }
       email: { type: email }
       birth: { type: date }
-      # sensitive: encrypted at rest; searchable: = and != work through a blind index;
-      # mask: last4 shows only the last four characters to readers allowed a masked view.
+      # sensitive: filters may use only = and != (and only when searchable), never sort by it.
+      # Stored in plaintext for now: encryption at rest, blind indexes and masks (mask: last4
+      # shows only the last four characters) come with the Field encryption issue.
       ssn:   { type: text, pattern: '^\d{3}-\d{2}-\d{4}$', sensitive: true, searchable: true, mask: last4 }
       notes: { type: text, max: 10000 }
     rules:

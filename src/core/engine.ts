@@ -6,6 +6,7 @@ import { planMigration } from '../db/migrate/plan-migration.ts';
 import { applyMigration } from '../db/migrate/apply-migration.ts';
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
+import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -13,6 +14,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
+  health(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,13 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       db,
       records,
       accounts,
+      async health() {
+        try {
+          await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
+        } catch (err) {
+          throw new StrongboxError('ERR_UNAVAILABLE', undefined, undefined, { cause: err });
+        }
+      },
       async close() {
         if (closed) return;
         closed = true;

@@ -62,9 +62,9 @@ function checkCompareTypes(expr: Extract<Expr, { kind: 'compare' }>, ctx: CheckC
   const r = side(right, ctx);
   for (const [s, other, operand] of [[l, r, left], [r, l, right]] as const) {
     if (s.field?.sensitive) {
-      if (!s.field.searchable) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive field ${s.label} is not searchable`, operand);
-      if (op !== '=' && op !== '!=') throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive field ${s.label} allows only = and !=`, operand);
-      if (other.field) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive field ${s.label} can only be compared with a value`, operand);
+      if (!s.field.searchable) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} is not searchable`, operand);
+      if (op !== '=' && op !== '!=') throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} allows only = and !=`, operand);
+      if (other.field) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} can only be compared with a value`, operand);
     }
     if (s.kind === 'null' && op !== '=' && op !== '!=') throw typeError('ERR_FILTER_TYPE', `null can only be compared with = or !=`, operand);
     if ((op === '~' || op === '!~') && s.kind !== 'null' && !s.substring) {

@@ -4,7 +4,7 @@ import type { Engine } from '../core/engine.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
 import { registerJsonOnly } from './json-body.ts';
-import { registerSecurityHeaders, applySecurityHeaders } from './security-headers.ts';
+import { registerSecurityHeaders, applySecurityHeaders, SECURITY_HEADERS } from './security-headers.ts';
 import { loggerOptions } from './logger-options.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
@@ -16,6 +16,10 @@ export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
   readonly logger?: boolean | Record<string, unknown>;
 }
+
+// The same headers on replies written straight to the socket, before Fastify sees a request.
+const RAW_SECURITY_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'cache-control': 'no-store' })
+  .map(([name, value]) => `${name}: ${value}\r\n`).join('');
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
   if (cause !== undefined && res.status >= 500) req.log.error({ err: cause }, 'request failed');
@@ -37,7 +41,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
       if (!socket.writable) return;
       const body = JSON.stringify(publicError('ERR_BAD_REQUEST').body);
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n${RAW_SECURITY_HEADERS}` +
           `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },

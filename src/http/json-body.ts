@@ -41,8 +41,13 @@ export function parseJsonBody(text: string): unknown {
  */
 export function registerJsonOnly(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     try {
+      // The body is decoded as UTF-8; a client that says otherwise would be read differently than it meant.
+      const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(req.headers['content-type'] ?? '')?.[1];
+      if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+        throw new StrongboxError('ERR_UNSUPPORTED_MEDIA_TYPE', 'Only UTF-8 JSON is accepted.');
+      }
       done(null, parseJsonBody(body as string));
     } catch (err) {
       done(err as Error, undefined);

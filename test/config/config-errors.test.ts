@@ -38,7 +38,7 @@ const cases: [string, string, string][] = [
   ['unknown type', withFields('      a: { type: blob }'), 'strongbox.yaml:4:18: collections.things.fields.a.type: unknown field type'],
   ['relation to undeclared collection', withFields('      a: { type: relation, collection: nope }'), 'strongbox.yaml:4:40: collections.things.fields.a.collection: names a collection that is not declared'],
   ['invalid default email', withFields('      a: { type: email, default: NOT@X }'), 'strongbox.yaml:4:34: collections.things.fields.a.default: default must be a valid email address'],
-  ['default breaks max', withFields('      a: { type: text, max: 2, default: abc }'), 'strongbox.yaml:4:41: collections.things.fields.a.default: default is longer than max (2)'],
+  ['default breaks max', withFields('      a: { type: text, max: 2, default: abc }'), 'strongbox.yaml:4:41: collections.things.fields.a.default: default must be at most 2 characters'],
   ['searchable without sensitive', withFields('      a: { type: text, searchable: true }'), 'strongbox.yaml:4:36: collections.things.fields.a.searchable: searchable requires sensitive: true'],
   ['mask without sensitive', withFields('      a: { type: text, mask: last4 }'), 'strongbox.yaml:4:30: collections.things.fields.a.mask: mask requires sensitive: true'],
   ['sensitive and unique', withFields('      a: { type: text, sensitive: true, unique: true }'), 'strongbox.yaml:4:49: collections.things.fields.a.unique: a sensitive field cannot be unique'],

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { validateValue, TEXT_DEFAULT_MAX } from '../../src/core/records/validate-value.ts';
+import { validateValue, TEXT_DEFAULT_MAX } from '../../src/config/field-values/validate-value.ts';
 import { validateInput } from '../../src/core/records/validate-input.ts';
 import { randomId, isRecordId } from '../../src/crypto/random-id.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';

@@ -1,19 +1,14 @@
 import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { EMAIL_MAX, normalizeEmail } from '../../config/field-values/validate-email.ts';
+
+// The same email rule as email fields: one validator, so an address accepted here is one every dialect can store.
+export { normalizeEmail };
 
 export const PASSWORD_MIN_LENGTH = 8; // characters
 export const PASSWORD_MAX_LENGTH = 1024; // characters; argon2 pre-hashes, this only bounds work
-export const EMAIL_MAX_LENGTH = 254; // RFC 5321 path limit
-const EMAIL_PATTERN = /^[^\s@"<>()[\]\\,;:]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+export const EMAIL_MAX_LENGTH = EMAIL_MAX; // characters, RFC 5321 path limit
 /** Role names follow collection-name rules so they are safe in rules and logs. */
 export const ROLE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
-
-/** Trimmed and lowercased, or null when not an acceptable address. */
-export function normalizeEmail(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const email = value.trim().toLowerCase();
-  if (email.length === 0 || email.length > EMAIL_MAX_LENGTH) return null;
-  return EMAIL_PATTERN.test(email) ? email : null;
-}
 
 export function isAcceptablePassword(value: unknown): value is string {
   return typeof value === 'string' && value.length >= PASSWORD_MIN_LENGTH && value.length <= PASSWORD_MAX_LENGTH;

@@ -18,7 +18,7 @@ import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts
 import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
-import { relationReason } from './validate-value.ts';
+import { relationReason } from '../../config/field-values/validate-value.ts';
 
 export interface RecordServiceOptions {
   readonly db: Database;

@@ -1,8 +1,8 @@
 import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import { SYSTEM_FIELDS } from '../../config/schema.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import { FORBIDDEN_KEYS } from './validate-json.ts';
-import { validateValue } from './validate-value.ts';
+import { FORBIDDEN_KEYS } from '../../config/field-values/validate-json.ts';
+import { validateValue } from '../../config/field-values/validate-value.ts';
 
 export type WriteMode = 'create' | 'update';
 

@@ -31,12 +31,13 @@ function op(routeKey: string, summary: string, ok: Record<string, unknown>, extr
 }
 
 const query = (name: string, schema: JsonSchema, description: string) => ({ name, in: 'query', required: false, schema, description });
-const LIST_PARAMS = [
+const FIELDS_PARAM = query('fields', { type: 'string' }, 'Comma-separated projection');
+const listParams = (limits: StrongboxConfig['limits']) => [
   query('filter', { type: 'string', maxLength: 2000 }, 'Filter expression'),
   query('sort', { type: 'string' }, 'Sort terms, e.g. -created,title'),
-  query('fields', { type: 'string' }, 'Comma-separated projection'),
+  FIELDS_PARAM,
   query('page', { type: 'integer', minimum: 1 }, '1-based page'),
-  query('perPage', { type: 'integer', minimum: 1 }, 'Items per page'),
+  query('perPage', { type: 'integer', minimum: 1, maximum: limits.perPageMax, default: limits.perPageDefault }, 'Items per page'),
   query('skipTotal', { type: 'string', enum: ['1', '0', 'true', 'false'] }, 'Skip counting totals'),
 ];
 const ID_PARAM = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{20}$' } };
@@ -93,11 +94,11 @@ export function buildOpenApi(config: StrongboxConfig): Record<string, unknown> {
     });
     const base = '/api/collections/{name}/records';
     paths[`/api/collections/${c.name}/records`] = {
-      get: op(`GET ${base}`, `List ${c.name}`, { 200: { description: 'A page', content: list } }, { parameters: LIST_PARAMS }),
+      get: op(`GET ${base}`, `List ${c.name}`, { 200: { description: 'A page', content: list } }, { parameters: listParams(config.limits) }),
       post: op(`POST ${base}`, `Create a ${c.name} record`, { 201: { description: 'Created', content: json(ref(rec)) } }, { requestBody: { required: true, content: json(ref(`Create_${c.name}`)) } }),
     };
     paths[`/api/collections/${c.name}/records/{id}`] = {
-      get: op(`GET ${base}/{id}`, `Get a ${c.name} record`, { 200: { description: 'OK', content: json(ref(rec)) } }, { parameters: [ID_PARAM, LIST_PARAMS[2]] }),
+      get: op(`GET ${base}/{id}`, `Get a ${c.name} record`, { 200: { description: 'OK', content: json(ref(rec)) } }, { parameters: [ID_PARAM, FIELDS_PARAM] }),
       patch: op(`PATCH ${base}/{id}`, `Update a ${c.name} record`, { 200: { description: 'OK', content: json(ref(rec)) } }, { parameters: [ID_PARAM], requestBody: { required: true, content: json(ref(`Update_${c.name}`)) } }),
       delete: op(`DELETE ${base}/{id}`, `Delete a ${c.name} record`, { 204: { description: 'Deleted' } }, { parameters: [ID_PARAM] }),
     };

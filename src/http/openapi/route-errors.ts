@@ -16,8 +16,9 @@ const ACCESS: readonly ErrorCode[] = ['ERR_UNAUTHENTICATED', 'ERR_FORBIDDEN', 'E
 export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'GET /api/health': [...ALWAYS, 'ERR_UNAVAILABLE'],
   'GET /api/openapi.json': [...ALWAYS],
-  'POST /api/auth/register': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_CONFLICT', 'ERR_REGISTRATION_DISABLED'],
-  'POST /api/auth/login': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_INVALID_CREDENTIALS'],
+  // ERR_UNAVAILABLE: the password-hashing queue is full (src/crypto/work-queue.ts)
+  'POST /api/auth/register': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_CONFLICT', 'ERR_REGISTRATION_DISABLED', 'ERR_UNAVAILABLE'],
+  'POST /api/auth/login': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_INVALID_CREDENTIALS', 'ERR_UNAVAILABLE'],
   'POST /api/auth/logout': [...ALWAYS, ...BODY],
   'GET /api/auth/me': [...ALWAYS, 'ERR_UNAUTHENTICATED'],
   'GET /api/collections/{name}/records': [...ALWAYS, ...FILTER, ...ACCESS],

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../../core/engine.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import { isRecordId } from '../../crypto/random-id.ts';
+import { isRecordId } from '../../core/records/record-id.ts';
 import { requireObjectBody } from '../json-body.ts';
 import { parseListQuery, parseGetQuery, rejectQuery } from '../parse-query.ts';
 import { callerOf } from '../session.ts';

@@ -1,4 +1,4 @@
-import { JSON_MAX_BYTES, JSON_MAX_DEPTH } from '../../config/schema.ts';
+import { JSON_MAX_BYTES, JSON_MAX_DEPTH } from '../schema.ts';
 import { badStringReason } from './validate-strings.ts';
 
 /** Keys that could reach an object's prototype somewhere downstream; refused everywhere. */

@@ -1,18 +1,18 @@
-import type { FieldDef, TextField, NumberField, SelectField, RelationField } from '../../config/schema.ts';
-import { isRecordId } from '../../crypto/random-id.ts';
+import type { FieldDef, TextField, NumberField, SelectField, RelationField } from '../schema.ts';
 import { badStringReason, codePointLength } from './validate-strings.ts';
 import { parseDate, parseDatetime } from './validate-dates.ts';
 import { badJsonReason } from './validate-json.ts';
+import { normalizeEmail } from './validate-email.ts';
 
 export type ValueCheck = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
 
 /** A text field without `max` still has a ceiling, so one request cannot store megabytes per field. */
 export const TEXT_DEFAULT_MAX = 65_535; // code points
-export const EMAIL_MAX = 254; // characters, RFC 5321 path limit
+export { EMAIL_MAX } from './validate-email.ts';
 export const URL_MAX = 2048; // characters
 
-// Strict on purpose: dot-atom local part, LDH labels, alphabetic TLD. No quoted local parts or IP literals.
-const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// The record id shape (src/crypto/random-id.ts makes them); repeated here because config/ may not import crypto/.
+const RECORD_ID = /^[A-Za-z0-9_-]{20}$/;
 // `new URL` silently drops tabs/newlines and trims spaces; refuse them so what is stored is what was checked.
 const URL_UNSAFE = /[\u0000-\u0020\u007f-\u009f]/;
 
@@ -71,9 +71,8 @@ function checkString(f: FieldDef, v: string): ValueCheck {
     case 'text':
       return checkText(f, v);
     case 'email': {
-      if (v.length > EMAIL_MAX * 4) return fail('must be a valid email address'); // cheap bound before trimming
-      const e = v.trim().toLowerCase();
-      return e.length <= EMAIL_MAX && EMAIL.test(e) ? pass(e) : fail('must be a valid email address');
+      const e = normalizeEmail(v);
+      return e !== null ? pass(e) : fail('must be a valid email address');
     }
     case 'url': {
       if (v.length > URL_MAX) return fail(`must be at most ${URL_MAX} characters`);
@@ -95,7 +94,7 @@ function checkString(f: FieldDef, v: string): ValueCheck {
     }
     case 'relation':
       // Existence and visibility are checked against the database by the record service.
-      return isRecordId(v) ? pass(v) : fail(relationReason(f));
+      return RECORD_ID.test(v) ? pass(v) : fail(relationReason(f));
     default:
       return fail('has the wrong type');
   }
