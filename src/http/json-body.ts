@@ -17,6 +17,7 @@ export function parseJsonBody(text: string): unknown {
     // The parser's message is library text; the client gets ours.
     throw new StrongboxError('ERR_INVALID_JSON');
   }
+  let keys = 0;
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const node = stack.pop();
@@ -26,13 +27,34 @@ export function parseJsonBody(text: string): unknown {
       continue;
     }
     for (const key of Object.keys(node)) {
+      keys++;
       if (FORBIDDEN_KEYS.has(key)) {
         throw new StrongboxError('ERR_FORBIDDEN_KEY', `The request body contains the forbidden key "${key}".`);
       }
       stack.push((node as Record<string, unknown>)[key]);
     }
   }
+  // JSON.parse keeps the last of duplicate keys while other parsers (a proxy, a WAF, a log
+  // pipeline) may keep the first: refuse the ambiguity instead of picking a side.
+  if (keysWritten(text) !== keys) throw new StrongboxError('ERR_INVALID_JSON', 'The request body repeats a key in one object.');
   return value;
+}
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COLON = 58;
+
+/** How many object keys valid JSON text writes: in JSON only a key is a string followed by ':'. */
+function keysWritten(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) !== QUOTE) continue;
+    for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+    let j = i + 1;
+    while (j < text.length && /[ \t\n\r]/.test(text[j])) j++;
+    if (text.charCodeAt(j) === COLON) n++;
+  }
+  return n;
 }
 
 /**

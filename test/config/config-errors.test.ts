@@ -46,6 +46,8 @@ const cases: [string, string, string][] = [
   ['empty select values', withFields('      a: { type: select, values: [] }'), 'strongbox.yaml:4:34: collections.things.fields.a.values: expected a non-empty list of strings'],
   ['text min > max', withFields('      a: { type: text, min: 5, max: 2 }'), 'strongbox.yaml:4:29: collections.things.fields.a.min: min must not exceed max'],
   ['negative max', withFields('      a: { type: text, max: -1 }'), 'strongbox.yaml:4:29: collections.things.fields.a.max: must be between 0 and'],
+  ['rule on an unsearchable sensitive field', withFields('      a: { type: text, sensitive: true }', `    rules:\n      list: "a = 'x'"\n`), "strongbox.yaml:6:13: collections.things.rules.list: invalid rule: sensitive field 'a' is not searchable"],
+  ['~ on a sensitive field', withFields('      a: { type: text, sensitive: true, searchable: true }', `    rules:\n      list: "a ~ 'x'"\n`), "strongbox.yaml:6:13: collections.things.rules.list: invalid rule: sensitive field 'a' allows only = and !="],
   ['duplicate key', 'listen:\n  port: 1\n  port: 2\n', 'strongbox.yaml:3:3: duplicate key'],
   ['password in the database URL', 'database: postgres://app:hunter2@db.example.com/sb\n', 'strongbox.yaml:1:11: database: must not contain a password'],
   ['password as a URL parameter', 'database: postgres://app@db.example.com/sb?password=hunter2\n', 'strongbox.yaml:1:11: database: must not contain a password'],

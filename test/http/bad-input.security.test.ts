@@ -15,6 +15,9 @@ const w = (token: string, extra: Record<string, string> = {}) => ({ ...bearer(to
 const CASES: Case[] = [
   { name: 'truncated JSON', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":' }) },
   { name: 'trailing garbage', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":"a"} x' }) },
+  { name: 'a duplicate key (parser differential)', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":"benign","title":"evil"}' }) },
+  { name: 'a duplicate key hidden by an escape', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":"a","ti\\u0074le":"b"}' }) },
+  { name: 'a duplicate nested key', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":"a","body":"x","meta":{"k":1,"k" :2}}' }) },
   { name: 'empty JSON body', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '' }) },
   { name: 'single quotes', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: "{'title':'a'}" }) },
   { name: 'NUL bytes', status: 400, code: 'ERR_INVALID_JSON', req: (t) => ({ method: 'POST', url: NOTES, headers: w(t, JSON_CT), payload: '{"title":"a"}\u0000' }) },
