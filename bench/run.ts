@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { measure, rotate, type Measurement } from './measure.ts';
+import { measure, probeLatency, rotate, type Measurement } from './measure.ts';
 import { call, pool, startProcess, type Child } from './processes.ts';
 import { appendResults, commit, formatTable, machine, rowOk, type Extra, type Row } from './report.ts';
 
@@ -101,8 +101,10 @@ async function main(): Promise<number> {
   const loginResult = await login;
   rows.push({ name: '(d) login (16 connections)', strongbox: loginResult });
 
-  // Latency probe: (a) at a fixed 100 req/s on one connection, idle and while 16 connections hammer login.
-  const probe = () => measure({ url: sb.url, seconds: SECONDS, connections: 1, rate: 100, headers: auth, path: () => `${R}/${sbId()}` });
+  // Latency probe: (a) at a fixed 100 req/s on one keep-alive connection, timed with hrtime
+  // (autocannon's whole milliseconds are too coarse for a ratio of ~1 ms values), idle and while
+  // 16 connections hammer login.
+  const probe = () => probeLatency({ url: sb.url, seconds: SECONDS, rate: 100, headers: auth, path: () => `${R}/${sbId()}` });
   log('(a) latency idle…');
   const idle = await probe();
   log('(a) latency under login load…');

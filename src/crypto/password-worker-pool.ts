@@ -4,8 +4,9 @@ import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { WorkQueue } from './work-queue.ts';
 
-/** What a worker reported about its own thread: null where unknown (non-Linux, no /proc). */
+/** A worker's thread: Node's threadId, and the OS thread id and nice value it reported (null where unknown). */
 export interface WorkerThreadInfo {
+  readonly threadId: number;
   readonly tid: number | null;
   readonly nice: number | null;
 }
@@ -94,7 +95,7 @@ export class PasswordWorkerPool {
     // No execArgv: the script is plain JS, and a TypeScript loader inherited from the parent
     // would only slow the worker's start.
     const worker = new Worker(this.#script, { execArgv: [] });
-    const slot: Slot = { worker, info: { tid: null, nice: null }, job: null };
+    const slot: Slot = { worker, info: { threadId: worker.threadId, tid: null, nice: null }, job: null };
     this.#slots.push(slot);
     worker.on('message', (msg: Reply) => this.#onMessage(slot, msg));
     worker.on('error', (err) => debug('password worker failed: %s', err.message));
@@ -104,7 +105,7 @@ export class PasswordWorkerPool {
 
   #onMessage(slot: Slot, msg: Reply): void {
     if (msg.type === 'ready') {
-      slot.info = { tid: msg.tid, nice: msg.nice };
+      slot.info = { threadId: slot.info.threadId, tid: msg.tid, nice: msg.nice };
       if (msg.note && !noted) {
         noted = true;
         debug('password workers run at normal priority: %s', msg.note);

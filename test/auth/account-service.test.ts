@@ -48,6 +48,11 @@ eachDialect('AccountService', (t) => {
       ['bob@example.com', 'short', 'password'],
       ['bob@example.com', 'x'.repeat(1025), 'password'],
       [42, 'long-enough', 'email'],
+      ['a\u0000@x.io', 'long-enough', 'email'],
+      ['a\u0001\u001b@x.io', 'long-enough', 'email'],
+      ['a\ud800@x.io', 'long-enough', 'email'],
+      ['a\u202e@x.io', 'long-enough', 'email'],
+      ['bob@example.com\n', 'long-enough', 'email'],
       ['bob@example.com', null, 'password'],
     ] as const) {
       await assert.rejects(accounts.register(email as string, password as string), (e) => {
@@ -89,6 +94,11 @@ eachDialect('AccountService', (t) => {
       [undefined, undefined],
       ['alice@example.com', 'x'.repeat(5000)],
       [{ $ne: null }, { $ne: null }],
+      ['alice@example.com\u0000', 'alice-password'],
+      ['alice@example.com\n', 'alice-password'],
+      ['alice@example.com\u200b', 'alice-password'],
+      ['a\u0001\u001b@x.io', 'alice-password'],
+      ['a\ud800@x.io', 'alice-password'],
     ]) {
       await assert.rejects(accounts.login(email, password), (e) => {
         assert.equal(code(e), 'ERR_INVALID_CREDENTIALS');
@@ -116,6 +126,23 @@ eachDialect('AccountService', (t) => {
     // Without the dummy verify the unknown path is ~100x faster (one indexed SELECT); the
     // band is wide because the machine is shared with other test runs.
     assert.ok(ratio > 0.33 && ratio < 3, `unknown/known median time ratio ${ratio.toFixed(2)}`);
+  });
+
+  test('a malformed email still pays for a password verification (no fast reject)', async () => {
+    const time = async (email: string, password: string) => {
+      const s = performance.now();
+      await accounts.login(email, password).catch(() => undefined);
+      return performance.now() - s;
+    };
+    const known: number[] = [];
+    const malformed: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      known.push(await time('alice@example.com', 'wrong-password'));
+      malformed.push(await time(`a\u0000${i}@x.io`, 'wrong-password'));
+    }
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ratio = median(malformed) / median(known);
+    assert.ok(ratio > 0.33 && ratio < 3, `malformed/known median time ratio ${ratio.toFixed(2)}`);
   });
 
   test('logout deletes the session at once; malformed and unknown tokens are harmless', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { validateValue, TEXT_DEFAULT_MAX } from '../../src/config/field-values/validate-value.ts';
 import { validateInput } from '../../src/core/records/validate-input.ts';
+import { normalizeEmail } from '../../src/core/auth/account-input.ts';
 import { randomId, isRecordId } from '../../src/crypto/random-id.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { KINDS } from './records-fixture.ts';
@@ -60,6 +61,20 @@ describe('validateValue per type', () => {
     const long = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.${'e'.repeat(10)}.com`;
     assert.ok(long.length > 254);
     for (const v of ['a@b', 'a@@b.com', 'a..b@c.com', '.a@b.com', 'a@-b.com', 'a b@c.com', 'a@b.com\u0000', long, 'a@b.c', 5, OPERATOR]) bad('e', v);
+    // Controls, lone surrogates, bidi overrides and letters that lower-case to ASCII (Kelvin sign → k).
+    for (const v of ['a\u0001\u001b@x.io', 'a@x.io\n', '\ta@x.io', 'a\u007f@x.io', 'a\u0085@x.io', 'a\ud800@x.io', 'a\udc00@x.io', 'a\u202e@x.io', 'a\u200b@x.io', '\u212aate@x.io', 'a@x\u0130o.io']) bad('e', v);
+  });
+
+  test('email: accounts use the very same rule as email fields', () => {
+    const inputs = ['  Alice@Example.COM ', 'a.b+c@sub.example.org', 'a\u0000@x.io', 'a\u0001@x.io', 'a\ud800@x.io', '\u212aate@x.io', 'a@b', `${'a'.repeat(250)}@x.io`];
+    for (const v of inputs) {
+      const r = validateValue(f('e'), v);
+      assert.equal(normalizeEmail(v), r.ok ? r.value : null, JSON.stringify(v));
+    }
+    fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 40 }), fc.emailAddress()), (v) => {
+      const r = validateValue(f('e'), v);
+      return normalizeEmail(v) === (r.ok ? r.value : null);
+    }), { numRuns: 500 });
   });
 
   test('url: http/https only, no control chars, ≤ 2048', () => {
