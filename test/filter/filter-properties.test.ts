@@ -37,11 +37,14 @@ describe('(a) no byte of a string literal reaches the SQL text', () => {
       // a marker makes "the literal is in the SQL" detectable even for short or SQL-like literals
       const text = build(slots, rest, (s) => `\u{1F512}${s}\u{1F512}`);
       const expr = checkExpr(parseFilter(text), ctx);
+      const bare = checkExpr(parseFilter(build(slots, rest, () => 'x')), ctx);
       for (const dialect of DIALECTS) {
         const { sql } = compileWhere(dialect, compileFilter(expr, { collection: ITEMS, dialect, macros: MACROS }));
         assert.ok(!sql.includes('\u{1F512}'), sql);
+        // a literal that is also part of the SQL's own words (e.g. "ro" in "from") proves nothing
+        const skeleton = compileWhere(dialect, compileFilter(bare, { collection: ITEMS, dialect, macros: MACROS })).sql;
         for (const [, s] of slots) {
-          if (s.length >= 2) assert.ok(!sql.includes(s), `literal ${JSON.stringify(s)} in ${sql}`);
+          if (s.length >= 2 && !skeleton.includes(s)) assert.ok(!sql.includes(s), `literal ${JSON.stringify(s)} in ${sql}`);
         }
         // alone (no folding around it), each literal is bound as a parameter, unchanged
         for (const [slot, s, q] of slots) {
