@@ -3,22 +3,14 @@ import assert from 'node:assert/strict';
 import { parseFilter } from '../../src/filter/parser.ts';
 import { checkExpr, type CheckContext } from '../../src/filter/check.ts';
 import { normalizeDate, normalizeDatetime } from '../../src/filter/temporal.ts';
-import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { ITEMS } from './filter-fixtures.ts';
+import { assertFilterError } from '../helpers/filter-errors.ts';
 
 const ctx: CheckContext = { collection: ITEMS, mode: 'filter' };
 const check = (text: string, c: CheckContext = ctx) => checkExpr(parseFilter(text), c);
 
-function fails(text: string, code: string, position: number, message?: RegExp, c: CheckContext = ctx): void {
-  assert.throws(() => check(text, c), (err: unknown) => {
-    assert.ok(err instanceof StrongboxError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.details?.position, position, err.message);
-    assert.match(err.message, new RegExp(`at position ${position}$`));
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+const fails = (text: string, code: string, position: number, message?: RegExp, c: CheckContext = ctx): void =>
+  assertFilterError(() => check(text, c), code, position, message);
 
 describe('checkExpr: accepted filters', () => {
   test('well-typed comparisons on every kind', () => {

@@ -2,18 +2,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFilter } from '../../src/filter/parser.ts';
 import { FILTER_LIMITS } from '../../src/filter/ast.ts';
-import { StrongboxError } from '../../src/errors/strongbox-error.ts';
+import { assertFilterError } from '../helpers/filter-errors.ts';
 
-function fails(text: string, code: string, position: number, message?: RegExp): void {
-  assert.throws(() => parseFilter(text), (err: unknown) => {
-    assert.ok(err instanceof StrongboxError, `not a StrongboxError: ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.details?.position, position, err.message);
-    assert.match(err.message, new RegExp(`at position ${position}$`));
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+const fails = (text: string, code: string, position: number, message?: RegExp): void =>
+  assertFilterError(() => parseFilter(text), code, position, message);
 
 describe('parseFilter: AST', () => {
   test('precedence: && binds tighter than ||, parentheses group', () => {

@@ -3,19 +3,10 @@ import assert from 'node:assert/strict';
 import { parseSort } from '../../src/filter/sort.ts';
 import { parseFields } from '../../src/filter/fields.ts';
 import { checkFields, checkSort } from '../../src/filter/check.ts';
-import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { ITEMS } from './filter-fixtures.ts';
+import { assertFilterError } from '../helpers/filter-errors.ts';
 
-function fails(fn: () => unknown, code: string, position: number, message?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof StrongboxError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.details?.position, position, err.message);
-    assert.match(err.message, new RegExp(`at position ${position}$`));
-    if (message) assert.match(err.message, message);
-    return true;
-  });
-}
+const fails = assertFilterError;
 
 describe('parseSort', () => {
   test('directions, spaces and order', () => {
