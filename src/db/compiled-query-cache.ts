@@ -1,4 +1,5 @@
-import type { Compilable, CompiledQuery, Kysely } from 'kysely';
+import type { Compilable, CompiledQuery } from 'kysely';
+import type { Database } from './database.ts';
 import { LruMap } from '../util/lru-map.ts';
 
 /**
@@ -42,8 +43,7 @@ export class CompiledQueryCache {
    * without keeping anything (a shape that must not be reused, such as one that folds in @now).
    */
   async execute<R, M>(
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    db: Kysely<any>,
+    database: Database,
     key: string | null,
     build: () => { query: Compilable<R>; meta: M },
     values: readonly unknown[],
@@ -62,7 +62,9 @@ export class CompiledQueryCache {
       for (const [at, index] of entry.slots) parameters[at] = values[index];
       compiled = { ...compiled, parameters };
     }
-    const result = await db.executeQuery(compiled);
+    const now = database.readNow?.(compiled.sql, compiled.parameters);
+    if (now !== undefined) return { rows: now as R[], meta: entry.meta };
+    const result = await database.kysely.executeQuery(compiled);
     return { rows: result.rows, meta: entry.meta };
   }
 

@@ -55,7 +55,8 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   routes.attach(app);
   registerJsonOnly(app);
   registerSecurityHeaders(app);
-  await app.register(cookie);
+  // No parsing hook: most API calls carry a Bearer token, so the cookie header is parsed only when needed.
+  await app.register(cookie, { hook: false });
 
   app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
   app.setNotFoundHandler((req, reply) => {

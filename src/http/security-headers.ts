@@ -24,8 +24,8 @@ export function applySecurityHeaders(reply: FastifyReply): void {
 export function registerSecurityHeaders(app: FastifyInstance): void {
   // onSend runs for every routed reply, including errors and 404s; router failures
   // (frameworkErrors) skip hooks, so the error path applies the headers itself too.
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', (_req, reply, payload, done) => {
     applySecurityHeaders(reply);
-    return payload;
+    done(null, payload);
   });
 }

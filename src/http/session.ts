@@ -18,12 +18,13 @@ export function clearSessionCookie(reply: FastifyReply): void {
 
 /** `Authorization: Bearer <token>` first (explicit), else the session cookie. */
 export function tokenFromRequest(req: FastifyRequest): string | null {
-  const header = req.headers.authorization;
-  if (typeof header === 'string') {
-    const m = /^Bearer +([^\s]+) *$/i.exec(header);
+  const authorization = req.headers.authorization;
+  if (typeof authorization === 'string') {
+    const m = /^Bearer +([^\s]+) *$/i.exec(authorization);
     return m ? m[1] : null;
   }
-  const cookie = req.cookies?.[SESSION_COOKIE];
+  const cookies = req.headers.cookie;
+  const cookie = cookies === undefined ? undefined : req.server.parseCookie(cookies)[SESSION_COOKIE];
   return typeof cookie === 'string' && cookie !== '' ? cookie : null;
 }
 

@@ -119,7 +119,7 @@ export class AccountService {
     if (!isWellFormedSessionToken(token)) return null;
     const k = this.#db.kysely;
     const tokenHash = hashSessionToken(token);
-    const { rows: [row] } = await this.#queries.execute(k, 'session', () => ({
+    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
       query: k.selectFrom('_sb_sessions as s')
         .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
         .select(['s.expires', 's.last_seen', 'a.id', 'a.email', 'a.role'])

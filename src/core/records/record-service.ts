@@ -83,7 +83,7 @@ export class RecordService {
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule, filter], [q.filter ?? '', q.sort ?? '', q.fields ?? '']);
 
-    const { rows, meta: plan } = await this.queries.execute(k, shape && `list\u0000${shape}`, () => {
+    const { rows, meta: plan } = await this.queries.execute(this.db, shape && `list\u0000${shape}`, () => {
       const plan = this.plan(def, access, q.fields);
       const where = whereOf();
       let select = k.selectFrom(def.name).select(selection(plan, env));
@@ -94,7 +94,7 @@ export class RecordService {
     const items = await this.outputAll(def, plan, rows, caller);
     if (q.skipTotal === true) return { items, page, perPage };
 
-    const { rows: [counted] } = await this.queries.execute(k, shape && `count\u0000${shape}`, () => {
+    const { rows: [counted] } = await this.queries.execute(this.db, shape && `count\u0000${shape}`, () => {
       const where = whereOf();
       let count = k.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
       if (where.length > 0) count = count.where((eb) => eb.and(where));
@@ -112,7 +112,7 @@ export class RecordService {
     const env = this.env(def, caller);
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule], [opts.fields ?? '']);
-    const { rows: [row], meta: plan } = await this.queries.execute(k, shape && `get\u0000${shape}`, () => {
+    const { rows: [row], meta: plan } = await this.queries.execute(this.db, shape && `get\u0000${shape}`, () => {
       const plan = this.plan(def, this.access(def, caller, env), opts.fields);
       let select = k.selectFrom(def.name).select(selection(plan, env)).where('id', '=', slot(0));
       if (rule !== 'all') select = select.where(compile(rule, env));

@@ -36,6 +36,11 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   const database: Database = {
     dialect: 'sqlite',
     kysely,
+    readNow(sql, parameters) {
+      if (closed || raw.inTransaction) return undefined;
+      const stmt = cache.prepare(sql);
+      return stmt.reader ? stmt.all(parameters as unknown[]) : undefined;
+    },
     async close() {
       if (closed) return;
       closed = true;
