@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 of a string (UTF-8) as lower-case hex. For high-entropy secrets only, never passwords. */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex'); // one-shot: runs on every authenticated request
 }
 
 /** Constant-time string equality; length is not secret (callers compare fixed-size digests). */

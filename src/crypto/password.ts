@@ -52,7 +52,11 @@ let dummy: Promise<string> | undefined;
  * account costs the same time as one for a known account. Always false.
  */
 export async function verifyDummyPassword(password: string): Promise<false> {
-  dummy ??= hashPassword('strongbox-dummy-password-for-timing');
+  // A failed first hash (overload, crashed worker) is retried next time, not cached forever.
+  dummy ??= hashPassword('strongbox-dummy-password-for-timing').catch((err: unknown) => {
+    dummy = undefined;
+    throw err;
+  });
   await verifyPassword(await dummy, password);
   return false;
 }

@@ -42,12 +42,12 @@ export class CompiledQueryCache {
    * with it and returned on every hit (e.g. how to project the rows). A null key builds and runs
    * without keeping anything (a shape that must not be reused, such as one that folds in @now).
    */
-  async execute<R, M>(
+  execute<R, M>(
     database: Database,
     key: string | null,
     build: () => { query: Compilable<R>; meta: M },
     values: readonly unknown[],
-  ): Promise<{ rows: R[]; meta: M }> {
+  ): { rows: R[]; meta: M } | Promise<{ rows: R[]; meta: M }> {
     const make = (): Entry<R, M> => {
       const { query, meta } = build();
       const compiled = query.compile();
@@ -62,10 +62,10 @@ export class CompiledQueryCache {
       for (const [at, index] of entry.slots) parameters[at] = values[index];
       compiled = { ...compiled, parameters };
     }
+    // Answered synchronously where the database can (SQLite outside a transaction): no promise hop.
     const now = database.readNow?.(compiled.sql, compiled.parameters);
     if (now !== undefined) return { rows: now as R[], meta: entry.meta };
-    const result = await database.kysely.executeQuery(compiled);
-    return { rows: result.rows, meta: entry.meta };
+    return database.kysely.executeQuery(compiled).then((result) => ({ rows: result.rows, meta: entry.meta }));
   }
 
   get size(): number {

@@ -22,8 +22,8 @@ const RAW_SECURITY_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'cache-contro
   .map(([name, value]) => `${name}: ${value}\r\n`).join('');
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
-  if (cause !== undefined && res.status >= 500) req.log.error({ err: cause }, 'request failed');
-  else if (cause !== undefined && res.internal) req.log.info({ err: cause }, 'request rejected');
+  if (cause !== undefined && res.status >= 500) req.log.error({ reqId: req.id, err: cause }, 'request failed');
+  else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
   applySecurityHeaders(reply);
   return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
 }
@@ -36,6 +36,8 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
     // either way, and idle keep-alive connections are closed.
     return503OnClosing: false,
+    // No child logger per request (an allocation on every call): the few lines we log carry reqId.
+    childLoggerFactory: (logger) => logger,
     // Bad request lines never reach routing; answer them in our shape, not Node's.
     clientErrorHandler(_err, socket) {
       if (!socket.writable) return;

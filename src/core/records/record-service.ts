@@ -55,6 +55,8 @@ export class RecordService {
   readonly cache: RuleCache;
   /** Compiled read SQL per (operation, collection, query text, caller): repeated reads skip Kysely. */
   readonly queries: CompiledQueryCache;
+  /** Each collection's checked rules (they never change while the service runs). */
+  private readonly rules = new WeakMap<CollectionDef, Partial<Record<RuleName, Expr | 'none'>>>();
   /** Collections whose field read rules use @now (their reads are never reused). */
   private readonly nowInReadRules = new WeakMap<CollectionDef, boolean>();
 
@@ -205,7 +207,10 @@ export class RecordService {
    */
   private shapeKey(def: CollectionDef, caller: Caller, exprs: ReadonlyArray<RuleAccess | undefined>, texts: readonly string[]): string | null {
     if (exprs.some((e) => typeof e === 'object' && mentionsNow(e)) || this.readRulesUseNow(def)) return null;
-    return JSON.stringify([def.name, caller.id, caller.role, caller.email, ...texts]);
+    // Length-prefixed parts keep the key unambiguous whatever the texts contain.
+    let key = '';
+    for (const part of [def.name, caller.id ?? '', caller.role ?? '', caller.email ?? '', ...texts]) key += `${part.length}:${part}|`;
+    return `${caller.id === null ? 'a' : 'u'}${caller.role === null ? 'a' : 'r'}${caller.email === null ? 'a' : 'e'}${key}`;
   }
 
   private readRulesUseNow(def: CollectionDef): boolean {
@@ -219,6 +224,12 @@ export class RecordService {
 
   private rule(def: CollectionDef, kind: RuleName, caller: Caller): RuleAccess {
     if (isAdmin(caller)) return 'all';
+    let rules = this.rules.get(def);
+    if (rules === undefined) this.rules.set(def, (rules = {}));
+    return (rules[kind] ??= this.parseRule(def, kind));
+  }
+
+  private parseRule(def: CollectionDef, kind: RuleName): Expr | 'none' {
     const text = def.rules[kind];
     if (text === null || text === undefined) return 'none';
     return this.cache.expr(def, kind === 'create' || kind === 'update' ? 'write-rule' : 'rule', text);
