@@ -1,9 +1,16 @@
+interface Slot<V> {
+  value: V;
+  /** Read since it was last passed over for eviction. */
+  used: boolean;
+}
+
 /**
- * A bounded map that forgets the least recently used entry first. A Map keeps insertion order,
- * so re-inserting on every hit is all the bookkeeping LRU needs.
+ * A bounded map that evicts entries nobody has read lately (the CLOCK approximation of LRU).
+ * A hit only sets a flag, so the hot path of every cached query is one Map lookup; eviction
+ * gives each recently read entry a second chance by moving it to the young end.
  */
 export class LruMap<K, V> {
-  readonly #entries = new Map<K, V>();
+  readonly #entries = new Map<K, Slot<V>>();
   readonly capacity: number;
 
   constructor(capacity: number) {
@@ -12,21 +19,21 @@ export class LruMap<K, V> {
   }
 
   get(key: K): V | undefined {
-    const hit = this.#entries.get(key);
-    if (hit !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-    }
-    return hit;
+    const slot = this.#entries.get(key);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.value;
   }
 
   set(key: K, value: V): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    if (this.#entries.size > this.capacity) {
-      const oldest = this.#entries.keys().next().value as K;
-      this.#entries.delete(oldest);
+    const slot = this.#entries.get(key);
+    if (slot !== undefined) {
+      slot.value = value;
+      slot.used = true;
+      return;
     }
+    this.#entries.set(key, { value, used: false });
+    while (this.#entries.size > this.capacity) this.#evictOne();
   }
 
   /** The cached value, or the produced one (cached only if produce() returns). */
@@ -44,5 +51,15 @@ export class LruMap<K, V> {
 
   clear(): void {
     this.#entries.clear();
+  }
+
+  // Terminates: every pass clears a flag, so within size + 1 steps an unused entry is found.
+  #evictOne(): void {
+    for (const [key, slot] of this.#entries) {
+      this.#entries.delete(key);
+      if (!slot.used) return;
+      slot.used = false;
+      this.#entries.set(key, slot);
+    }
   }
 }
