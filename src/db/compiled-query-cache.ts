@@ -56,16 +56,16 @@ export class CompiledQueryCache {
       return { compiled, slots, meta };
     };
     const entry = key === null ? make() : (this.#entries.memo(key, make) as Entry<R, M>);
-    let compiled = entry.compiled;
+    let parameters = entry.compiled.parameters;
     if (entry.slots.length > 0) {
-      const parameters = entry.compiled.parameters.slice();
-      for (const [at, index] of entry.slots) parameters[at] = values[index];
-      compiled = { ...compiled, parameters };
+      const bound = parameters.slice();
+      for (const [at, index] of entry.slots) bound[at] = values[index];
+      parameters = bound;
     }
     // Answered synchronously where the database can (SQLite outside a transaction): no promise hop.
-    const now = database.readNow?.(compiled.sql, compiled.parameters);
+    const now = database.readNow?.(entry.compiled.sql, parameters);
     if (now !== undefined) return { rows: now as R[], meta: entry.meta };
-    return database.kysely.executeQuery(compiled).then((result) => ({ rows: result.rows, meta: entry.meta }));
+    return database.kysely.executeQuery<R>({ ...entry.compiled, parameters }).then((result) => ({ rows: result.rows, meta: entry.meta }));
   }
 
   get size(): number {

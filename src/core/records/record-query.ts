@@ -16,8 +16,16 @@ export interface QueryEnv {
   readonly sensitive?: SensitiveMatcher;
 }
 
-export function macrosFor(caller: Caller, now: string, body?: Readonly<Record<string, unknown>>): MacroValues {
-  return { auth: { id: caller.id, role: caller.role, email: caller.email }, now, ...(body ? { body } : {}) };
+export function macrosFor(caller: Caller, now: () => string, body?: Readonly<Record<string, unknown>>): MacroValues {
+  let at: string | undefined;
+  // @now is read only by rules that use it and by writes; most reads never need the clock.
+  return {
+    auth: caller,
+    get now() {
+      return (at ??= now());
+    },
+    ...(body ? { body } : {}),
+  };
 }
 
 export function compile(expr: Expr, env: QueryEnv): Expression<SqlBool> {

@@ -236,7 +236,7 @@ export class RecordService {
   }
 
   private env(def: CollectionDef, caller: Caller, body?: RecordValues): QueryEnv {
-    const macros = macrosFor(caller, new Date().toISOString(), body);
+    const macros = macrosFor(caller, isoNow, body);
     return { collection: def, dialect: this.db.dialect, macros, sensitive: this.stages.sensitive.matcher };
   }
 
@@ -308,6 +308,8 @@ export class RecordService {
     await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at }, trx);
   }
 }
+
+const isoNow = (): string => new Date().toISOString();
 
 function checkId(id: unknown): void {
   if (!isRecordId(id)) throw new StrongboxError('ERR_INVALID_ID', 'the record id is malformed');
