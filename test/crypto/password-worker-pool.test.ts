@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { availableParallelism, getPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { hashPassword, verifyPassword, PASSWORD_PARAMS } from '../../src/crypto/password.ts';
+import { hashPassword, verifyPassword, verifyDummyPassword, PASSWORD_PARAMS } from '../../src/crypto/password.ts';
 import { PasswordWorkerPool, passwordPool } from '../../src/crypto/password-worker-pool.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 
@@ -69,6 +69,14 @@ test('past the waiting bound, callers get ERR_UNAVAILABLE; the accepted jobs all
   } finally {
     await pool.close();
   }
+});
+
+test('a dummy hash that failed under overload is retried, not cached as a failure', async () => {
+  // Fill the shared pool's slots and waiting room, so the dummy's first hash is turned away.
+  const flood = Array.from({ length: Math.max(1, availableParallelism() - 1) + 256 }, (_, i) => hashPassword(`flood-${i}`));
+  await assert.rejects(verifyDummyPassword('x'), isCode('ERR_UNAVAILABLE'));
+  await Promise.all(flood);
+  assert.equal(await verifyDummyPassword('x'), false);
 });
 
 test('a corrupt stored hash verifies as false through the worker, never as an error', async () => {
