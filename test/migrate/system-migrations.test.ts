@@ -18,7 +18,7 @@ eachDialect('system migrations', (t) => {
       }
       const rows = await db.kysely.selectFrom('_sb_migrations').selectAll().execute();
       assert.equal(rows.length, LATEST_SYSTEM_VERSION);
-      assert.deepEqual(rows.map((r) => Number(r.version)), [1]);
+      assert.deepEqual(rows.map((r) => Number(r.version)).sort(), [1, 2]);
       assert.match(String(rows[0]!.applied), /^\d{4}-\d\d-\d\dT/);
     } finally {
       await db.close();
@@ -72,7 +72,29 @@ eachDialect('system migrations', (t) => {
       const tables = await listTables(db.kysely, db.dialect);
       assert.ok(tables.has('_sb_accounts'));
       const rows = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(rows.map((r) => Number(r.version)), [1]);
+      assert.deepEqual(rows.map((r) => Number(r.version)).sort(), [1, 2]);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a version-1 database is upgraded by migration 2 alone, keeping its sessions', async () => {
+    const db = await openDatabase(await t.freshDatabase());
+    try {
+      await runSystemMigrations(db);
+      // roll the bookkeeping and the index back to how version 1 left them
+      await db.kysely.deleteFrom('_sb_migrations').where('version', '=', 2).execute();
+      await db.kysely.schema.dropIndex('ix__sb_sessions__account_expires').execute();
+      await db.kysely.schema.createIndex('ix__sb_sessions__account_id').on('_sb_sessions').column('account_id').execute();
+      const now = new Date().toISOString();
+      await db.kysely.insertInto('_sb_accounts').values({ id: 'a1', email: 'x@example.com', password_hash: 'h', role: 'user', created: now, updated: now }).execute();
+      await db.kysely.insertInto('_sb_sessions').values({ token_hash: 't1', account_id: 'a1', created: now, expires: now, last_seen: now }).execute();
+      await runSystemMigrations(db);
+      const versions = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
+      assert.deepEqual(versions.map((r) => Number(r.version)).sort(), [1, 2]);
+      assert.equal((await db.kysely.selectFrom('_sb_sessions').selectAll().execute()).length, 1);
+      // the old index is gone: creating it again succeeds
+      await db.kysely.schema.createIndex('ix__sb_sessions__account_id').on('_sb_sessions').column('account_id').execute();
     } finally {
       await db.close();
     }

@@ -1,3 +1,4 @@
+import type { Compilable } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import type { Caller } from '../caller.ts';
@@ -35,8 +36,8 @@ export class AccountService {
   readonly #db: Database;
   readonly #ttlMs: number;
   readonly #now: () => Date;
-  // Every authenticated request runs the session lookup; keep its compiled SQL.
-  readonly #queries = new CompiledQueryCache(4);
+  // The session lookup runs on every authenticated request, the rest on every sign-in: keep their SQL.
+  readonly #queries = new CompiledQueryCache(16);
 
   constructor(opts: AccountServiceOptions) {
     if (!Number.isInteger(opts.sessionTtlSeconds) || opts.sessionTtlSeconds <= 0) {
@@ -97,21 +98,19 @@ export class AccountService {
     }
     const token = generateSessionToken();
     const iso = now.toISOString();
-    await k.deleteFrom('_sb_sessions').where('account_id', '=', row.id).where('expires', '<=', iso).execute();
-    await k.insertInto('_sb_sessions').values({
-      token_hash: hashSessionToken(token),
-      account_id: row.id,
-      created: iso,
-      expires: new Date(now.getTime() + this.#ttlMs).toISOString(),
-      last_seen: iso,
-    }).execute();
+    await this.#run('sessions.expire', () => k.deleteFrom('_sb_sessions')
+      .where('account_id', '=', slot(0)).where('expires', '<=', slot(1)), [row.id, iso]);
+    await this.#run('sessions.insert', () => k.insertInto('_sb_sessions').values({
+      token_hash: slot(0), account_id: slot(1), created: slot(2), expires: slot(3), last_seen: slot(2),
+    }), [hashSessionToken(token), row.id, iso, new Date(now.getTime() + this.#ttlMs).toISOString()]);
     return { token, account: { id: row.id, email: row.email, role: row.role } };
   }
 
   /** Deletes the session, so the token stops working at once. Unknown tokens are a no-op. */
   async logout(token: unknown): Promise<void> {
     if (!isWellFormedSessionToken(token)) return;
-    await this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token)).execute();
+    const k = this.#db.kysely;
+    await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [hashSessionToken(token)]);
   }
 
   /** The caller behind a session token, or null (unknown, malformed, expired; expired rows are deleted). */
@@ -129,12 +128,12 @@ export class AccountService {
     if (!row) return null;
     const now = this.#now();
     if (Date.parse(String(row.expires)) <= now.getTime()) {
-      await k.deleteFrom('_sb_sessions').where('token_hash', '=', tokenHash).execute();
+      await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
       return null;
     }
     if (now.getTime() - Date.parse(String(row.last_seen)) >= LAST_SEEN_RESOLUTION_MS) {
-      await k.updateTable('_sb_sessions').set({ last_seen: now.toISOString() })
-        .where('token_hash', '=', tokenHash).execute();
+      await this.#run('sessions.seen', () => k.updateTable('_sb_sessions').set({ last_seen: slot(0) })
+        .where('token_hash', '=', slot(1)), [now.toISOString(), tokenHash]);
     }
     return Object.freeze({ id: String(row.id), email: String(row.email), role: String(row.role) });
   }
@@ -149,8 +148,17 @@ export class AccountService {
   }
 
   async #findByEmail(email: string): Promise<{ id: string; email: string; role: string; password_hash: string } | undefined> {
-    return this.#db.kysely.selectFrom('_sb_accounts')
-      .select(['id', 'email', 'role', 'password_hash']).where('email', '=', email).executeTakeFirst();
+    const k = this.#db.kysely;
+    const { rows: [row] } = await this.#queries.execute(this.#db, 'accounts.byEmail', () => ({
+      query: k.selectFrom('_sb_accounts').select(['id', 'email', 'role', 'password_hash']).where('email', '=', slot(0)),
+      meta: null,
+    }), [email]);
+    return row as { id: string; email: string; role: string; password_hash: string } | undefined;
+  }
+
+  /** A statement compiled once and then only re-bound: login and session checks run on every sign-in. */
+  async #run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
+    await this.#queries.execute(this.#db, key, () => ({ query: build(), meta: null }), values);
   }
 }
 

@@ -39,6 +39,16 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: 'sessions indexed by account and expiry',
+    // Login clears the account's expired sessions; with only account_id indexed that scan grew
+    // with every live session of the account.
+    async up(exec) {
+      await exec.schema.createIndex('ix__sb_sessions__account_expires').on('_sb_sessions').columns(['account_id', 'expires']).execute();
+      await exec.schema.dropIndex('ix__sb_sessions__account_id').execute();
+    },
+  },
 ];
 
 export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);

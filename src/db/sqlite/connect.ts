@@ -39,7 +39,8 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     readNow(sql, parameters) {
       if (closed || raw.inTransaction) return undefined;
       const stmt = cache.prepare(sql);
-      return stmt.reader ? stmt.all(parameters as unknown[]) : undefined;
+      // only statements that read and never write: anything else goes through Kysely's connection hand-off
+      return stmt.reader && stmt.readonly ? stmt.all(parameters as unknown[]) : undefined;
     },
     async close() {
       if (closed) return;
