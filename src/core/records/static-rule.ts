@@ -3,34 +3,26 @@ import type { Expr, Operand } from '../../filter/ast.ts';
 import type { MacroValues } from '../../filter/macros.ts';
 import { foldConstant } from '../../db/filter-compile.ts';
 
-/** True when the expression names a record field anywhere (so its value differs per record). */
-export function referencesFields(expr: Expr): boolean {
+function anyOperand(expr: Expr, test: (o: Operand) => boolean): boolean {
   switch (expr.kind) {
     case 'const':
       return false;
     case 'and':
     case 'or':
-      return expr.items.some(referencesFields);
+      return expr.items.some((e) => anyOperand(e, test));
     case 'compare':
-      return expr.left.kind === 'field' || expr.right.kind === 'field';
+      return test(expr.left) || test(expr.right);
   }
+}
+
+/** True when the expression names a record field anywhere (so its value differs per record). */
+export function referencesFields(expr: Expr): boolean {
+  return anyOperand(expr, (o) => o.kind === 'field');
 }
 
 /** True when the expression uses @now, whose value changes on every request. */
 export function mentionsNow(expr: Expr): boolean {
-  switch (expr.kind) {
-    case 'const':
-      return false;
-    case 'and':
-    case 'or':
-      return expr.items.some(mentionsNow);
-    case 'compare':
-      return isNow(expr.left) || isNow(expr.right);
-  }
-}
-
-function isNow(o: Operand): boolean {
-  return o.kind === 'macro' && o.name === 'now';
+  return anyOperand(expr, (o) => o.kind === 'macro' && o.name === 'now');
 }
 
 /**
