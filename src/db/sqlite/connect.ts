@@ -4,6 +4,7 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
 import { StatementCache, type StatementCacheStats } from './statement-cache.ts';
+import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface SqliteOptions {
   /** Prepared statements kept per database; default 500. */
@@ -30,6 +31,12 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     raw.close();
     throw new StrongboxError('ERR_UNAVAILABLE', 'The SQLite database cannot be configured (is it a database file?).', undefined, { cause });
   }
+  // Checkpoints run on a background thread; the main connection keeps a far-off fallback.
+  let checkpointer: Checkpointer | null = null;
+  if (path !== ':memory:') {
+    raw.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
+    checkpointer = startCheckpointer(path);
+  }
   const cache = new StatementCache(raw, opts.statementCacheSize);
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: cache }) });
   let closed = false;
@@ -45,6 +52,7 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     async close() {
       if (closed) return;
       closed = true;
+      await checkpointer?.stop();
       // Kysely's destroy() skips a driver that never ran a query, so close the file ourselves too
       await kysely.destroy();
       cache.close();
