@@ -22,11 +22,14 @@ export interface Scenario {
   readonly body?: string;
   /** Requests per second across all connections (a latency probe), else as fast as possible. */
   readonly rate?: number;
+  /** An unmeasured run first, so both servers are measured warm (JIT-compiled, caches filled). */
+  readonly warmupSeconds?: number;
 }
 
 /** One autocannon run over loopback; bounded by its duration and a 10 s per-request timeout. */
 export async function measure(s: Scenario): Promise<Measurement> {
   const headers = { ...(s.body !== undefined ? { 'content-type': 'application/json' } : {}), ...s.headers };
+  if (s.warmupSeconds) await measure({ ...s, seconds: s.warmupSeconds, warmupSeconds: 0 });
   const result = await autocannon({
     url: s.url,
     connections: s.connections,

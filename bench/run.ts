@@ -15,6 +15,7 @@ import { appendResults, commit, formatTable, machine, rowOk, type Extra, type Ro
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
 const SECONDS = Math.min(120, Math.max(1, Number(process.env.BENCH_SECONDS ?? 10) || 10));
+const WARMUP = Math.min(5, Math.ceil(SECONDS / 3)); // s of unmeasured load before each throughput run, on both servers
 const OWN = 1000; // records of the measuring user: 50 titles × 20, so a title filter gives 20 rows
 const OTHER = 200; // records of another user, which the owner rule must hide
 const TITLES = 50;
@@ -78,7 +79,7 @@ async function main(): Promise<number> {
     log(`${name}…`);
     return { name, target, strongbox: await sbRun(), baseline: await baseRun() };
   };
-  const common = { seconds: SECONDS, connections: 10 };
+  const common = { seconds: SECONDS, connections: 10, warmupSeconds: WARMUP };
   const rows: Row[] = [];
   const sbId = rotate(sbIds);
   const baseId = rotate(baseIds);
@@ -125,7 +126,7 @@ async function main(): Promise<number> {
   const table = formatTable(rows, extras);
   process.stdout.write(`\n${table}\n`);
   const title = `${new Date().toISOString()} · commit ${commit()}`;
-  appendResults(join(ROOT, 'bench/RESULTS.md'), title, `${machine()}; BENCH_SECONDS=${SECONDS}; 10 connections for (a)–(c).\n\n${table}`);
+  appendResults(join(ROOT, 'bench/RESULTS.md'), title, `${machine()}; BENCH_SECONDS=${SECONDS} after ${WARMUP} s of warm-up; 10 connections for (a)–(c).\n\n${table}`);
   log('appended to bench/RESULTS.md');
   const ok = rows.every(rowOk) && extras.every((e) => e.ok !== false);
   return ok ? 0 : 1;
