@@ -18,7 +18,7 @@ export interface BuildServerOptions {
 }
 
 // The same headers on replies written straight to the socket, before Fastify sees a request.
-const RAW_SECURITY_HEADERS = Object.entries({ ...SECURITY_HEADERS, 'cache-control': 'no-store' })
+const RAW_SECURITY_HEADERS = Object.entries(SECURITY_HEADERS)
   .map(([name, value]) => `${name}: ${value}\r\n`).join('');
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
