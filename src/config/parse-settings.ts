@@ -22,6 +22,25 @@ export const SETTINGS_DEFAULTS = {
 const HOST_PATTERN = /^[A-Za-z0-9.:%-]{1,253}$/;
 
 /** Absent keys take their default, so `map` may be undefined. */
+interface UnitRule {
+  readonly parse: (raw: unknown) => number | null;
+  readonly expected: string;
+  readonly min: number;
+  readonly max: number;
+  readonly range: string;
+}
+
+/** A value with a unit ('12h', '1mb'), in range; the fallback when absent or wrong. */
+function readUnit(map: RawMap, key: string, path: KeyPath, sink: IssueSink, rule: UnitRule, fallback: number): number {
+  const raw = own(map, key);
+  if (raw === undefined) return fallback;
+  const value = rule.parse(raw);
+  if (value === null) sink.add([...path, key], rule.expected);
+  else if (value < rule.min || value > rule.max) sink.add([...path, key], rule.range);
+  else return value;
+  return fallback;
+}
+
 function section(raw: unknown, path: KeyPath, sink: IssueSink, allowed: readonly string[]): RawMap {
   if (raw === undefined || raw === null) return {};
   const map = expectMap(raw, path, sink);
@@ -49,15 +68,10 @@ export function parseAuth(raw: unknown, dev: boolean, sink: IssueSink): Strongbo
   const path = ['auth'];
   const map = section(raw, path, sink, ['register', 'sessionTtl']);
   const register = readBool(map, 'register', path, sink, dev);
-  let sessionTtl: number = SETTINGS_DEFAULTS.sessionTtl;
-  const rawTtl = own(map, 'sessionTtl');
-  if (rawTtl !== undefined) {
-    const seconds = parseDuration(rawTtl);
-    if (seconds === null) sink.add([...path, 'sessionTtl'], "expected a duration such as '30m', '12h' or '7d'");
-    else if (seconds < SETTINGS_DEFAULTS.sessionTtlMin || seconds > SETTINGS_DEFAULTS.sessionTtlMax) {
-      sink.add([...path, 'sessionTtl'], 'must be between 5m and 30d');
-    } else sessionTtl = seconds;
-  }
+  const sessionTtl = readUnit(map, 'sessionTtl', path, sink, {
+    parse: parseDuration, expected: "expected a duration such as '30m', '12h' or '7d'",
+    min: SETTINGS_DEFAULTS.sessionTtlMin, max: SETTINGS_DEFAULTS.sessionTtlMax, range: 'must be between 5m and 30d',
+  }, SETTINGS_DEFAULTS.sessionTtl);
   return { register, sessionTtl };
 }
 
@@ -65,15 +79,10 @@ export function parseAuth(raw: unknown, dev: boolean, sink: IssueSink): Strongbo
 export function parseLimits(raw: unknown, sink: IssueSink): StrongboxConfig['limits'] {
   const path = ['limits'];
   const map = section(raw, path, sink, ['bodyLimit', 'perPageDefault', 'perPageMax']);
-  let bodyLimit: number = SETTINGS_DEFAULTS.bodyLimit;
-  const rawBody = own(map, 'bodyLimit');
-  if (rawBody !== undefined) {
-    const bytes = parseSize(rawBody);
-    if (bytes === null) sink.add([...path, 'bodyLimit'], "expected a size such as '512kb' or '1mb'");
-    else if (bytes < SETTINGS_DEFAULTS.bodyLimitMin || bytes > SETTINGS_DEFAULTS.bodyLimitMax) {
-      sink.add([...path, 'bodyLimit'], 'must be between 1kb and 16mb');
-    } else bodyLimit = bytes;
-  }
+  const bodyLimit = readUnit(map, 'bodyLimit', path, sink, {
+    parse: parseSize, expected: "expected a size such as '512kb' or '1mb'",
+    min: SETTINGS_DEFAULTS.bodyLimitMin, max: SETTINGS_DEFAULTS.bodyLimitMax, range: 'must be between 1kb and 16mb',
+  }, SETTINGS_DEFAULTS.bodyLimit);
   const ceiling = { min: 1, max: SETTINGS_DEFAULTS.perPageCeiling };
   const perPageMax = readInt(map, 'perPageMax', path, sink, ceiling, SETTINGS_DEFAULTS.perPageMax);
   const perPageDefault = readInt(map, 'perPageDefault', path, sink, ceiling, Math.min(SETTINGS_DEFAULTS.perPageDefault, perPageMax));

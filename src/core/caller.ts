@@ -7,8 +7,6 @@ export interface Caller {
 
 export const ANONYMOUS: Caller = Object.freeze({ id: null, role: null, email: null });
 
-export const BUILTIN_ROLES = ['admin', 'user'] as const;
-
 /** Admins bypass collection rules; null rules mean admins only. */
 export function isAdmin(caller: Caller): boolean {
   return caller.id !== null && caller.role === 'admin';

@@ -9,5 +9,3 @@ export interface MacroValues {
   /** Validated input of a create/update (write rules only); a missing key reads as null. */
   readonly body?: Readonly<Record<string, unknown>>;
 }
-
-export const MACRO_NAMES = ['auth.id', 'auth.role', 'auth.email', 'now'] as const;

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountService } from '../core/auth/account-service.ts';
 import { ANONYMOUS, type Caller } from '../core/caller.ts';
-import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /** `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-strongbox_session';
@@ -40,11 +39,5 @@ export async function callerOf(req: FastifyRequest, accounts: AccountService): P
   const token = tokenFromRequest(req);
   const caller = (token === null ? null : await accounts.authenticate(token)) ?? ANONYMOUS;
   callers.set(req, caller);
-  return caller;
-}
-
-export async function requireCaller(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
-  const caller = await callerOf(req, accounts);
-  if (caller.id === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
   return caller;
 }
