@@ -39,3 +39,22 @@ export function decodeValue(field: FieldDef, raw: unknown, dialect: Dialect): un
       return raw;
   }
 }
+
+/**
+ * True when this dialect's driver already returns the field's values as decodeValue would give
+ * them, so rows of such fields need no decoding pass. Kept to what the drivers guarantee:
+ * better-sqlite3 returns TEXT as strings and REAL/INTEGER as numbers (safeIntegers is off).
+ */
+export function decodesAsIs(field: FieldDef, dialect: Dialect): boolean {
+  switch (field.type) {
+    case 'boolean':
+    case 'json':
+      return false;
+    case 'select':
+      return !field.multiple;
+    case 'number':
+      return dialect === 'sqlite';
+    default:
+      return true;
+  }
+}

@@ -1,5 +1,4 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import cookie from '@fastify/cookie';
 import type { Engine } from '../core/engine.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
@@ -57,8 +56,6 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   routes.attach(app);
   registerJsonOnly(app);
   registerSecurityHeaders(app);
-  // No parsing hook: most API calls carry a Bearer token, so the cookie header is parsed only when needed.
-  await app.register(cookie, { hook: false });
 
   app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
   app.setNotFoundHandler((req, reply) => {

@@ -2,6 +2,8 @@ import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import { SYSTEM_FIELDS } from '../../config/schema.ts';
 import type { Expr } from '../../filter/ast.ts';
 import type { MacroValues } from '../../filter/macros.ts';
+import type { Dialect } from '../../db/database.ts';
+import { decodesAsIs } from '../../db/column-codec.ts';
 import type { RuleCache } from './rule-cache.ts';
 import { evaluateStatic, referencesFields } from './static-rule.ts';
 
@@ -50,17 +52,23 @@ export interface ReadPlan {
   readonly systemFields: readonly string[];
   readonly fields: readonly FieldDef[];
   readonly ruleColumns: ReadonlyArray<{ readonly field: string; readonly alias: string; readonly expr: Expr }>;
+  /**
+   * The driver's row already is the output record: its columns are exactly the selected ones, in
+   * output order, with nothing to decode, decrypt or drop. Reads then skip the per-row copy.
+   */
+  readonly rowIsRecord: boolean;
 }
 
 /** `projection` = parsed `fields=` names (undefined = everything); `id` is always included. */
-export function planRead(collection: CollectionDef, access: ReadAccess, projection?: readonly string[]): ReadPlan {
+export function planRead(collection: CollectionDef, access: ReadAccess, dialect: Dialect, projection?: readonly string[]): ReadPlan {
   const wanted = projection ? new Set(projection) : undefined;
   const systemFields = SYSTEM_FIELDS.filter((s) => s === 'id' || !wanted || wanted.has(s));
   const fields = collection.fields.filter((f) => !access.hidden.has(f.name) && (!wanted || wanted.has(f.name)));
   const ruleColumns = fields
     .filter((f) => access.perRecord.has(f.name))
     .map((f) => ({ field: f.name, alias: `__r_${f.name}`, expr: access.perRecord.get(f.name) as Expr }));
-  return { systemFields, fields, ruleColumns };
+  const rowIsRecord = ruleColumns.length === 0 && fields.every((f) => !f.sensitive && decodesAsIs(f, dialect));
+  return { systemFields, fields, ruleColumns, rowIsRecord };
 }
 
 export function selectedColumns(plan: ReadPlan): string[] {

@@ -246,7 +246,7 @@ export class RecordService {
   }
 
   private plan(def: CollectionDef, access: ReadAccess, fields?: string): ReadPlan {
-    return planRead(def, access, blank(fields) ? undefined : this.cache.fields(def, fields));
+    return planRead(def, access, this.db.dialect, blank(fields) ? undefined : this.cache.fields(def, fields));
   }
 
   private async transaction<T>(def: CollectionDef, work: (trx: Executor) => Promise<T>): Promise<T> {
@@ -291,11 +291,13 @@ export class RecordService {
   }
 
   private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller): RecordOut[] | Promise<RecordOut[]> {
+    if (plan.rowIsRecord) return rows;
     const out = rows.map((row) => this.output(def, plan, row, caller));
     return out.some((o) => o instanceof Promise) ? Promise.all(out) : (out as RecordOut[]);
   }
 
   private output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): RecordOut | Promise<RecordOut> {
+    if (plan.rowIsRecord) return row;
     const decoded: Record<string, unknown> = Object.create(null);
     for (const f of plan.fields) if (!f.sensitive) decoded[f.name] = decodeValue(f, row[f.name], this.db.dialect);
     // Reads without sensitive fields stay synchronous: a list would otherwise pay a promise per row.
