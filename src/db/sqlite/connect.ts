@@ -4,6 +4,7 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
 import { StatementCache, type StatementCacheStats } from './statement-cache.ts';
+import { ReadSnapshot } from './read-snapshot.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface SqliteOptions {
@@ -38,20 +39,25 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     checkpointer = startCheckpointer(path);
   }
   const cache = new StatementCache(raw, opts.statementCacheSize);
-  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: cache }) });
+  const snapshot = new ReadSnapshot(raw);
+  // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot.
+  const forKysely = { prepare: (sql: string) => { snapshot.end(); return cache.prepare(sql); }, close: () => cache.close() };
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
   let closed = false;
   const database: Database = {
     dialect: 'sqlite',
     kysely,
     readNow(sql, parameters) {
-      if (closed || raw.inTransaction) return undefined;
+      if (closed) return undefined;
       const stmt = cache.prepare(sql);
       // only statements that read and never write: anything else goes through Kysely's connection hand-off
-      return stmt.reader && stmt.readonly ? stmt.all(parameters as unknown[]) : undefined;
+      if (!stmt.reader || !stmt.readonly || !snapshot.enter()) return undefined;
+      return stmt.all(parameters as unknown[]);
     },
     async close() {
       if (closed) return;
       closed = true;
+      snapshot.end();
       await checkpointer?.stop();
       // Kysely's destroy() skips a driver that never ran a query, so close the file ourselves too
       await kysely.destroy();
