@@ -1,4 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpus } from 'node:os';
+import { pinning } from './load.ts';
 
 export interface Child {
   readonly url: string;
@@ -6,9 +8,13 @@ export interface Child {
   stop(): Promise<number | null>;
 }
 
-/** Starts a server process and resolves with the URL it prints (`listening on http://…`). */
+/**
+ * Starts a server process on the server CPU (when pinning is on) and resolves with the URL it
+ * prints (`listening on http://…`). taskset execs node, so the pid is node's.
+ */
 export function startProcess(args: readonly string[], cwd: string, timeoutMs = 60_000): Promise<Child> {
-  const proc = spawn(process.execPath, [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, ...pre] = [...pinning.server, process.execPath];
+  const proc = spawn(cmd, [...pre, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
   proc.stderr.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -35,6 +41,12 @@ export function startProcess(args: readonly string[], cwd: string, timeoutMs = 6
     proc.stdout.on('data', check);
     void exited.then((code) => { clearTimeout(timer); fail(new Error(`exited (${code}) before listening:\n${out}`)); });
   });
+}
+
+/** Lets a pinned server (all its threads) run on every CPU again. */
+export function unpin(child: Child): void {
+  if (pinning.server.length === 0 || child.proc.pid === undefined) return;
+  spawnSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(child.proc.pid)], { stdio: 'ignore' });
 }
 
 /** JSON over fetch with a timeout; throws on an unexpected status. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem, type } from 'node:os';
-import type { Measurement } from './measure.ts';
+import type { Measurement } from './load.ts';
 
 export interface Row {
   readonly name: string;
@@ -9,6 +9,8 @@ export interface Row {
   readonly baseline?: Measurement;
   /** minimum Strongbox/baseline req/s ratio */
   readonly target?: number;
+  /** the ratio in each alternating slice, to show the spread */
+  readonly sliceRatios?: readonly number[];
 }
 
 export interface Extra { readonly label: string; readonly value: string; readonly ok: boolean | null }
@@ -40,6 +42,9 @@ export function formatTable(rows: readonly Row[], extras: readonly Extra[]): str
     lines.push(`| ${r.name} | ${f0(s.reqPerSec)} | ${f1(s.p50)} | ${f1(s.p99)} | ${b ? f0(b.reqPerSec) : '–'} | ${b ? f1(b.p50) : '–'} | ${b ? f1(b.p99) : '–'} | ${ratio === null ? '–' : ratio.toFixed(2)} | ${r.target === undefined ? '–' : `≥ ${r.target}`} | ${rowOk(r) ? 'yes' : 'NO'}${fails ? ` (${fails} failed requests)` : ''} |`);
   }
   lines.push('');
+  for (const r of rows) {
+    if (r.sliceRatios) lines.push(`- ${r.name.split(' ')[0]} ratio per slice: ${r.sliceRatios.map((x) => x.toFixed(2)).join(', ')}`);
+  }
   for (const e of extras) lines.push(`- ${e.label}: ${e.value}${e.ok === null ? '' : e.ok ? ' — ok' : ' — MISSED'}`);
   return lines.join('\n');
 }

@@ -1,21 +1,25 @@
 /**
  * `npm run bench`: Strongbox (started through its CLI, SQLite file in WAL mode) against a bare
- * Fastify + better-sqlite3 baseline doing the same work, both measured with autocannon over
- * 127.0.0.1. Prints a table and appends it to bench/RESULTS.md. BENCH_SECONDS sets the
- * length of each measurement (default 10). Exits 1 when a target is missed.
+ * Fastify + better-sqlite3 baseline doing the same work, both loaded with wrk over 127.0.0.1.
+ * Each comparison alternates short slices on the two servers and divides their totals, so a
+ * burst of noise on a shared machine lands on both. Prints a table and appends it to
+ * bench/RESULTS.md. BENCH_SECONDS sets the measured seconds per server and scenario (default
+ * 10). Exits 1 when a target is missed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { measure, probeLatency, rotate, type Measurement } from './measure.ts';
-import { call, pool, startProcess, type Child } from './processes.ts';
+import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurement } from './load.ts';
+import { probeLatency, rotate } from './probe.ts';
+import { call, pool, startProcess, unpin, type Child } from './processes.ts';
 import { appendResults, commit, formatTable, machine, rowOk, type Extra, type Row } from './report.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TSX = import.meta.resolve('tsx');
 const SECONDS = Math.min(120, Math.max(1, Number(process.env.BENCH_SECONDS ?? 10) || 10));
-const WARMUP = Math.min(5, Math.ceil(SECONDS / 3)); // s of unmeasured load before each throughput run, on both servers
+const WARMUP = Math.min(5, Math.ceil(SECONDS / 3)); // s of unmeasured load before each comparison, on both servers
+const SLICES = 5; // alternating measured slices per server and comparison
 const OWN = 1000; // records of the measuring user: 50 titles × 20, so a title filter gives 20 rows
 const OTHER = 200; // records of another user, which the owner rule must hide
 const TITLES = 50;
@@ -48,12 +52,14 @@ const guard = setTimeout(() => {
 }, (SECONDS * 12 + 300) * 1000);
 
 async function main(): Promise<number> {
+  requireWrk();
+  pinSelfAsClient();
   writeFileSync(join(tmp, 'strongbox.yaml'), CONFIG);
   const sb = await startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
   children.push(sb);
   const base = await startProcess(['--import', TSX, join(ROOT, 'bench/baseline-server.ts'), join(tmp, 'baseline.db')], tmp);
   children.push(base);
-  log(`strongbox ${sb.url}, baseline ${base.url}; ${SECONDS} s per measurement`);
+  log(`strongbox ${sb.url}, baseline ${base.url}; ${SECONDS} s per server and scenario; ${pinning.server.length ? `servers on CPU ${pinning.server[2]}, load on CPU ${pinning.client[2]}` : 'no CPU pinning'}`);
 
   // Setup: two users; the measuring user's records and another user's.
   const R = '/api/collections/items/records';
@@ -75,36 +81,30 @@ async function main(): Promise<number> {
   const auth = { authorization: `Bearer ${token}` };
   const titles = Array.from({ length: TITLES }, (_, t) => t);
   const createBody = JSON.stringify({ title: 'created', n: 1 });
-  const both = async (name: string, target: number, sbRun: () => Promise<Measurement>, baseRun: () => Promise<Measurement>): Promise<Row> => {
-    log(`${name}…`);
-    return { name, target, strongbox: await sbRun(), baseline: await baseRun() };
-  };
-  const common = { seconds: SECONDS, connections: 10, warmupSeconds: WARMUP };
+  const common = { connections: 10 };
   const rows: Row[] = [];
-  const sbId = rotate(sbIds);
-  const baseId = rotate(baseIds);
-  const sbTitle = rotate(titles);
-  const baseTitle = rotate(titles);
-  rows.push(await both('(a) GET by id, owner rule', 0.5,
-    () => measure({ ...common, url: sb.url, headers: auth, path: () => `${R}/${sbId()}` }),
-    () => measure({ ...common, url: base.url, path: () => `${R}/${baseId()}` })));
-  rows.push(await both('(b) list, indexed filter, 20 rows', 0.5,
-    () => measure({ ...common, url: sb.url, headers: auth, path: () => filter(sbTitle()) }),
-    () => measure({ ...common, url: base.url, path: () => `${R}?title=t${baseTitle()}&perPage=20` })));
-  rows.push(await both('(c) create', 0.4,
-    () => measure({ ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, path: () => R }),
-    () => measure({ ...common, url: base.url, method: 'POST', body: createBody, path: () => R })));
+  rows.push(await compare('(a) GET by id, owner rule', 0.5,
+    { ...common, url: sb.url, headers: auth, paths: sbIds.map((id) => `${R}/${id}`) },
+    { ...common, url: base.url, paths: baseIds.map((id) => `${R}/${id}`) }));
+  rows.push(await compare('(b) list, indexed filter, 20 rows', 0.5,
+    { ...common, url: sb.url, headers: auth, paths: titles.map((t) => filter(t)) },
+    { ...common, url: base.url, paths: titles.map((t) => `${R}?title=t${t}&perPage=20`) }));
+  rows.push(await compare('(c) create', 0.4,
+    { ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, paths: [R] },
+    { ...common, url: base.url, method: 'POST', body: createBody, paths: [R] }));
 
+  // Login hashes on worker threads: from here Strongbox may use every CPU, as it would in production.
+  unpin(sb);
   const loginBody = JSON.stringify({ email: 'bench@example.com', password: PASSWORD });
-  const hammer = () => measure({ url: sb.url, seconds: SECONDS, connections: 16, method: 'POST', body: loginBody, path: () => '/api/auth/login' });
+  const hammer = () => runLoad({ url: sb.url, seconds: SECONDS, connections: 16, method: 'POST', body: loginBody, paths: ['/api/auth/login'] });
   log('(d) login…');
   const login = hammer();
   const loginResult = await login;
   rows.push({ name: '(d) login (16 connections)', strongbox: loginResult });
 
-  // Latency probe: (a) at a fixed 100 req/s on one keep-alive connection, timed with hrtime
-  // (autocannon's whole milliseconds are too coarse for a ratio of ~1 ms values), idle and while
-  // 16 connections hammer login.
+  // Latency probe: (a) at a fixed 100 req/s on one keep-alive connection, timed with hrtime,
+  // idle and while 16 connections hammer login.
+  const sbId = rotate(sbIds);
   const probe = () => probeLatency({ url: sb.url, seconds: SECONDS, rate: 100, headers: auth, path: () => `${R}/${sbId()}` });
   log('(a) latency idle…');
   const idle = await probe();
@@ -126,10 +126,45 @@ async function main(): Promise<number> {
   const table = formatTable(rows, extras);
   process.stdout.write(`\n${table}\n`);
   const title = `${new Date().toISOString()} · commit ${commit()}`;
-  appendResults(join(ROOT, 'bench/RESULTS.md'), title, `${machine()}; BENCH_SECONDS=${SECONDS} after ${WARMUP} s of warm-up; 10 connections for (a)–(c).\n\n${table}`);
+  const how = `wrk, ${SLICES} alternating slices of ${slice()} s per server after ${WARMUP} s of warm-up; 10 connections for (a)–(c)` +
+    (pinning.server.length ? `; servers pinned to CPU ${pinning.server[2]}, load to CPU ${pinning.client[2]} (login and the probe unpinned Strongbox)` : '; no CPU pinning');
+  appendResults(join(ROOT, 'bench/RESULTS.md'), title, `${machine()}; ${how}.\n\n${table}`);
   log('appended to bench/RESULTS.md');
   const ok = rows.every(rowOk) && extras.every((e) => e.ok !== false);
   return ok ? 0 : 1;
+}
+
+const slice = (): number => Math.max(1, Math.round(SECONDS / SLICES));
+
+/**
+ * One comparison: warm both servers, then alternate SLICES measured slices (Strongbox, baseline,
+ * Strongbox, …). Throughput is each server's total over its slices; p50 and p99 are the
+ * medians of the slices'.
+ */
+async function compare(name: string, target: number, sb: Omit<Load, 'seconds'>, base: Omit<Load, 'seconds'>): Promise<Row> {
+  log(`${name}…`);
+  await runLoad({ ...sb, seconds: WARMUP });
+  await runLoad({ ...base, seconds: WARMUP });
+  const s: Measurement[] = [];
+  const b: Measurement[] = [];
+  for (let i = 0; i < SLICES; i++) {
+    s.push(await runLoad({ ...sb, seconds: slice() }));
+    b.push(await runLoad({ ...base, seconds: slice() }));
+  }
+  return { name, target, strongbox: combine(s), baseline: combine(b), sliceRatios: s.map((m, i) => m.reqPerSec / b[i].reqPerSec) };
+}
+
+function combine(ms: readonly Measurement[]): Measurement {
+  const total = ms.reduce((n, m) => n + m.total, 0);
+  const seconds = ms.reduce((n, m) => n + m.total / m.reqPerSec, 0);
+  const median = (xs: number[]): number => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+  return {
+    reqPerSec: total / seconds,
+    p50: median(ms.map((m) => m.p50)),
+    p99: median(ms.map((m) => m.p99)),
+    total,
+    failures: ms.reduce((n, m) => n + m.failures, 0),
+  };
 }
 
 /** bench/filter-bench.ts (the filter engineer's) in its own process, if it is there. */

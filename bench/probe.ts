@@ -1,56 +1,6 @@
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import autocannon from 'autocannon';
-
-export interface Measurement {
-  readonly reqPerSec: number;
-  readonly p50: number; // ms
-  readonly p99: number; // ms
-  readonly total: number;
-  /** non-2xx answers + socket errors + timeouts: a run with any is not a valid measurement */
-  readonly failures: number;
-}
-
-export interface Scenario {
-  readonly url: string; // origin, e.g. http://127.0.0.1:1234
-  readonly seconds: number;
-  readonly connections: number;
-  readonly method?: 'GET' | 'POST';
-  readonly headers?: Record<string, string>;
-  /** Next path for each request (rotates over ids, filters…). */
-  readonly path: () => string;
-  readonly body?: string;
-  /** Requests per second across all connections (a latency probe), else as fast as possible. */
-  readonly rate?: number;
-  /** An unmeasured run first, so both servers are measured warm (JIT-compiled, caches filled). */
-  readonly warmupSeconds?: number;
-}
-
-/** One autocannon run over loopback; bounded by its duration and a 10 s per-request timeout. */
-export async function measure(s: Scenario): Promise<Measurement> {
-  const headers = { ...(s.body !== undefined ? { 'content-type': 'application/json' } : {}), ...s.headers };
-  if (s.warmupSeconds) await measure({ ...s, seconds: s.warmupSeconds, warmupSeconds: 0 });
-  const result = await autocannon({
-    url: s.url,
-    connections: s.connections,
-    duration: s.seconds,
-    timeout: 10,
-    ...(s.rate !== undefined ? { overallRate: s.rate } : {}),
-    requests: [{
-      method: s.method ?? 'GET',
-      headers,
-      ...(s.body !== undefined ? { body: s.body } : {}),
-      setupRequest: (req) => ({ ...req, path: s.path() }),
-    }],
-  });
-  return {
-    reqPerSec: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    failures: result.non2xx + result.errors + result.timeouts,
-  };
-}
+import type { Measurement } from './load.ts';
 
 export interface Probe {
   readonly url: string; // origin
@@ -65,7 +15,7 @@ const PROBE_WARMUP = 20; // requests, unrecorded: connect and warm the JIT on bo
 const PROBE_TIMEOUT_MS = 10_000; // per request
 
 /**
- * A latency probe with sub-millisecond resolution (autocannon reports whole milliseconds):
+ * A latency probe with sub-millisecond resolution, independent of the load generator:
  * GETs at a fixed rate on one keep-alive connection, each timed with process.hrtime.bigint()
  * from send to the last byte of the answer. A request due while the previous one is still
  * out is sent when it returns. Bounded: rate × seconds requests, and none started after
