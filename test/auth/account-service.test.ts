@@ -165,6 +165,20 @@ eachDialect('AccountService', (t) => {
     assert.ok(!(await sessions()).some((r) => r.token_hash === hashSessionToken(token)));
   });
 
+  test('last_seen is written when the minute changes, not on every request', async () => {
+    now = new Date(Math.floor(now.getTime() / 60_000) * 60_000 + 60_000); // the start of a minute
+    const { token } = await accounts.login('alice@example.com', 'alice-password');
+    const seen = async () => (await sessions()).find((r) => r.token_hash === hashSessionToken(token))?.last_seen;
+    const loggedIn = now.toISOString();
+    assert.equal(await seen(), loggedIn);
+    now = new Date(now.getTime() + 59_000);
+    assert.ok(await accounts.authenticate(token));
+    assert.equal(await seen(), loggedIn, 'same minute: not written');
+    now = new Date(now.getTime() + 1_000);
+    assert.ok(await accounts.authenticate(token));
+    assert.equal(await seen(), now.toISOString(), 'next minute: written');
+  });
+
   test('a hash with weaker parameters is upgraded on the next successful login', async () => {
     const weak = await hash('legacy-password', { memoryCost: 8192, timeCost: 1, parallelism: 1 });
     await db.kysely.insertInto('_sb_accounts').values({

@@ -28,8 +28,9 @@ export interface AccountServiceOptions {
   readonly now?: () => Date;
 }
 
-// Writing last_seen on every request would make every read a write; once a minute is enough.
-const LAST_SEEN_RESOLUTION_MS = 60_000;
+// Writing last_seen on every request would make every read a write: it is written when the
+// minute changes, comparing the first 16 characters of the ISO text (`YYYY-MM-DDTHH:MM`).
+const LAST_SEEN_RESOLUTION = 16;
 
 /** Accounts (_sb_accounts) and server-side sessions (_sb_sessions). */
 export class AccountService {
@@ -126,14 +127,15 @@ export class AccountService {
       meta: null,
     }), [tokenHash]);
     if (!row) return null;
-    const now = this.#now();
-    if (Date.parse(String(row.expires)) <= now.getTime()) {
+    // Session times are stored as toISOString() text (both dialects), so text order is time order.
+    const now = this.#now().toISOString();
+    if (String(row.expires) <= now) {
       await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
       return null;
     }
-    if (now.getTime() - Date.parse(String(row.last_seen)) >= LAST_SEEN_RESOLUTION_MS) {
+    if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== now.slice(0, LAST_SEEN_RESOLUTION)) {
       await this.#run('sessions.seen', () => k.updateTable('_sb_sessions').set({ last_seen: slot(0) })
-        .where('token_hash', '=', slot(1)), [now.toISOString(), tokenHash]);
+        .where('token_hash', '=', slot(1)), [now, tokenHash]);
     }
     return Object.freeze({ id: String(row.id), email: String(row.email), role: String(row.role) });
   }

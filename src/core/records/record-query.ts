@@ -16,16 +16,26 @@ export interface QueryEnv {
   readonly sensitive?: SensitiveMatcher;
 }
 
+/** One request's macro values. @now reads the clock once, and only if a rule or a write uses it. */
+class RequestMacros implements MacroValues {
+  #now: string | undefined;
+  readonly #clock: () => string;
+  readonly auth: Caller;
+  readonly body: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(auth: Caller, clock: () => string, body: Readonly<Record<string, unknown>> | undefined) {
+    this.auth = auth;
+    this.#clock = clock;
+    this.body = body;
+  }
+
+  get now(): string {
+    return (this.#now ??= this.#clock());
+  }
+}
+
 export function macrosFor(caller: Caller, now: () => string, body?: Readonly<Record<string, unknown>>): MacroValues {
-  let at: string | undefined;
-  // @now is read only by rules that use it and by writes; most reads never need the clock.
-  return {
-    auth: caller,
-    get now() {
-      return (at ??= now());
-    },
-    ...(body ? { body } : {}),
-  };
+  return new RequestMacros(caller, now, body);
 }
 
 export function compile(expr: Expr, env: QueryEnv): Expression<SqlBool> {
