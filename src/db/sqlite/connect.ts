@@ -3,7 +3,8 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
-import { StatementCache, type StatementCacheStats } from './statement-cache.ts';
+import { DEFAULT_STATEMENT_CACHE_SIZE, StatementCache, type StatementCacheStats } from './statement-cache.ts';
+import { ReadStatements } from './read-statements.ts';
 import { ReadSnapshot } from './read-snapshot.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
@@ -40,6 +41,7 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   }
   const cache = new StatementCache(raw, opts.statementCacheSize);
   const snapshot = new ReadSnapshot(raw);
+  const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE);
   // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot.
   const forKysely = { prepare: (sql: string) => { snapshot.end(); return cache.prepare(sql); }, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
@@ -49,10 +51,10 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     kysely,
     readNow(sql, parameters) {
       if (closed) return undefined;
-      const stmt = cache.prepare(sql);
       // only statements that read and never write: anything else goes through Kysely's connection hand-off
-      if (!stmt.reader || !stmt.readonly || !snapshot.enter()) return undefined;
-      return stmt.all(parameters as unknown[]);
+      const read = reads.lookup(sql);
+      if (read === null || !snapshot.enter()) return undefined;
+      return ReadStatements.rows(read, parameters);
     },
     async close() {
       if (closed) return;
@@ -61,6 +63,7 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
       await checkpointer?.stop();
       // Kysely's destroy() skips a driver that never ran a query, so close the file ourselves too
       await kysely.destroy();
+      reads.clear();
       cache.close();
     },
   };

@@ -1,0 +1,60 @@
+import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
+import { LruMap } from '../../util/lru-map.ts';
+
+interface ReadStatement {
+  readonly stmt: Statement;
+  /** column names in select order */
+  readonly names: readonly string[];
+  /** a column is named __proto__: plain assignment would set the row's prototype */
+  readonly protoColumn: boolean;
+}
+
+/**
+ * Prepared statements of the synchronous read path. They run in raw mode: better-sqlite3 returns
+ * each row as an array and the row objects are built here, with the column names read once per
+ * statement. (better-sqlite3's own row objects are built through the V8 API, converting and
+ * interning every column name again on every row, which costs more than the query itself.)
+ * Kept apart from the Kysely-facing StatementCache, because raw mode is a per-statement switch.
+ */
+export class ReadStatements {
+  readonly #db: BetterSqlite;
+  /** null: the SQL may write, so it never runs here */
+  readonly #entries: LruMap<string, ReadStatement | null>;
+
+  constructor(db: BetterSqlite, capacity: number) {
+    this.#db = db;
+    this.#entries = new LruMap(capacity);
+  }
+
+  /** The statement for SQL that only reads, or null. */
+  lookup(sql: string): ReadStatement | null {
+    return this.#entries.memo(sql, () => {
+      const stmt = this.#db.prepare(sql);
+      if (!stmt.reader || !stmt.readonly) return null;
+      const names = stmt.columns().map((c) => c.name);
+      return { stmt: stmt.raw(true), names, protoColumn: names.includes('__proto__') };
+    });
+  }
+
+  static rows(read: ReadStatement, parameters: readonly unknown[]): Record<string, unknown>[] {
+    const { names, protoColumn } = read;
+    const arrays = read.stmt.all(parameters as unknown[]) as unknown[][];
+    const out = new Array<Record<string, unknown>>(arrays.length);
+    for (let r = 0; r < arrays.length; r++) {
+      const values = arrays[r];
+      const row: Record<string, unknown> = {};
+      if (protoColumn) {
+        // an own data property, never the prototype (a BLOB column would come back as a Buffer object)
+        for (let i = 0; i < names.length; i++) Object.defineProperty(row, names[i], { value: values[i], enumerable: true, writable: true, configurable: true });
+      } else {
+        for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+      }
+      out[r] = row;
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
+}
