@@ -30,5 +30,10 @@ export function mentionsNow(expr: Expr): boolean {
  * one the SQL would give. The dialect does not matter for a fold that touches no column.
  */
 export function evaluateStatic(expr: Expr, collection: CollectionDef, macros: MacroValues): boolean {
-  return foldConstant(expr, { collection, dialect: 'sqlite', macros }) === true;
+  return decideStatic(expr, collection, macros) === true;
+}
+
+/** The same fold, undecided (undefined) when the expression names a column: SQL must decide it. */
+export function decideStatic(expr: Expr, collection: CollectionDef, macros: MacroValues): boolean | undefined {
+  return foldConstant(expr, { collection, dialect: 'sqlite', macros });
 }
