@@ -62,7 +62,7 @@ export class CompiledQueryCache {
       for (const [at, index] of entry.slots) bound[at] = values[index];
       parameters = bound;
     }
-    // Answered synchronously where the database can (SQLite outside a transaction): no promise hop.
+    // Answered synchronously where the database can (SQLite, unless a write transaction is open): no promise hop.
     const now = database.readNow?.(entry.compiled.sql, parameters);
     if (now !== undefined) return { rows: now as R[], meta: entry.meta };
     return database.kysely.executeQuery<R>({ ...entry.compiled, parameters }).then((result) => ({ rows: result.rows, meta: entry.meta }));

@@ -12,8 +12,9 @@ export interface Database {
   readonly kysely: Kysely<any>;
   /**
    * Runs a compiled read synchronously when that is safe and cheaper than Kysely's connection
-   * hand-off: on SQLite with no transaction open (one connection, so a read during another
-   * request's transaction would see its uncommitted rows). Undefined when it did not run.
+   * hand-off: on SQLite unless another request's transaction is open (one connection, so such a
+   * read would see its uncommitted rows). The reads of one event-loop turn share one read
+   * transaction (sqlite/read-snapshot.ts). Undefined when it did not run.
    */
   readNow?(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
   close(): Promise<void>;
