@@ -58,7 +58,12 @@ export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max
  * transaction under the migration lock, so concurrent instances apply each one exactly once.
  * A database from a newer Strongbox is refused rather than half understood.
  */
-export async function runSystemMigrations(db: Database): Promise<void> {
+export interface SystemMigrationOptions {
+  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
+  readonly afterEach?: (trx: Executor) => Promise<void>;
+}
+
+export async function runSystemMigrations(db: Database, opts: SystemMigrationOptions = {}): Promise<void> {
   for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     await inMigrationTransaction(db, async (trx) => {
       await trx.schema.createTable('_sb_migrations').ifNotExists()
@@ -77,6 +82,7 @@ export async function runSystemMigrations(db: Database): Promise<void> {
         .where('version', '=', m.version).executeTakeFirst();
       if (done) return;
       await m.up(trx, db.dialect);
+      await opts.afterEach?.(trx);
       await trx.insertInto('_sb_migrations')
         .values({ version: m.version, name: m.name, applied: new Date().toISOString() }).execute();
     });
