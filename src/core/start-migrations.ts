@@ -46,7 +46,13 @@ export async function migrateWith(db: Database, config: StrongboxConfig, allowDe
 export async function runStartMigrations(config: StrongboxConfig, serving: Database, allowDestructive: boolean): Promise<void> {
   const owner = config.migrate?.database ?? null;
   if (owner === null) {
-    await migrateWith(serving, config, allowDestructive);
+    await migrateWith(serving, config, allowDestructive).catch((err: unknown) => {
+      const e = err as { code?: unknown; cause?: { code?: unknown } };
+      if (e.code !== '42501' && e.cause?.code !== '42501') throw err; // 42501: insufficient_privilege
+      throw new StrongboxError('ERR_MIGRATION',
+        "The schema needs a change, and the serving role may not make it (as intended for an app role); run 'strongbox migrate' with the owner's URL, or set migrate.database.",
+        undefined, { cause: err });
+    });
     return;
   }
   const db = await openConfigured(config, owner, 2);

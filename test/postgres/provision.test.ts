@@ -9,7 +9,7 @@ import { postgresStatus, testCluster } from '../helpers/dialects.ts';
 import { describeWithTool } from '../helpers/require-tool.ts';
 import { startPgCluster, type PgCluster, type StartedPgCluster } from '../helpers/pg-cluster.ts';
 import { runCli } from '../cli/cli-helpers.ts';
-import { adminClient, roleFixture, type RoleFixture } from './pg-roles-fixture.ts';
+import { NOTES_RAW, roleFixture, type RoleFixture } from './pg-roles-fixture.ts';
 
 const code = (expected: string) => (err: unknown): true => {
   assert.ok(err instanceof StrongboxError, String(err));
@@ -49,10 +49,10 @@ describeWithTool(postgresStatus(), 'strongbox db provision [postgres]', () => {
       assert.deepEqual([r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolreplication, r.rolbypassrls, r.rolinherit], [false, false, false, false, false, false], r.rolname);
       assert.match(r.rolpassword, /^SCRAM-SHA-256\$4096:/);
     }
-    assert.equal(roles.rows.find((r) => r.rolname === f.app).rolconnlimit, 50);
+    assert.equal(roles.rows.find((r) => r.rolname === f.app)?.rolconnlimit, 50);
     const settings = await f.query('admin', `select r.rolname, s.setconfig from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
       join pg_database d on d.oid = s.setdatabase where d.datname = $1`, [f.db]);
-    const appSettings = settings.rows.find((r) => r.rolname === f.app).setconfig as string[];
+    const appSettings = settings.rows.find((r) => r.rolname === f.app)?.setconfig as string[];
     assert.ok(appSettings.includes('statement_timeout=30000ms'), appSettings.join());
     assert.ok(appSettings.includes('search_path=public'));
     if (cluster.pgaudit.loaded) assert.ok(appSettings.includes('pgaudit.log=ddl, role, write'), appSettings.join());
@@ -85,6 +85,22 @@ describeWithTool(postgresStatus(), 'strongbox db provision [postgres]', () => {
     assert.deepEqual(await privs('_sb_collections'), ['SELECT']);
     const reader = await f.query('admin', `select has_table_privilege($1, 'public.notes', 'SELECT') as s, has_table_privilege($1, 'public.notes', 'INSERT') as i`, [f.reader]);
     assert.deepEqual(reader.rows[0], { s: true, i: false });
+  });
+
+  test('without migrate.database the app role starts on a current schema; a pending change is ERR_MIGRATION, not a half-applied one', async () => {
+    const f = await fixture();
+    await provision(f);
+    await (await openEngine(f.config())).close();
+    const appOnly = { ...f.config(), migrate: { database: null } };
+    await (await openEngine(appOnly, { refuseUnsafeRole: true })).close();
+    const more = f.config({ collections: { ...NOTES_RAW, extra: { fields: { x: { type: 'text' } } } } });
+    await assert.rejects(openEngine({ ...more, migrate: { database: null } }), (err) => {
+      code('ERR_MIGRATION')(err);
+      assert.match((err as Error).message, /strongbox migrate/);
+      return true;
+    });
+    const extra = await f.query('admin', "select to_regclass('public.extra') is null as gone");
+    assert.equal(extra.rows[0].gone, true);
   });
 
   test('production refuses to serve as the owner, as a superuser, or as a role with CREATE on the schema', async () => {
@@ -197,5 +213,3 @@ describeWithTool(postgresStatus(), 'db provision on a server without pgaudit [po
   });
 });
 
-// keep the helper import used when the cluster is attached
-void adminClient;

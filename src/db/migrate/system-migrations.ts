@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
-import type { Executor } from './introspect.ts';
+import { listTables, type Executor } from './introspect.ts';
 import { inMigrationTransaction } from './migration-lock.ts';
 
 export interface SystemMigration {
@@ -66,11 +66,14 @@ export interface SystemMigrationOptions {
 export async function runSystemMigrations(db: Database, opts: SystemMigrationOptions = {}): Promise<void> {
   for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     await inMigrationTransaction(db, async (trx) => {
-      await trx.schema.createTable('_sb_migrations').ifNotExists()
-        .addColumn('version', 'integer', (c) => c.primaryKey())
-        .addColumn('name', 'text')
-        .addColumn('applied', 'text')
-        .execute();
+      // Only when missing: a role without CREATE (PostgreSQL's app role) is refused even "if not exists".
+      if (!(await listTables(trx, db.dialect)).has('_sb_migrations')) {
+        await trx.schema.createTable('_sb_migrations').ifNotExists()
+          .addColumn('version', 'integer', (c) => c.primaryKey())
+          .addColumn('name', 'text')
+          .addColumn('applied', 'text')
+          .execute();
+      }
       const row = await trx.selectFrom('_sb_migrations')
         .select(sql<unknown>`max(version)`.as('v')).executeTakeFirst();
       const current = row?.v == null ? 0 : Number(row.v);

