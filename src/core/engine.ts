@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { openConfigured, refuseUnsafeServingRole, runStartMigrations } from './start-migrations.ts';
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
+import { JobRunner } from './jobs/job-runner.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
@@ -11,6 +12,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** Scheduled jobs that run on one instance at a time (docs/postgres.md#scheduled-jobs-and-leadership). */
+  readonly jobs: JobRunner;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -34,12 +37,14 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
     const records = new RecordService({ db, collections: config.collections, limits: config.limits });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
     let closed = false;
     return {
       config,
       db,
       records,
       accounts,
+      jobs,
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -50,6 +55,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await jobs.stop();
         await db.close();
       },
     };

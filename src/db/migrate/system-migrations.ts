@@ -49,6 +49,19 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
       await exec.schema.dropIndex('ix__sb_sessions__account_id').execute();
     },
   },
+  {
+    version: 8,
+    name: 'scheduled job state (leadership is an advisory lock; this keeps the schedule)',
+    // src/core/jobs/job-runner.ts: when each job last started and finished, and on which instance
+    async up(exec) {
+      await exec.schema.createTable('_sb_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('last_started', 'text', (c) => c.notNull())
+        .addColumn('last_finished', 'text')
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
