@@ -36,7 +36,7 @@ eachDialect('backup create, verify and restore', (ctx) => {
   });
 
   test('verify restores it into a scratch database and reads records back', async () => {
-    const r = await verifyBackup({ path, identities: [keys.identity], trustedPublicKeyPem: signer.publicKeyPem, config: engine.config });
+    const r = await verifyBackup({ path, identities: [keys.identity], trustedPublicKeys: [signer.publicKeyPem], config: engine.config });
     assert.equal(r.ok, true, r.message);
     assert.equal(r.sampled, 25);
     assert.ok(r.records >= 25 + 1);
@@ -48,7 +48,7 @@ eachDialect('backup create, verify and restore', (ctx) => {
       if (targetCfg === null) { t.skip('PostgreSQL missing'); return; }
       const target = await openDatabase(targetCfg);
       try {
-        await restoreBackup({ source: createReadStream(path), identities: [keys.identity], trustedPublicKeyPem: signer.publicKeyPem, target });
+        await restoreBackup({ source: createReadStream(path), identities: [keys.identity], trustedPublicKeys: [signer.publicKeyPem], target });
       } finally {
         await target.close();
       }
@@ -66,7 +66,7 @@ eachDialect('backup create, verify and restore', (ctx) => {
 
   test('a non-empty target is refused and left as it was', async () => {
     await assert.rejects(
-      restoreBackup({ source: createReadStream(path), identities: [keys.identity], trustedPublicKeyPem: signer.publicKeyPem, target: engine.db }),
+      restoreBackup({ source: createReadStream(path), identities: [keys.identity], trustedPublicKeys: [signer.publicKeyPem], target: engine.db }),
       { code: 'ERR_BACKUP_TARGET_NOT_EMPTY' },
     );
     assert.equal((await allPatients(engine, admin)).length, 25);

@@ -20,6 +20,7 @@ export interface ArchiveWriterOptions {
 }
 
 const BATCH_ROWS = 2000;
+const AUDIT_HEAD_TABLE = '_sb_audit_head';
 
 /** Logical storage: collection columns from their definitions (booleans and json on SQLite). */
 function columnStorage(table: SnapshotTable, def: CollectionDef | undefined, dialect: 'sqlite' | 'postgres'): ArchiveStorage[] {
@@ -97,8 +98,9 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
         let bytesOut = 0;
         let lines: string[] = [];
         let pending = 0;
-        const seqAt = t.name === '_sb_audit' ? t.columns.findIndex((c) => c.name === 'seq') : -1;
-        const hashAt = t.name === '_sb_audit' ? t.columns.findIndex((c) => c.name === 'hash') : -1;
+        // the chain head row (audit trail, system migration 4) names the last seq and its hash
+        const seqAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'seq') : -1;
+        const hashAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'hash') : -1;
         const flush = function* (): Generator<Buffer> {
           const data = Buffer.from(lines.join(''));
           lines = [];
@@ -116,7 +118,7 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
             pending += line.length;
             if (seqAt >= 0 && hashAt >= 0) {
               const seq = Number(row[seqAt]);
-              if (audit === null || seq > audit.seq) audit = { seq, hash: String(row[hashAt]) };
+              audit = { seq, hash: String(row[hashAt]) };
             }
           }
           rows += batch.length;

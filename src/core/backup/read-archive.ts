@@ -16,8 +16,8 @@ export interface ArchiveVisitor {
 
 export interface ReadArchiveOptions {
   readonly identities: readonly string[];
-  /** The server's backup-signing public key (PEM): the only key a manifest may be signed with. */
-  readonly trustedPublicKeyPem: string;
+  /** The server's backup-signing public keys (PEM): the only keys a manifest may be signed with. */
+  readonly trustedPublicKeys: readonly string[];
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -76,7 +76,7 @@ async function readEntries(entries: AsyncGenerator<TarEntry>, opts: ReadArchiveO
   if (sig.name !== SIGNATURE_ENTRY) throw archiveInvalid('the manifest signature is missing');
   const end = await entries.next();
   if (!end.done) throw archiveInvalid('it holds entries after the signature');
-  if (!verifyEd25519(opts.trustedPublicKeyPem, manifestBytes, sig.data)) {
+  if (!opts.trustedPublicKeys.some((pem) => verifyEd25519(pem, manifestBytes, sig.data))) {
     throw new StrongboxError('ERR_BACKUP_SIGNATURE', 'The backup manifest is not signed by this server\'s backup-signing key.');
   }
   const manifest = parseManifest(manifestBytes);

@@ -12,7 +12,7 @@ import { RowSample, checkSample } from './sample-check.ts';
 export interface VerifyBackupOptions {
   readonly path: string;
   readonly identities: readonly string[];
-  readonly trustedPublicKeyPem: string;
+  readonly trustedPublicKeys: readonly string[];
   /** The server's config: its keys open the restored keyring (the KEK check). */
   readonly config: StrongboxConfig;
   /** A scratch database to restore into; default a temp SQLite file, deleted afterwards. */
@@ -57,7 +57,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
       manifest = await restoreBackup({
         source: createReadStream(opts.path, { highWaterMark: 1024 * 1024 }),
         identities: opts.identities,
-        trustedPublicKeyPem: opts.trustedPublicKeyPem,
+        trustedPublicKeys: opts.trustedPublicKeys,
         target,
         force: opts.scratch !== undefined,
         onRows: (t, rows) => sample.add(t, rows),

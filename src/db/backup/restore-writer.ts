@@ -12,7 +12,7 @@ import { coercerFor, type Coercer } from './value-coercion.ts';
  * Tables a first start fills by itself (migrations, collection snapshots, the keyring's
  * freshly made keys): rows there do not make a database "not empty".
  */
-const BOOTSTRAP_TABLES = new Set(['_sb_migrations', '_sb_collections', '_sb_keys']);
+const BOOTSTRAP_TABLES = new Set(['_sb_migrations', '_sb_collections', '_sb_keys', '_sb_audit_head']);
 
 /** What a restore does inside its one transaction. */
 export interface RestoreWriter {
@@ -39,12 +39,10 @@ export async function restoreInTransaction(db: Database, opts: RestoreOptions, f
   await inMigrationTransaction(db, async (trx) => {
     const tables = await listBaseTables(trx, db.dialect);
     if (!opts.force) {
-      for (const t of tables) {
-        if (BOOTSTRAP_TABLES.has(t)) continue;
-        if (await countRows(trx, t) > 0) {
-          throw new StrongboxError('ERR_BACKUP_TARGET_NOT_EMPTY',
-            `The target database is not empty (table "${t}" has rows); restore into an empty database, or pass --force (which backs it up first).`);
-        }
+      const t = await firstTableWithData(trx, tables);
+      if (t !== null) {
+        throw new StrongboxError('ERR_BACKUP_TARGET_NOT_EMPTY',
+          `The target database is not empty (table "${t}" has rows); restore into an empty database, or pass --force (which backs it up first).`);
       }
     }
     if (db.dialect === 'sqlite') await sql`pragma defer_foreign_keys = on`.execute(trx);
@@ -53,8 +51,21 @@ export async function restoreInTransaction(db: Database, opts: RestoreOptions, f
   });
 }
 
+async function firstTableWithData(exec: Executor, tables: readonly string[]): Promise<string | null> {
+  for (const t of tables) {
+    if (!BOOTSTRAP_TABLES.has(t) && await countRows(exec, t) > 0) return t;
+  }
+  return null;
+}
+
+/** True when the database holds data a restore would replace (accounts, records, audit events…). */
+export async function hasData(db: Database): Promise<boolean> {
+  return (await firstTableWithData(db.kysely, await listBaseTables(db.kysely, db.dialect))) !== null;
+}
+
 function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
   const coercers = new Map<string, Map<string, Coercer>>();
+  const started = new Set<string>();
   const targetColumns = async (table: string): Promise<Map<string, Coercer>> => {
     let m = coercers.get(table);
     if (m === undefined) {
@@ -87,6 +98,11 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
     async insert(table, columns, rows) {
       if (rows.length === 0) return;
       const target = await targetColumns(table);
+      if (!started.has(table)) {
+        started.add(table);
+        // a migration may seed a row (the audit chain's head): the backup's rows replace it
+        if (await countRows(trx, table) > 0) await trx.deleteFrom(table).execute();
+      }
       if (target.size === 0) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a table "${table}" that this Strongbox does not create.`);
       const coerce = columns.map((c) => {
         const f = target.get(c);
@@ -122,10 +138,15 @@ async function countRows(exec: Executor, table: string): Promise<number> {
 }
 
 async function dropAll(exec: Executor, dialect: Dialect, tables: readonly string[]): Promise<void> {
-  for (const t of tables) {
-    if (dialect === 'postgres') await sql`drop table if exists ${sql.table(t)} cascade`.execute(exec);
-    else await sql`drop table if exists ${sql.table(t)}`.execute(exec);
+  if (dialect === 'postgres') {
+    // trigger functions (the audit guards) outlive their tables; the migrations make them again
+    const fns = (await sql<{ sig: string }>`select p.oid::regprocedure::text as sig from pg_proc p
+      join pg_namespace n on n.oid = p.pronamespace where n.nspname = current_schema() and p.prokind = 'f'`.execute(exec)).rows;
+    for (const t of tables) await sql`drop table if exists ${sql.table(t)} cascade`.execute(exec);
+    for (const f of fns) await sql`drop function if exists ${sql.raw(f.sig)} cascade`.execute(exec);
+    return;
   }
+  for (const t of tables) await sql`drop table if exists ${sql.table(t)}`.execute(exec);
 }
 
 async function columnTypes(exec: Executor, dialect: Dialect, table: string): Promise<{ name: string; type: string }[]> {
