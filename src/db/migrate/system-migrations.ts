@@ -50,6 +50,23 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
     },
   },
   {
+    version: 7,
+    name: 'backup catalog: archives written and their last restore drill',
+    async up(exec) {
+      await exec.schema.createTable('_sb_backups')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('file_sha256', 'text', (c) => c.notNull())
+        .addColumn('manifest_id', 'text', (c) => c.notNull())
+        .addColumn('records', 'integer', (c) => c.notNull())
+        .addColumn('verified', 'text')
+        .addColumn('verify_ok', 'integer')
+        .addColumn('verify_message', 'text')
+        .execute();
+    },
+  },
+  {
     version: 8,
     name: 'scheduled job state (leadership is an advisory lock; this keeps the schedule)',
     // src/core/jobs/job-runner.ts: when each job last started and finished, and on which instance
@@ -66,15 +83,16 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
 
 export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
 
+export interface SystemMigrationOptions {
+  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
+  readonly afterEach?: (trx: Executor) => Promise<void>;
+}
+
 /**
  * Brings the system tables to the version this code knows. Each migration runs in its own
  * transaction under the migration lock, so concurrent instances apply each one exactly once.
  * A database from a newer Strongbox is refused rather than half understood.
  */
-export interface SystemMigrationOptions {
-  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
-  readonly afterEach?: (trx: Executor) => Promise<void>;
-}
 
 export async function runSystemMigrations(db: Database, opts: SystemMigrationOptions = {}): Promise<void> {
   for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
