@@ -7,6 +7,9 @@ import { applyMigration } from '../db/migrate/apply-migration.ts';
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { AuditService } from './audit/audit-service.ts';
+import type { AuditKeyring } from './audit/audit-keys.ts';
+import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -14,6 +17,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** The tamper-evident audit trail (docs/audit.md). */
+  readonly audit: AuditService;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +27,8 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** The audit trail's keys; default the keyring. */
+  readonly auditKeys?: AuditKeyring;
 }
 
 /**
@@ -34,7 +41,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     await runSystemMigrations(db);
     const plan = await planMigration(db, Object.values(config.collections));
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
+    const audit = new AuditService({ db, keys: opts.auditKeys ?? unsafeEphemeralAuditKeys() });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
     let closed = false;
     return {
@@ -42,6 +50,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       db,
       records,
       accounts,
+      audit,
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -52,6 +61,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await audit.flush();
         await db.close();
       },
     };
