@@ -43,7 +43,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
     const audit = new AuditService({ db, keys: opts.auditKeys ?? unsafeEphemeralAuditKeys() });
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
     let closed = false;
     return {
       config,
