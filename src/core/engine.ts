@@ -8,6 +8,7 @@ import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { AuditService } from './audit/audit-service.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
@@ -19,6 +20,8 @@ export interface Engine {
   readonly accounts: AccountService;
   /** The tamper-evident audit trail (docs/audit.md). */
   readonly audit: AuditService;
+  /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
+  startBackgroundJobs(onError: (err: unknown) => void): void;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -41,9 +44,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     await runSystemMigrations(db);
     const plan = await planMigration(db, Object.values(config.collections));
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
-    const audit = new AuditService({ db, keys: opts.auditKeys ?? unsafeEphemeralAuditKeys() });
+    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    const audit = new AuditService({ db, keys: auditKeys });
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
+    let checkpointer: Checkpointer | null = null;
     let closed = false;
     return {
       config,
@@ -51,6 +56,10 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       audit,
+      startBackgroundJobs(onError) {
+        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        checkpointer.start();
+      },
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -62,6 +71,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         if (closed) return;
         closed = true;
         await audit.flush();
+        await checkpointer?.stop();
         await db.close();
       },
     };

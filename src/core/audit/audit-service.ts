@@ -74,7 +74,7 @@ export class AuditService implements AuditSink {
       }
       return;
     }
-    let last = 0;
+    let last: number;
     try {
       last = await inAuditTransaction(this.#db, (t) => this.#write(t, encoded));
     } catch (err) {
@@ -109,6 +109,12 @@ export class AuditService implements AuditSink {
       this.#queue.push({ input, resolve, reject });
       this.#flushing ??= this.#drain();
     });
+  }
+
+  /** The checkpoint signing key's public half: all a checkpoint verifier needs. */
+  publicKey(): { readonly keyId: string; readonly publicKeyPem: string } {
+    const { keyId, publicKeyPem } = this.#keys.signer('audit-signing');
+    return { keyId, publicKeyPem };
   }
 
   /** Checks the whole chain against the given checkpoints (audit-verify.ts). */
