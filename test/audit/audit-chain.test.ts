@@ -14,7 +14,7 @@ eachDialect('audit chain', (t) => {
       await Promise.all([
         ...Array.from({ length: 40 }, (_, i) => audit.append(sampleEvent(i + 1))),
         ...Array.from({ length: 20 }, (_, i) => records.create(owner, 'notes', { title: `t${i}` })),
-        ...Array.from({ length: 60 }, (_, i) => audit.recordRead({ collection: 'notes', recordId: `r${i}`, fields: ['body'], actor: 'o1', actorRole: 'user' })),
+        ...Array.from({ length: 60 }, (_, i) => audit.recordRead({ collection: 'notes', reads: [{ recordId: `r${i}`, fields: ['body'] }], actor: 'o1', actorRole: 'user', at: new Date().toISOString() })),
       ]);
       const rows = await fx.engine.db.kysely.selectFrom('_sb_audit').select(['seq', 'action']).orderBy('seq').execute();
       assert.equal(rows.length, 121);

@@ -6,7 +6,7 @@ import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stage
 import type { RequestContext } from '../caller.ts';
 import { chainHash, type UnchainedRow } from './audit-chain.ts';
 import { encodeInput } from './audit-encode.ts';
-import type { AuditKeyring } from './audit-keys.ts';
+import type { AuditKeyring, SigningKey } from './audit-keys.ts';
 import type { AuditInput } from './audit-types.ts';
 import { verifyChain, type VerifyOptions, type VerifyResult } from './audit-verify.ts';
 
@@ -23,7 +23,7 @@ export interface AuditServiceOptions {
 }
 
 interface PendingRead {
-  readonly input: AuditInput;
+  readonly inputs: readonly AuditInput[];
   readonly resolve: () => void;
   readonly reject: (err: unknown) => void;
 }
@@ -95,18 +95,19 @@ export class AuditService implements AuditSink {
     }, trx);
   }
 
-  /** AuditSink: resolves when the read's event is durable (group commit). */
+  /** AuditSink: resolves when the reads' events (one per record) are durable (group commit). */
   recordRead(event: SensitiveReadEvent): Promise<void> {
-    const input: AuditInput = {
+    const inputs: AuditInput[] = event.reads.map((r) => ({
       action: 'record.read',
       outcome: 'success',
       actor: actorOf(event.actor, event.actorRole, event.request),
       request: requestOf(event.request),
-      target: { collection: event.collection, recordId: event.recordId },
-      details: { fields: [...event.fields] },
-    };
+      target: { collection: event.collection, recordId: r.recordId },
+      details: { fields: [...r.fields] },
+    }));
+    if (inputs.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ input, resolve, reject });
+      this.#queue.push({ inputs, resolve, reject });
       this.#flushing ??= this.#drain();
     });
   }
@@ -115,6 +116,11 @@ export class AuditService implements AuditSink {
   publicKey(): { readonly keyId: string; readonly publicKeyPem: string } {
     const { keyId, publicKeyPem } = this.#keys.signer('audit-signing');
     return { keyId, publicKeyPem };
+  }
+
+  /** The checkpoint signer (it signs; its private key never leaves the keyring). */
+  checkpointSigner(): SigningKey {
+    return this.#keys.signer('audit-signing');
   }
 
   /** Checks the whole chain against the given checkpoints (audit-verify.ts). */
@@ -136,9 +142,16 @@ export class AuditService implements AuditSink {
   async #drain(): Promise<void> {
     try {
       while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#maxBatch);
+        // Whole requests only: a batch holds at least one, then as many as fit in maxBatch events.
+        let n = 0;
+        let take = 0;
+        while (take < this.#queue.length && (take === 0 || n + this.#queue[take].inputs.length <= this.#maxBatch)) {
+          n += this.#queue[take].inputs.length;
+          take++;
+        }
+        const batch = this.#queue.splice(0, take);
         try {
-          await this.appendMany(batch.map((p) => p.input));
+          await this.appendMany(batch.flatMap((p) => p.inputs));
           for (const p of batch) p.resolve();
         } catch (err) {
           for (const p of batch) p.reject(err);

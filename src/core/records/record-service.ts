@@ -313,7 +313,8 @@ export class RecordService {
       const read = plan.fields.filter((f) => f.sensitive && Object.hasOwn(out, f.name)).map((f) => f.name);
       if (read.length > 0) {
         await this.stages.audit.recordRead({
-          collection: def.name, recordId: loc.recordId, fields: read, actor: caller.id, actorRole: caller.role, request: caller.request,
+          collection: def.name, actor: caller.id, actorRole: caller.role, reads: [{ recordId: loc.recordId, fields: read }],
+          at: isoNow(), request: caller.request,
         });
       }
       return out;

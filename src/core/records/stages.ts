@@ -66,14 +66,14 @@ export interface AuditEvent {
   readonly request?: RequestContext;
 }
 
-/** A read that returned plaintext of sensitive fields: who read which fields of which record. */
 export interface SensitiveReadEvent {
   readonly collection: string;
-  readonly recordId: string;
-  /** Names of the sensitive fields whose plaintext is returned. */
-  readonly fields: readonly string[];
   readonly actor: string | null;
   readonly actorRole: string | null;
+  /** One entry per record whose plaintext is returned, naming the sensitive fields revealed. */
+  readonly reads: ReadonlyArray<{ readonly recordId: string; readonly fields: readonly string[] }>;
+  readonly at: string;
+  /** Where the request came from, when it came over HTTP. */
   readonly request?: RequestContext;
 }
 
