@@ -11,6 +11,7 @@ import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
 import { auditDenied } from './audit-denied.ts';
+import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -74,6 +75,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerHealthRoutes(app, engine);
   registerAuthRoutes(app, engine);
   registerRecordRoutes(app, engine);
+  registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
   await app.ready();
   return app;
