@@ -41,6 +41,8 @@ export interface StrongboxConfig {
   };
   /** The audit trail (docs/audit.md). */
   readonly audit: AuditConfig;
+  /** Encrypted backups (docs/backups.md). */
+  readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
 }
@@ -52,4 +54,21 @@ export interface AuditConfig {
   readonly checkpointEvery: number;
   /** seconds between checkpoints when there are new events; default 60 */
   readonly checkpointInterval: number;
+}
+
+export interface BackupConfig {
+  /** age X25519 public keys (age1…) every archive is sealed to; the identities stay offline. */
+  readonly recipients: readonly string[];
+  /** Absolute path of the local backup folder (0700); default ./data/backups. */
+  readonly dir: string;
+  /** Seconds between scheduled backups inside `serve`; null = off (default). */
+  readonly schedule: number | null;
+  /** Retention: the newest `count` archives (default 14), and none older than `age` seconds when set. */
+  readonly keep: { readonly count: number; readonly age: number | null };
+  /** Seconds between restore drills inside `serve`; null = off (default). Needs STRONGBOX_BACKUP_IDENTITY_FILE. */
+  readonly verify: number | null;
+  /** Offsite copies: rclone:REMOTE:PATH destinations. */
+  readonly offsite: readonly string[];
+  /** rclone config file (absolute); null = rclone's own default. */
+  readonly rcloneConfig: string | null;
 }
