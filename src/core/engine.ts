@@ -5,6 +5,10 @@ import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
+import type { AuditKeyring } from './audit/audit-keys.ts';
+import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -14,6 +18,10 @@ export interface Engine {
   readonly accounts: AccountService;
   /** Scheduled jobs that run on one instance at a time (docs/postgres.md#scheduled-jobs-and-leadership). */
   readonly jobs: JobRunner;
+  /** The tamper-evident audit trail (docs/audit.md). */
+  readonly audit: AuditService;
+  /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
+  startBackgroundJobs(onError: (err: unknown) => void): void;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +30,8 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** The audit trail's keys; default the keyring. */
+  readonly auditKeys?: AuditKeyring;
   /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
   readonly refuseUnsafeRole?: boolean;
 }
@@ -35,8 +45,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
   try {
     await runStartMigrations(config, db, opts.allowDestructive === true);
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    const audit = new AuditService({ db, keys: auditKeys });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
+    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
+    let checkpointer: Checkpointer | null = null;
     const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
     let closed = false;
     return {
@@ -45,6 +58,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       jobs,
+      audit,
+      startBackgroundJobs(onError) {
+        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        checkpointer.start();
+      },
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -56,6 +74,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         if (closed) return;
         closed = true;
         await jobs.stop();
+        await audit.flush();
+        await checkpointer?.stop();
         await db.close();
       },
     };
