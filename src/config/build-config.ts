@@ -5,6 +5,7 @@ import { deepFreeze } from './deep-freeze.ts';
 import { parseCollections } from './parse-collections.ts';
 import { parseDatabase } from './parse-database.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
+import { parseKeys } from './parse-keys.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 
 export interface BuildConfigOptions {
@@ -20,7 +21,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'collections'] as const;
+const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'keys', 'collections'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -40,6 +41,7 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     listen: parseListen(own(map, 'listen'), sink),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
+    keys: parseKeys(own(map, 'keys'), opts.baseDir, sink),
     collections: parseCollections(own(map, 'collections'), sink),
   };
   sink.throwIfAny();

@@ -1,4 +1,5 @@
 import type { CollectionDef } from './schema.ts';
+import type { KeysConfig } from './parse-keys.ts';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; /** absolute path, or ':memory:' */ readonly path: string }
@@ -29,6 +30,8 @@ export interface StrongboxConfig {
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
   };
+  /** Where the KEK comes from (keys.kek) and how rotation batches. */
+  readonly keys: KeysConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
 }

@@ -7,6 +7,8 @@ import { applyMigration } from '../db/migrate/apply-migration.ts';
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { KeyService } from './keys/key-service.ts';
+import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -14,6 +16,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** The keyring: every key the server uses, stored only wrapped by the KEK. */
+  readonly keys: KeyService;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -22,6 +26,8 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** Production `serve`: refuses a dev KEK (maintenance commands may open any). */
+  readonly serving?: boolean;
 }
 
 /**
@@ -30,11 +36,18 @@ export interface OpenEngineOptions {
  */
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   const db = await openDatabase(config.database);
+  let keys: KeyService | undefined;
   try {
     await runSystemMigrations(db);
     const plan = await planMigration(db, Object.values(config.collections));
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
+    keys = await KeyService.open(db, {
+      kek: config.keys.kek,
+      dev: config.dev,
+      serving: opts.serving === true,
+      collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+    });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys) } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
     let closed = false;
     return {
@@ -42,6 +55,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       db,
       records,
       accounts,
+      keys,
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -52,10 +66,12 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await keys?.close();
         await db.close();
       },
     };
   } catch (err) {
+    await keys?.close();
     await db.close();
     throw err;
   }

@@ -18,6 +18,8 @@ import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts
 import { decideStatic, mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
+import { filterGuards, guardFilter } from './filter-guard.ts';
+import { outputSensitive } from './sensitive-read.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
 
 export interface RecordServiceOptions {
@@ -76,7 +78,9 @@ export class RecordService {
     if (rule === 'none') throw denied(caller, 'list');
     const env = this.env(def, caller);
     const access = this.access(def, caller, env);
-    const filter = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey);
+    const guarded = filterGuards(def, access);
+    const checked = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, guarded.filterable, guarded.filterableKey);
+    const filter = checked && guardFilter(checked, guarded.guards);
     const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
     const whereOf = (): Expression<SqlBool>[] => [
       ...(rule === 'all' ? [] : [compile(rule, env)]),
@@ -93,7 +97,7 @@ export class RecordService {
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
     }, [perPage, offset]);
-    const items = await this.outputAll(def, plan, rows, caller);
+    const items = await this.outputAll(def, plan, rows, caller, env.macros.now);
     if (q.skipTotal === true) return { items, page, perPage };
 
     const { rows: [counted] } = await this.queries.execute(this.db, shape && `count\u0000${shape}`, () => {
@@ -121,7 +125,7 @@ export class RecordService {
       return { query: select, meta: plan };
     }, [id]);
     if (!row) throw notFound();
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, env.macros.now);
   }
 
   async create(caller: Caller, collection: string, body: unknown): Promise<RecordOut> {
@@ -151,7 +155,7 @@ export class RecordService {
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
     });
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, now);
   }
 
   async update(caller: Caller, collection: string, id: string, body: unknown): Promise<RecordOut> {
@@ -177,7 +181,7 @@ export class RecordService {
       await this.audit(trx, 'update', def, id, caller, Object.keys(values), now);
       return updated;
     });
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, now);
   }
 
   async delete(caller: Caller, collection: string, id: string): Promise<void> {
@@ -294,20 +298,37 @@ export class RecordService {
     return out;
   }
 
-  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller): RecordOut[] | Promise<RecordOut[]> {
+  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): RecordOut[] | Promise<RecordOut[]> {
     if (plan.rowIsRecord) return rows;
-    const out = rows.map((row) => this.output(def, plan, row, caller));
-    return out.some((o) => o instanceof Promise) ? Promise.all(out) : (out as RecordOut[]);
+    if (plan.sensitive.length === 0) return rows.map((row) => this.plainOutput(plan, row));
+    return this.sensitiveOutput(def, plan, rows, caller, at);
   }
 
-  private output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): RecordOut | Promise<RecordOut> {
+  private outputOne(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller, at: string): RecordOut | Promise<RecordOut> {
     if (plan.rowIsRecord) return row;
+    if (plan.sensitive.length === 0) return this.plainOutput(plan, row);
+    return this.sensitiveOutput(def, plan, [row], caller, at).then(([r]) => r);
+  }
+
+  private plainOutput(plan: ReadPlan, row: Record<string, unknown>): RecordOut {
+    return projectRow(plan, row, this.decodePlain(plan, row));
+  }
+
+  private decodePlain(plan: ReadPlan, row: Record<string, unknown>): Record<string, unknown> {
     const decoded: Record<string, unknown> = Object.create(null);
     for (const f of plan.fields) if (!f.sensitive) decoded[f.name] = decodeValue(f, row[f.name], this.db.dialect);
-    // Reads without sensitive fields stay synchronous: a list would otherwise pay a promise per row.
-    if (!plan.fields.some((f) => f.sensitive)) return projectRow(plan, row, decoded);
-    const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
-    return this.stages.sensitive.decode(loc, row, caller).then((plain) => projectRow(plan, row, Object.assign(decoded, plain)));
+    return decoded;
+  }
+
+  /** Decrypts what the caller may see; the plaintext leaves only after its read event is recorded. */
+  private async sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): Promise<RecordOut[]> {
+    const outs = await Promise.all(rows.map((row) => outputSensitive(this.stages.sensitive,
+      { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row))));
+    const reads = outs.filter((o) => o.revealed.length > 0).map((o) => ({ recordId: String(o.record.id), fields: o.revealed }));
+    if (reads.length > 0 && this.stages.audit.recordRead) {
+      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at });
+    }
+    return outs.map((o) => o.record);
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { CollectionDef } from '../../config/schema.ts';
+import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import type { Dialect } from '../../db/database.ts';
 import type { SensitiveMatcher } from '../../db/filter-compile.ts';
-import { decodeValue, encodeValue } from '../../db/column-codec.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Caller } from '../caller.ts';
 
 /** Where a value lives; field encryption binds ciphertexts to it as associated data. */
@@ -12,37 +12,35 @@ export interface RecordLocation {
   readonly dialect: Dialect;
 }
 
-/**
- * The sensitive-field stage. It owns the stored form of every field with `sensitive: true`:
- * `encode` turns validated plaintext into column values (it may add columns, e.g. blind
- * indexes), `decode` turns stored columns back into plaintext for a reader. Every other field
- * is encoded by the store stage with the column codec.
- */
-export interface SensitiveStage {
-  /** Where `=`/`!=` on a searchable sensitive field compare (its blind index); absent = the plain column. */
-  readonly matcher?: SensitiveMatcher;
-  encode(loc: RecordLocation, values: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
-  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, caller: Caller): Promise<Record<string, unknown>>;
+/** Which sensitive fields of one row a reader gets: in full (decrypted) or as their mask. */
+export interface SensitiveView {
+  readonly reveal: readonly FieldDef[];
+  readonly mask: readonly FieldDef[];
 }
 
 /**
- * Field encryption replaces this stage. Until then sensitive fields are stored with the same
- * column codec as any other field.
+ * The sensitive-field stage. It owns the stored form of every field with `sensitive: true`:
+ * `encode` turns validated plaintext into column values (it adds the blind-index and mask
+ * columns), `decode` turns stored columns back into what one reader may see. Every other field
+ * is encoded by the store stage with the column codec.
  */
-export const plaintextSensitiveStage: SensitiveStage = {
-  async encode(loc, values) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const f of loc.collection.fields) {
-      if (f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], loc.dialect);
-    }
-    return out;
+export interface SensitiveStage {
+  /** Where `=`/`!=` on a searchable sensitive field compare (its blind index). */
+  readonly matcher?: SensitiveMatcher;
+  encode(loc: RecordLocation, values: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
+  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Without a keyring nothing sensitive is stored: this stage refuses, so a service built without
+ * field encryption cannot write a sensitive value in plaintext by mistake.
+ */
+export const refusingSensitiveStage: SensitiveStage = {
+  async encode(loc) {
+    throw new StrongboxError('ERR_INTERNAL', `collection ${loc.collection.name} has sensitive fields but no keyring is configured`);
   },
-  async decode(loc, row) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const f of loc.collection.fields) {
-      if (f.sensitive && Object.hasOwn(row, f.name)) out[f.name] = decodeValue(f, row[f.name], loc.dialect);
-    }
-    return out;
+  async decode(loc) {
+    throw new StrongboxError('ERR_INTERNAL', `collection ${loc.collection.name} has sensitive fields but no keyring is configured`);
   },
 };
 
@@ -62,18 +60,31 @@ export interface AuditEvent {
   readonly at: string;
 }
 
+/** Reads that returned a sensitive field's plaintext: who read which fields of which records. */
+export interface SensitiveReadEvent {
+  readonly collection: string;
+  readonly actor: string | null;
+  readonly actorRole: string | null;
+  /** One entry per record whose plaintext is returned, naming the sensitive fields revealed. */
+  readonly reads: ReadonlyArray<{ readonly recordId: string; readonly fields: readonly string[] }>;
+  readonly at: string;
+}
+
 /**
  * The audit stage. `record` runs inside the write's transaction with that transaction as
- * `trx`; if it throws, the write rolls back (fail-closed).
+ * `trx`; if it throws, the write rolls back (fail-closed). `recordRead` is awaited before a
+ * read's plaintext is returned; if it throws, the read fails.
  */
 export interface AuditSink {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   record(event: AuditEvent, trx: Kysely<any>): Promise<void>;
+  recordRead?(event: SensitiveReadEvent): Promise<void>;
 }
 
 /** The audit trail issue replaces this sink; the pipeline already awaits it inside the transaction. */
 export const noopAuditSink: AuditSink = {
   async record() {},
+  async recordRead() {},
 };
 
 export interface RecordStages {
@@ -81,4 +92,4 @@ export interface RecordStages {
   readonly audit: AuditSink;
 }
 
-export const DEFAULT_STAGES: RecordStages = Object.freeze({ sensitive: plaintextSensitiveStage, audit: noopAuditSink });
+export const DEFAULT_STAGES: RecordStages = Object.freeze({ sensitive: refusingSensitiveStage, audit: noopAuditSink });
