@@ -10,9 +10,10 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  *   17      n     AES-256-GCM ciphertext of the value's JSON encoding
  *   17+n    16    GCM tag
  *
- * The associated data is the 5 header bytes plus "strongbox/field/v1", collection, field and
- * record id (NUL-separated), so a ciphertext moved to another record, field or collection, or
- * given another key id, fails to decrypt.
+ * The associated data is the 5 header bytes plus "strongbox/field/v1", collection, field,
+ * record id and the record's sensitive revision (NUL-separated), so a ciphertext moved to another
+ * record, field or collection, given another key id, or written back after a later write of the
+ * record's sensitive fields (the revision changes with each such write), fails to decrypt.
  */
 export const FIELD_FORMAT_VERSION = 1;
 const HEADER_BYTES = 5;
@@ -25,6 +26,8 @@ export interface FieldPlace {
   readonly collection: string;
   readonly field: string;
   readonly recordId: string;
+  /** Random per write of the record's sensitive fields (the `_sv` column). */
+  readonly revision: string;
 }
 
 /** One opaque failure for every decryption problem: the log gets `reason`, a client gets nothing. */
@@ -36,7 +39,7 @@ export class FieldDecryptError extends Error {
 }
 
 function aad(header: Buffer, place: FieldPlace): Buffer {
-  return Buffer.concat([header, Buffer.from(`strongbox/field/v1\u0000${place.collection}\u0000${place.field}\u0000${place.recordId}`, 'utf8')]);
+  return Buffer.concat([header, Buffer.from(`strongbox/field/v1\u0000${place.collection}\u0000${place.field}\u0000${place.recordId}\u0000${place.revision}`, 'utf8')]);
 }
 
 export function sealField(key: Buffer, keyId: number, place: FieldPlace, plaintext: Buffer): Buffer {

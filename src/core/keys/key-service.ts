@@ -90,17 +90,18 @@ export class KeyService {
   }
 
   /** AES-256-GCM under the collection's current data key; base64 of the documented layout. */
-  sealField(collection: string, field: string, recordId: string, plaintext: Buffer): string {
+  sealField(collection: string, field: string, recordId: string, revision: string, plaintext: Buffer): string {
     const v = this.fieldVersion(collection);
-    return this.ring.sealField(collection, v, { collection, field, recordId }, plaintext).toString('base64');
+    return this.ring.sealField(collection, v, { collection, field, recordId, revision }, plaintext).toString('base64');
   }
 
   /** Opens a stored value with whichever live key it names; throws FieldDecryptError otherwise. */
-  async openField(collection: string, field: string, recordId: string, stored: unknown): Promise<Buffer> {
+  async openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown): Promise<Buffer> {
     const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : Buffer.alloc(0);
     const v = fieldKeyId(bytes);
     if (v !== null && !this.ring.has('field-data', collection, v)) await this.reload(false);
-    return this.ring.openField(collection, { collection, field, recordId }, bytes);
+    if (typeof revision !== 'string') throw new FieldDecryptError('the record has no sensitive revision');
+    return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
   }
 
   /** The key id a stored value names (null for a foreign value). */

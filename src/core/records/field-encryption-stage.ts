@@ -3,7 +3,7 @@ import type { SensitiveMatcher } from '../../db/filter-compile.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { KeyService } from '../keys/key-service.ts';
 import { maskValue } from './masks.ts';
-import { blindIndexColumn, hasBlindIndex, hasMaskColumn, maskColumn } from './sensitive-columns.ts';
+import { blindIndexColumn, hasBlindIndex, hasMaskColumn, maskColumn, REVISION_COLUMN } from './sensitive-columns.ts';
 import type { RecordLocation, SensitiveStage, SensitiveView } from './stages.ts';
 
 /**
@@ -34,9 +34,9 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
     index: (value) => keys.blindIndex(collection.name, normalizeForIndex(field, value)),
   });
 
-  const open = async (loc: RecordLocation, field: string, stored: unknown): Promise<Buffer> => {
+  const open = async (loc: RecordLocation, field: string, revision: unknown, stored: unknown): Promise<Buffer> => {
     try {
-      return await keys.openField(loc.collection.name, field, loc.recordId, stored);
+      return await keys.openField(loc.collection.name, field, loc.recordId, revision, stored);
     } catch (err) {
       // The message reaches the log only (a 5xx answers with the registry text): it names the
       // place and the reason, never a key or a value.
@@ -51,15 +51,18 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
       await keys.fresh();
       const out: Record<string, unknown> = Object.create(null);
       const name = loc.collection.name;
+      const rev = loc.revision;
+      if (rev === undefined) throw new StrongboxError('ERR_INTERNAL', 'a sensitive write without a revision');
+      out[REVISION_COLUMN] = rev;
       for (const f of loc.collection.fields) {
         if (!f.sensitive || !Object.hasOwn(values, f.name)) continue;
         const v = values[f.name];
         const present = v !== null && v !== undefined;
-        out[f.name] = present ? keys.sealField(name, f.name, loc.recordId, Buffer.from(JSON.stringify(v), 'utf8')) : null;
+        out[f.name] = present ? keys.sealField(name, f.name, loc.recordId, rev, Buffer.from(JSON.stringify(v), 'utf8')) : null;
         if (hasBlindIndex(f)) out[blindIndexColumn(f.name)] = present ? keys.blindIndex(name, normalizeForIndex(f, v)) : null;
         if (hasMaskColumn(f)) {
           const m = present ? maskValue(f.mask ?? 'full', v) : null;
-          out[maskColumn(f.name)] = m === null ? null : keys.sealField(name, `${f.name}#mask`, loc.recordId, Buffer.from(m, 'utf8'));
+          out[maskColumn(f.name)] = m === null ? null : keys.sealField(name, `${f.name}#mask`, loc.recordId, rev, Buffer.from(m, 'utf8'));
         }
       }
       return out;
@@ -72,7 +75,7 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
           out[f.name] = null;
           continue;
         }
-        const plain = await open(loc, f.name, stored);
+        const plain = await open(loc, f.name, row[REVISION_COLUMN], stored);
         try {
           out[f.name] = JSON.parse(plain.toString('utf8'));
         } finally {
@@ -82,7 +85,7 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
       for (const f of view.mask) {
         const stored = row[maskColumn(f.name)];
         if (stored === null || stored === undefined) continue;
-        out[f.name] = (await open(loc, `${f.name}#mask`, stored)).toString('utf8');
+        out[f.name] = (await open(loc, `${f.name}#mask`, row[REVISION_COLUMN], stored)).toString('utf8');
       }
       return out;
     },

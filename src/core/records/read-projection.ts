@@ -5,7 +5,7 @@ import type { MacroValues } from '../../filter/macros.ts';
 import type { Dialect } from '../../db/database.ts';
 import { decodesAsIs } from '../../db/column-codec.ts';
 import type { RuleCache } from './rule-cache.ts';
-import { hasMaskColumn, maskColumn } from './sensitive-columns.ts';
+import { hasMaskColumn, maskColumn, REVISION_COLUMN } from './sensitive-columns.ts';
 import { evaluateStatic, referencesFields } from './static-rule.ts';
 
 /**
@@ -80,6 +80,7 @@ export function planRead(collection: CollectionDef, access: ReadAccess, dialect:
 
 export function selectedColumns(plan: ReadPlan): string[] {
   const cols = [...plan.systemFields];
+  if (plan.sensitive.length > 0) cols.push(REVISION_COLUMN);
   for (const f of plan.fields) {
     if (!plan.maskOnly.has(f.name)) cols.push(f.name);
     if (hasMaskColumn(f) && (plan.maskOnly.has(f.name) || plan.ruleColumns.some((c) => c.field === f.name))) cols.push(maskColumn(f.name));

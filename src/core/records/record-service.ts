@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
 import { applySort } from '../../db/filter-sort.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
-import { isRecordId, randomId } from '../../crypto/random-id.ts';
+import { isRecordId, randomId, randomRevision } from '../../crypto/random-id.ts';
 import type { Expr, SortTerm } from '../../filter/ast.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { isAdmin, type Caller } from '../caller.ts';
@@ -20,6 +20,7 @@ import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
 import { outputSensitive } from './sensitive-read.ts';
+import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
 
 export interface RecordServiceOptions {
@@ -81,7 +82,7 @@ export class RecordService {
     const guarded = filterGuards(def, access);
     const checked = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, guarded.filterable, guarded.filterableKey);
     const filter = checked && guardFilter(checked, guarded.guards);
-    const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
+    const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, guarded.filterable, guarded.filterableKey);
     const whereOf = (): Expression<SqlBool>[] => [
       ...(rule === 'all' ? [] : [compile(rule, env)]),
       ...(filter === undefined ? [] : [compile(filter, env)]),
@@ -147,7 +148,7 @@ export class RecordService {
           ?? sqlTrue((await trx.selectNoFrom((eb) => eb.and([compile(bound, env)]).as('ok')).executeTakeFirst())?.ok);
         if (!ok) throw denied(caller, 'create');
       }
-      const stored = await this.encode(def, id, values);
+      const stored = await this.encode(def, id, values, def.fields.some((f) => f.sensitive) ? randomRevision() : undefined);
       const inserted = await trx.insertInto(def.name)
         .values({ ...stored, id, created: now, updated: now, owner: caller.id })
         .returning(selection(plan, env))
@@ -170,7 +171,10 @@ export class RecordService {
     const now = env.macros.now;
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
-      const stored = await this.encode(def, id, values);
+      // A write of any sensitive field renews the record's revision, so the others are re-sealed with it.
+      const sensitive = def.fields.some((f) => f.sensitive && Object.hasOwn(values, f.name));
+      const toStore = sensitive ? { ...(await this.keptSensitive(trx, def, id, values, rule, view, env)), ...values } : values;
+      const stored = await this.encode(def, id, toStore, sensitive ? randomRevision() : undefined);
       // The rules sit in this UPDATE's WHERE and see the row as it was before the change. A record
       // the caller may not view cannot be changed either: it does not exist for them.
       let update = trx.updateTable(def.name).set({ ...stored, updated: now }).where('id', '=', id);
@@ -287,15 +291,31 @@ export class RecordService {
   }
 
   /** Column values to store: the codec for ordinary fields, the sensitive stage for sensitive ones. */
-  private async encode(def: CollectionDef, recordId: string, values: RecordValues): Promise<Record<string, unknown>> {
+  private async encode(def: CollectionDef, recordId: string, values: RecordValues, revision: string | undefined): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const f of def.fields) {
       if (!f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], this.db.dialect);
     }
-    if (def.fields.some((f) => f.sensitive)) {
-      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect }, values));
+    if (revision !== undefined && def.fields.some((f) => f.sensitive)) {
+      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect, revision }, values));
     }
     return out;
+  }
+
+  /**
+   * The current plaintext of the sensitive fields an update does not set, read under the same
+   * rules as the UPDATE (so nothing is decrypted for a record the caller may not change), to be
+   * re-sealed with the new revision. Never returned to the caller.
+   */
+  private async keptSensitive(trx: Executor, def: CollectionDef, id: string, values: RecordValues, rule: RuleAccess, view: RuleAccess, env: QueryEnv): Promise<RecordValues> {
+    const kept = def.fields.filter((f) => f.sensitive && !Object.hasOwn(values, f.name));
+    if (kept.length === 0) return {};
+    let q = trx.selectFrom(def.name).select(['id', REVISION_COLUMN, ...kept.map((f) => f.name)]).where('id', '=', id);
+    if (rule !== 'all' && rule !== 'none') q = q.where(compile(rule, env));
+    if (view !== 'all' && view !== 'none') q = q.where(compile(view, env));
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound();
+    return this.stages.sensitive.decode({ collection: def, recordId: id, dialect: this.db.dialect }, row, { reveal: kept, mask: [] });
   }
 
   private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): RecordOut[] | Promise<RecordOut[]> {

@@ -10,6 +10,8 @@ export interface RecordLocation {
   readonly collection: CollectionDef;
   readonly recordId: string;
   readonly dialect: Dialect;
+  /** The sensitive revision a write binds its ciphertexts to (`_sv`); reads take it from the row. */
+  readonly revision?: string;
 }
 
 /** Which sensitive fields of one row a reader gets: in full (decrypted) or as their mask. */

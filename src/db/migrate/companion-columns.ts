@@ -2,7 +2,8 @@ import type { CollectionDef } from '../../config/schema.ts';
 
 /**
  * Columns a sensitive field adds next to its ciphertext (named in core/records/sensitive-columns.ts):
- * `_bi_<field>` (blind index; indexed, unique when the field is) and `_mk_<field>` (encrypted mask).
+ * `_bi_<field>` (blind index; indexed, unique when the field is), `_mk_<field>` (encrypted mask),
+ * and one `_sv` per table (the revision ciphertexts are bound to).
  */
 export interface CompanionColumn {
   readonly name: string;
@@ -12,6 +13,7 @@ export interface CompanionColumn {
 
 export function companionColumns(def: CollectionDef): CompanionColumn[] {
   const out: CompanionColumn[] = [];
+  if (def.fields.some((f) => f.sensitive)) out.push({ name: '_sv', field: '*', index: null });
   for (const f of def.fields) {
     if (!f.sensitive) continue;
     if (f.searchable) out.push({ name: `_bi_${f.name}`, field: f.name, index: f.unique ? 'unique' : 'plain' });
@@ -21,5 +23,5 @@ export function companionColumns(def: CollectionDef): CompanionColumn[] {
 }
 
 export function isCompanionColumn(name: string): boolean {
-  return name.startsWith('_bi_') || name.startsWith('_mk_');
+  return name === '_sv' || name.startsWith('_bi_') || name.startsWith('_mk_');
 }
