@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { IssueSink, KeyPath } from './config-error.ts';
+import { IssueSink, unlocatedSource, type KeyPath } from './config-error.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 
 /**
@@ -96,4 +96,13 @@ function parsePkcs11(text: string, path: KeyPath, sink: IssueSink): KekConfig | 
   else if (!LABEL.test(key)) sink.add(path, 'pkcs11: key= must be the key label (1-32 printable characters)');
   else return { kind: 'pkcs11', module, token, key };
   return null;
+}
+
+/** Parses a KEK spec given on the command line (`keys rotate --kek --to SPEC`); ERR_USAGE on error. */
+export function parseKekSpec(text: string, baseDir: string): KekConfig {
+  const sink = new IssueSink(unlocatedSource('--to'));
+  const kek = parseKek(text, baseDir, ['--to'], sink);
+  sink.throwIfAny();
+  if (kek === null) throw new TypeError('parseKekSpec: no KEK and no issue'); // a bug
+  return kek;
 }

@@ -9,6 +9,7 @@ import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
+import { startReencryption } from './keys/background-reencrypt.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -49,6 +50,9 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     });
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys) } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
+    // lets one work at a time, and another take over when it stops.
+    const background = opts.serving ? startReencryption(db, keys, config) : undefined;
     let closed = false;
     return {
       config,
@@ -66,6 +70,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await background?.stop();
         await keys?.close();
         await db.close();
       },

@@ -73,6 +73,8 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
         .addColumn('done', 'integer', (c) => c.notNull())
         .addColumn('total', 'integer', (c) => c.notNull())
         .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('changed', 'integer', (c) => c.notNull())
+        .addColumn('pass_started', 'text', (c) => c.notNull())
         .addColumn('lease_owner', 'text')
         .addColumn('lease_until', 'text')
         .addColumn('updated', 'text', (c) => c.notNull())
