@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,8 @@ async function main(): Promise<number> {
   // Test processes put their temp files here, so even a run cut short by a signal (when their
   // own exit hooks never run) leaves nothing behind.
   const runTmp = mkdtempSync(join(tmpdir(), 'strongbox-run-'));
+  // traversable (not listable), so a test may start its own cluster in it as the postgres user
+  chmodSync(runTmp, 0o711);
   env.TMPDIR = runTmp;
   const stopCluster = (): void => {
     try {

@@ -62,19 +62,19 @@ eachDialect('pipeline stages', (t) => {
 
   test('the sensitive stage encodes and decodes sensitive fields only', async () => {
     const calls: string[] = [];
-    let real: SensitiveStage | undefined;
+    const box: { real?: SensitiveStage } = {};
     const spy: SensitiveStage = {
       async encode(loc, values) {
         calls.push(`encode:${loc.collection.name}:${Object.keys(values).join(',')}`);
-        return (real as SensitiveStage).encode(loc, values);
+        return (box.real as SensitiveStage).encode(loc, values);
       },
       async decode(loc, row, view) {
         calls.push(`decode:${loc.recordId === row.id}`);
-        return (real as SensitiveStage).decode(loc, row, view);
+        return (box.real as SensitiveStage).decode(loc, row, view);
       },
     };
     const fx = await openFixture(t, { sensitive: spy }, [...ALL, SECRETS]);
-    real = fieldEncryptionStage(fx.keys);
+    box.real = fieldEncryptionStage(fx.keys);
     const r = await fx.svc.create(caller(), 'secrets', { label: 'l', pin: '1234', flag: true });
     assert.deepEqual([r.label, r.pin, r.flag], ['l', '1234', true]);
     assert.deepEqual(calls, ['encode:secrets:label,pin,flag', 'decode:true']);

@@ -3,7 +3,6 @@ import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import type { Dialect } from '../../db/database.ts';
 import type { SensitiveMatcher } from '../../db/filter-compile.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import type { Caller } from '../caller.ts';
 
 /** Where a value lives; field encryption binds ciphertexts to it as associated data. */
 export interface RecordLocation {
