@@ -7,6 +7,10 @@ import type { MacKey, SealingKey, SigningKey } from '../../crypto/purpose-keys.t
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { insertKey, latestVersion, listKeys, replaceWrapped, retireKey, type StoredKey } from './key-store.ts';
 import { openKek } from './open-kek.ts';
+import type { Kysely } from 'kysely';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Executor = Kysely<any>;
 
 /** Server-wide keys, one purpose each, created on first start. */
 const SERVER_PURPOSES: readonly KeyPurpose[] = ['audit-hmac', 'audit-signing', 'backup-signing', 'totp', 'device-cookie', 'csrf'];
@@ -84,9 +88,13 @@ export class KeyService {
     return this.current('field-data', collection);
   }
 
-  /** Keeps the newest-version view fresh (cheap: at most one query per REFRESH_MS). */
-  async fresh(): Promise<void> {
-    if (this.now() - this.lastRefresh >= REFRESH_MS) await this.reload(false);
+  /**
+   * Keeps the newest-version view fresh (cheap: at most one query per REFRESH_MS). Call it
+   * outside a transaction, or pass the transaction as `exec`: SQLite has one connection, and a
+   * query on it from inside another's transaction would wait forever.
+   */
+  async fresh(exec?: Executor): Promise<void> {
+    if (this.now() - this.lastRefresh >= REFRESH_MS) await this.reload(false, exec);
   }
 
   /** AES-256-GCM under the collection's current data key; base64 of the documented layout. */
@@ -96,10 +104,10 @@ export class KeyService {
   }
 
   /** Opens a stored value with whichever live key it names; throws FieldDecryptError otherwise. */
-  async openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown): Promise<Buffer> {
+  async openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown, exec?: Executor): Promise<Buffer> {
     const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : Buffer.alloc(0);
     const v = fieldKeyId(bytes);
-    if (v !== null && !this.ring.has('field-data', collection, v)) await this.reload(false);
+    if (v !== null && !this.ring.has('field-data', collection, v)) await this.reload(false, exec);
     if (typeof revision !== 'string') throw new FieldDecryptError('the record has no sensitive revision');
     return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
   }
@@ -177,12 +185,12 @@ export class KeyService {
   }
 
   /** Loads every live key this process does not hold yet and zeroes the ones retired elsewhere. */
-  private reload(force: boolean): Promise<void> {
+  private reload(force: boolean, exec?: Executor): Promise<void> {
     if (this.refreshing) return this.refreshing;
     if (!force && this.now() - this.lastRefresh < 50) return Promise.resolve();
     this.refreshing = (async () => {
       try {
-        const rows = await listKeys(this.db.kysely);
+        const rows = await listKeys(exec ?? this.db.kysely);
         for (const k of rows) {
           if (k.state === 'retired' || k.wrapped === null) {
             this.ring.retire(k.purpose, k.scope, k.version);

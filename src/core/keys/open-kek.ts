@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { KekConfig } from '../../config/parse-keys.ts';
 import { kekFromEnv, KekFormatError, readKekFile, writeNewKekFile } from '../../crypto/kek/local-kek.ts';
 import type { KekProvider } from '../../crypto/kek/kek-provider.ts';
@@ -34,6 +35,7 @@ function openFileKek(path: string, opts: OpenKekOptions): KekProvider {
     if (!opts.create) {
       throw new StrongboxError('ERR_KEK_INVALID', `keys.kek: the KEK file ${path} does not exist, and the database already holds keys wrapped by a KEK; restore that file`);
     }
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     writeNewKekFile(path, { dev: opts.dev });
   }
   const mode = statSync(path).mode & 0o777;

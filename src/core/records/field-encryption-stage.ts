@@ -36,7 +36,7 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
 
   const open = async (loc: RecordLocation, field: string, revision: unknown, stored: unknown): Promise<Buffer> => {
     try {
-      return await keys.openField(loc.collection.name, field, loc.recordId, revision, stored);
+      return await keys.openField(loc.collection.name, field, loc.recordId, revision, stored, loc.exec);
     } catch (err) {
       // The message reaches the log only (a 5xx answers with the registry text): it names the
       // place and the reason, never a key or a value.
@@ -47,8 +47,8 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
 
   return {
     matcher,
+    prepare: () => keys.fresh(),
     async encode(loc, values) {
-      await keys.fresh();
       const out: Record<string, unknown> = Object.create(null);
       const name = loc.collection.name;
       const rev = loc.revision;

@@ -138,6 +138,7 @@ export class RecordService {
     const env = this.env(def, caller, values);
     const plan = this.plan(def, this.access(def, caller, env));
     const now = env.macros.now;
+    await this.prepareSensitive(def);
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
       if (rule !== 'all') {
@@ -166,6 +167,7 @@ export class RecordService {
     const env = this.env(def, caller, values);
     const plan = this.plan(def, this.access(def, caller, env));
     const now = env.macros.now;
+    await this.prepareSensitive(def);
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
       // A write of any sensitive field renews the record's revision, so the others are re-sealed with it.
@@ -312,7 +314,11 @@ export class RecordService {
     if (view !== 'all' && view !== 'none') q = q.where(compile(view, env));
     const row = await q.executeTakeFirst();
     if (!row) throw notFound();
-    return this.stages.sensitive.decode({ collection: def, recordId: id, dialect: this.db.dialect }, row, { reveal: kept, mask: [] });
+    return this.stages.sensitive.decode({ collection: def, recordId: id, dialect: this.db.dialect, exec: trx }, row, { reveal: kept, mask: [] });
+  }
+
+  private async prepareSensitive(def: CollectionDef): Promise<void> {
+    if (this.stages.sensitive.prepare && def.fields.some((f) => f.sensitive)) await this.stages.sensitive.prepare();
   }
 
   private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): RecordOut[] | Promise<RecordOut[]> {

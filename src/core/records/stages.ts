@@ -11,6 +11,9 @@ export interface RecordLocation {
   readonly dialect: Dialect;
   /** The sensitive revision a write binds its ciphertexts to (`_sv`); reads take it from the row. */
   readonly revision?: string;
+  /** The open transaction, when the stage runs inside one (its key lookups must use it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly exec?: Kysely<any>;
 }
 
 /** Which sensitive fields of one row a reader gets: in full (decrypted) or as their mask. */
@@ -28,6 +31,8 @@ export interface SensitiveView {
 export interface SensitiveStage {
   /** Where `=`/`!=` on a searchable sensitive field compare (its blind index). */
   readonly matcher?: SensitiveMatcher;
+  /** Runs before a write's transaction opens (e.g. to see a key version another instance added). */
+  prepare?(): Promise<void>;
   encode(loc: RecordLocation, values: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
   decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView): Promise<Record<string, unknown>>;
 }
