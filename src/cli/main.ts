@@ -11,6 +11,7 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerKeys } from './commands/keys.ts';
 import { registerDb } from './commands/db.ts';
+import { registerBackup } from './commands/backup.ts';
 
 /** Builds the `strongbox` program. Commander never exits the process itself (exitOverride). */
 export function buildProgram(ctx: CliContext): Command {
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAdmin(program, ctx);
   registerKeys(program, ctx);
   registerDb(program, ctx);
+  registerBackup(program, ctx);
   // exitOverride must reach every subcommand, so it is applied after they exist.
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -1,24 +1,24 @@
-/**
- * Progress of long work on a terminal: one line redrawn in place on stderr. Off a terminal
- * (scripts, CI logs) it prints nothing until `done`, so logs stay one line per outcome.
- */
-export class ProgressBar {
-  private last = 0;
-
-  constructor(private readonly label: string, private readonly stream: NodeJS.WriteStream = process.stderr) {}
-
-  update(done: number, total: number): void {
-    if (!this.stream.isTTY) return;
-    const now = Date.now();
-    if (now - this.last < 100 && done < total) return;
-    this.last = now;
+/** A one-line progress bar on stderr, only on a terminal; at most ten redraws a second. */
+export function progressBar(label: string, stream: NodeJS.WriteStream = process.stderr): { update: (done: number, total: number) => void; end: () => void } {
+  if (!stream.isTTY) return { update: () => undefined, end: () => undefined };
+  let last = 0;
+  let drawn = false;
+  const draw = (done: number, total: number): void => {
+    const ratio = total > 0 ? Math.min(1, done / total) : 0;
     const width = 30;
-    const ratio = total > 0 ? Math.min(done / total, 1) : 1;
     const filled = Math.round(ratio * width);
-    this.stream.write(`\r${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(ratio * 100)}% ${done}/${total}`);
-  }
-
-  done(): void {
-    if (this.stream.isTTY) this.stream.write('\n');
-  }
+    stream.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(ratio * 100)}% ${done}/${total} rows`);
+    drawn = true;
+  };
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      draw(done, total);
+    },
+    end() {
+      if (drawn) stream.write('\n');
+    },
+  };
 }

@@ -4,6 +4,7 @@ import { IssueSink, unlocatedSource, type ConfigSource } from './config-error.ts
 import { deepFreeze } from './deep-freeze.ts';
 import { parseCollections } from './parse-collections.ts';
 import { parseDatabase, parseMigrate } from './parse-database.ts';
+import { parseBackup } from './parse-backup.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { parseKeys } from './parse-keys.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
@@ -21,7 +22,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'keys', 'collections'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'keys', 'collections', 'backup'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -46,6 +47,7 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     limits: parseLimits(own(map, 'limits'), sink),
     keys: parseKeys(own(map, 'keys'), opts.baseDir, sink),
     collections: parseCollections(own(map, 'collections'), sink),
+    backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),
   };
   sink.throwIfAny();
   return deepFreeze(config);

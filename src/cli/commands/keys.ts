@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { ensureDataDir, loadCliConfig, resolveConfigPath } from '../config-file.ts';
-import { ProgressBar } from '../progress-bar.ts';
+import { progressBar } from '../progress-bar.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 
 interface KeysOptions { config?: string; json?: boolean; kek?: boolean; to?: string; background?: boolean }
@@ -47,9 +47,9 @@ export function registerKeys(program: Command, ctx: CliContext): void {
         return;
       }
       const { rotateDataKeys } = await import('../../core/keys/key-admin.ts');
-      const bar = new ProgressBar('re-encrypting');
+      const bar = progressBar('re-encrypting');
       const versions = await rotateDataKeys(engine, { background: opts.background === true, onProgress: (j) => bar.update(j.done, j.total) });
-      bar.done();
+      bar.end();
       if (Object.keys(versions).length === 0) ctx.io.out('strongbox: no collection has sensitive fields; nothing to rotate');
       for (const [c, v] of Object.entries(versions)) ctx.io.out(`strongbox: ${c} now writes with data key v${v}`);
       ctx.io.out(opts.background ? 'strongbox: re-encryption continues in the background (see keys status)' : 'strongbox: re-encryption done; older versions retired');
