@@ -77,3 +77,14 @@ function openPkcs11(cfg: Extract<KekConfig, { kind: 'pkcs11' }>, env: NodeJS.Pro
     throw new StrongboxError('ERR_KEK_UNAVAILABLE', 'keys.kek: the PKCS#11 token could not be opened', undefined, { cause: err });
   }
 }
+
+/**
+ * `strongbox init`: writes the dev config's KEK file (0600, marked as a dev key, which production
+ * `serve` refuses) unless it exists. Returns its path when it wrote one.
+ */
+export function createDevKek(cfg: KekConfig): string | null {
+  if (cfg.kind !== 'file' || existsSync(cfg.path)) return null;
+  mkdirSync(dirname(cfg.path), { recursive: true, mode: 0o700 });
+  writeNewKekFile(cfg.path, { dev: true });
+  return cfg.path;
+}
