@@ -10,6 +10,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerDb } from './commands/db.ts';
 import { registerBackup } from './commands/backup.ts';
 
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrate(program, ctx);
   registerAdmin(program, ctx);
   registerKeys(program, ctx);
+  registerAudit(program, ctx);
   registerDb(program, ctx);
   registerBackup(program, ctx);
   // exitOverride must reach every subcommand, so it is applied after they exist.

@@ -7,6 +7,9 @@ import { StrongboxError } from '../errors/strongbox-error.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { startReencryption } from './keys/background-reencrypt.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
+import type { AuditKeyring } from './audit/audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -16,6 +19,10 @@ export interface Engine {
   readonly accounts: AccountService;
   /** The keyring: every key the server uses, stored only wrapped by the KEK. */
   readonly keys: KeyService;
+  /** The tamper-evident audit trail (docs/audit.md). */
+  readonly audit: AuditService;
+  /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
+  startBackgroundJobs(onError: (err: unknown) => void): void;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -26,6 +33,8 @@ export interface OpenEngineOptions {
   readonly allowDestructive?: boolean;
   /** Production `serve`: refuses a dev KEK (maintenance commands may open any). */
   readonly serving?: boolean;
+  /** The audit trail's keys; default the keyring (engine.keys). */
+  readonly auditKeys?: AuditKeyring;
   /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
   readonly refuseUnsafeRole?: boolean;
 }
@@ -46,8 +55,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       serving: opts.serving === true,
       collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
     });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys) } });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
+    const audit = new AuditService({ db, keys: auditKeys });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit } });
+    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
+    let checkpointer: Checkpointer | null = null;
     // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
     // lets one work at a time, and another take over when it stops.
     const background = opts.serving ? startReencryption(db, keys, config) : undefined;
@@ -58,6 +70,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       keys,
+      audit,
+      startBackgroundJobs(onError) {
+        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        checkpointer.start();
+      },
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -68,6 +85,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await audit.flush();
+        await checkpointer?.stop();
         await background?.stop();
         await keys?.close();
         await db.close();

@@ -46,6 +46,7 @@ eachDialect('pipeline stages', (t) => {
         assert.equal(seen !== undefined, event.action !== 'delete');
         events.push(event);
       },
+      async recordRead() {},
     };
     const fx = await openFixture(t, { audit: sink });
     const alice = caller();

@@ -348,14 +348,14 @@ export class RecordService {
     const outs = await Promise.all(rows.map((row) => outputSensitive(this.stages.sensitive,
       { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row))));
     const reads = outs.filter((o) => o.revealed.length > 0).map((o) => ({ recordId: String(o.record.id), fields: o.revealed }));
-    if (reads.length > 0 && this.stages.audit.recordRead) {
-      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at });
+    if (reads.length > 0) {
+      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at, request: caller.request });
     }
     return outs.map((o) => o.record);
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {
-    await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at }, trx);
+    await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at, request: caller.request }, trx);
   }
 }
 

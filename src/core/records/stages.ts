@@ -3,6 +3,9 @@ import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import type { Dialect } from '../../db/database.ts';
 import type { SensitiveMatcher } from '../../db/filter-compile.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { RequestContext } from '../caller.ts';
+
+export type { RequestContext };
 
 /** Where a value lives; field encryption binds ciphertexts to it as associated data. */
 export interface RecordLocation {
@@ -64,6 +67,8 @@ export interface AuditEvent {
   readonly fields: readonly string[];
   /** ISO 8601 UTC time of the change (equals the record's `updated` for writes). */
   readonly at: string;
+  /** Where the request came from, when it came over HTTP. */
+  readonly request?: RequestContext;
 }
 
 /** Reads that returned a sensitive field's plaintext: who read which fields of which records. */
@@ -74,6 +79,8 @@ export interface SensitiveReadEvent {
   /** One entry per record whose plaintext is returned, naming the sensitive fields revealed. */
   readonly reads: ReadonlyArray<{ readonly recordId: string; readonly fields: readonly string[] }>;
   readonly at: string;
+  /** Where the request came from, when it came over HTTP. */
+  readonly request?: RequestContext;
 }
 
 /**
@@ -84,10 +91,14 @@ export interface SensitiveReadEvent {
 export interface AuditSink {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   record(event: AuditEvent, trx: Kysely<any>): Promise<void>;
-  recordRead?(event: SensitiveReadEvent): Promise<void>;
+  /**
+   * Resolves once the read's event is durable; the plaintext goes out only after that. If it
+   * rejects, the read fails (fail-closed).
+   */
+  recordRead(event: SensitiveReadEvent): Promise<void>;
 }
 
-/** The audit trail issue replaces this sink; the pipeline already awaits it inside the transaction. */
+/** The engine replaces this sink with the audit trail (src/core/audit/audit-service.ts). */
 export const noopAuditSink: AuditSink = {
   async record() {},
   async recordRead() {},
