@@ -19,6 +19,9 @@ export const ERRORS = {
   ERR_FILTER_UNKNOWN_FIELD: { status: 400, message: 'The filter names an unknown field.' },
   ERR_FILTER_TYPE: { status: 400, message: 'The filter compares values of the wrong type.' },
   ERR_FILTER_FORBIDDEN_FIELD: { status: 400, message: 'The filter names a field you may not use.' },
+  ERR_FILTER_TOO_MANY_TERMS: { status: 400, message: 'The filter compiles to too many SQL terms.' },
+  ERR_FILTER_TOO_MANY_PARAMETERS: { status: 400, message: 'The filter compiles to too many parameters.' },
+  ERR_FILTER_NEEDLE_TOO_LONG: { status: 400, message: 'A value searched for with ~ or !~ is too long.' },
   // access
   ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is incorrect.' },

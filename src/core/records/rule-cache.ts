@@ -4,6 +4,7 @@ import { parseFilter } from '../../filter/parser.ts';
 import { parseSort } from '../../filter/sort.ts';
 import { parseFields } from '../../filter/fields.ts';
 import { checkExpr, checkSort, checkFields } from '../../filter/check.ts';
+import { checkFilterCost } from '../../filter/filter-cost.ts';
 import { LruMap } from '../../util/lru-map.ts';
 
 export type ExprMode = 'filter' | 'rule' | 'write-rule';
@@ -31,7 +32,10 @@ export class RuleCache {
   expr(collection: CollectionDef, mode: ExprMode, text: string, readable?: ReadonlySet<string>, readableKey = '*'): Expr {
     return this.memo(`e\u0000${mode}\u0000${collection.name}\u0000${readableKey}\u0000${text}`, () => {
       // checkExpr returns the tree with date/datetime literals normalized.
-      return checkExpr(parseFilter(text), { collection, readable, mode });
+      const expr = checkExpr(parseFilter(text), { collection, readable, mode });
+      // A client's filter is also bounded by what it compiles to (rules are the admin's, fixed at load).
+      if (mode === 'filter') checkFilterCost(expr);
+      return expr;
     });
   }
 
