@@ -29,12 +29,13 @@ export interface OpenEngineOptions {
  * Destructive changes stop the start with ERR_MIGRATION_DESTRUCTIVE unless allowed.
  */
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
-  const db = await openDatabase(config.database);
+  const cacheBytes = config.limits.cacheMemory;
+  const db = await openDatabase(config.database, { cacheBytes, readTimeoutMs: (config.limits.readTimeout ?? 2) * 1000 });
   try {
     await runSystemMigrations(db);
     const plan = await planMigration(db, Object.values(config.collections));
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, cacheBytes });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
     let closed = false;
     return {

@@ -14,6 +14,8 @@ import { pageWindow } from './page-window.ts';
 import { FULL_ACCESS, planRead, projectRow, readAccess, type ReadAccess, type ReadPlan } from './read-projection.ts';
 import { compile, denied, macrosFor, notFound, selection, type QueryEnv } from './record-query.ts';
 import { RuleCache } from './rule-cache.ts';
+import { deniedPage, ruleDenies } from './denied-read.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
 import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
@@ -28,6 +30,8 @@ export interface RecordServiceOptions {
   readonly stages?: Partial<RecordStages>;
   /** Parsed filter/rule ASTs kept (entries). */
   readonly cacheSize?: number;
+  /** All in-process caches together, in bytes (limits.cacheMemory); this service takes its shares. */
+  readonly cacheBytes?: number;
 }
 
 /** 'all' = admin, no rule applies; 'none' = null rule and not an admin; else the checked rule. */
@@ -65,8 +69,9 @@ export class RecordService {
     this.collections = opts.collections;
     this.limits = opts.limits;
     this.stages = { ...DEFAULT_STAGES, ...opts.stages };
-    this.cache = new RuleCache(opts.cacheSize);
-    this.queries = new CompiledQueryCache(opts.cacheSize);
+    const shares = cacheShares(opts.cacheBytes);
+    this.cache = new RuleCache(opts.cacheSize, shares.ruleCache);
+    this.queries = new CompiledQueryCache(opts.cacheSize, shares.compiledQueries);
   }
 
   async list(caller: Caller, collection: string, q: ListQuery = {}): Promise<ListResult> {
@@ -76,6 +81,7 @@ export class RecordService {
     if (rule === 'none') throw denied(caller, 'list');
     const env = this.env(def, caller);
     const access = this.access(def, caller, env);
+    if (ruleDenies(rule, def, env.macros)) return deniedPage(this.cache, def, q, access, page, perPage);
     const filter = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey);
     const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
     const whereOf = (): Expression<SqlBool>[] => [
@@ -112,6 +118,10 @@ export class RecordService {
     const rule = this.rule(def, 'view', caller);
     if (rule === 'none') throw notFound();
     const env = this.env(def, caller);
+    if (ruleDenies(rule, def, env.macros)) {
+      if (!blank(opts.fields)) this.cache.checkUncached(def, 'fields', opts.fields as string);
+      throw notFound();
+    }
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule], [opts.fields ?? '']);
     const { rows: [row], meta: plan } = await this.queries.execute(this.db, shape && `get\u0000${shape}`, () => {

@@ -4,10 +4,13 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { poolConfig, type PostgresOptions } from './connection-options.ts';
 import { NamedStatements, type StatementCacheStats } from './statement-cache.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 
 export interface PostgresConnectOptions extends PostgresOptions {
   /** Distinct statements prepared per connection; default 500. */
   readonly statementCacheSize?: number;
+  /** All in-process caches together, in bytes (default 64 MiB; the statement names take their share). */
+  readonly cacheBytes?: number;
 }
 
 export interface PostgresConnection {
@@ -126,7 +129,7 @@ export async function connectPostgres(url: string, password: string | undefined,
     await pool.end().catch(() => undefined);
     throw unavailable(err);
   }
-  const statements = new NamedStatements(opts.statementCacheSize);
+  const statements = new NamedStatements(opts.statementCacheSize, cacheShares(opts.cacheBytes).pgStatementNames);
   const guarded = new GuardedPool(pool, statements);
   const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
   let closed = false;

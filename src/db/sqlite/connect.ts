@@ -6,11 +6,14 @@ import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
 import { DEFAULT_STATEMENT_CACHE_SIZE, StatementCache, type StatementCacheStats } from './statement-cache.ts';
 import { ReadStatements } from './read-statements.ts';
 import { ReadSnapshot } from './read-snapshot.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface SqliteOptions {
   /** Prepared statements kept per database; default 500. */
   readonly statementCacheSize?: number;
+  /** All in-process caches together, in bytes (default 64 MiB; this connection takes its shares). */
+  readonly cacheBytes?: number;
 }
 
 export interface SqliteConnection {
@@ -39,9 +42,10 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     raw.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     checkpointer = startCheckpointer(path);
   }
-  const cache = new StatementCache(raw, opts.statementCacheSize);
+  const shares = cacheShares(opts.cacheBytes);
+  const cache = new StatementCache(raw, opts.statementCacheSize, shares.sqliteStatements);
   const snapshot = new ReadSnapshot(raw);
-  const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE);
+  const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE, shares.sqliteReadStatements);
   // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot.
   const forKysely = { prepare: (sql: string) => { snapshot.end(); return cache.prepare(sql); }, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
