@@ -14,6 +14,8 @@ export interface OpenDatabaseOptions {
   readonly cacheBytes?: number;
   /** The time budget of one read, in milliseconds (limits.readTimeout; default 2000). */
   readonly readTimeoutMs?: number;
+  /** PostgreSQL: refuse less than sslmode=verify-full over TCP (production mode). */
+  readonly requireVerifiedTls?: boolean;
 }
 
 export type StatementCacheStats =
