@@ -48,6 +48,8 @@ export class CompiledQueryCache {
     key: string | null,
     build: () => { query: Compilable<R>; meta: M },
     values: readonly unknown[],
+    /** When the request's read budget started (Date.now()); undefined: no budget (internal lookups). */
+    started?: number,
   ): { rows: R[]; meta: M } | Promise<{ rows: R[]; meta: M }> {
     const make = (): Entry<R, M> => {
       const { query, meta } = build();
@@ -64,6 +66,10 @@ export class CompiledQueryCache {
       const bound = parameters.slice();
       for (const [at, index] of entry.slots) bound[at] = values[index];
       parameters = bound;
+    }
+    if (started !== undefined && database.readWithin) {
+      const within = database.readWithin(entry.compiled.sql, parameters, started);
+      if (within !== undefined) return within.then((rows) => ({ rows: rows as R[], meta: entry.meta }));
     }
     // Answered synchronously where the database can (SQLite, unless a write transaction is open): no promise hop.
     const now = database.readNow?.(entry.compiled.sql, parameters);

@@ -34,6 +34,7 @@ export const ERRORS = {
   // server
   ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
   ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },
+  ERR_QUERY_TIMEOUT: { status: 503, message: 'The read took longer than its time budget; narrow the filter or try again later.' },
   // configuration, migrations and CLI (not returned over HTTP)
   ERR_CONFIG: { status: 500, message: 'The configuration is invalid.' },
   ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },

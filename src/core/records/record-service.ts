@@ -90,6 +90,8 @@ export class RecordService {
     ];
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule, filter], [q.filter ?? '', q.sort ?? '', q.fields ?? '']);
+    // One time budget for the page and its count together (docs/bounded-cost.md).
+    const started = Date.now();
 
     const { rows, meta: plan } = await this.queries.execute(this.db, shape && `list\u0000${shape}`, () => {
       const plan = this.plan(def, access, q.fields);
@@ -98,7 +100,7 @@ export class RecordService {
       if (where.length > 0) select = select.where((eb) => eb.and(where));
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
-    }, [perPage, offset]);
+    }, [perPage, offset], started);
     const items = await this.outputAll(def, plan, rows, caller);
     if (q.skipTotal === true) return { items, page, perPage };
 
@@ -107,7 +109,7 @@ export class RecordService {
       let count = k.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
       if (where.length > 0) count = count.where((eb) => eb.and(where));
       return { query: count, meta: null };
-    }, []);
+    }, [], started);
     const totalItems = Number((counted as { n: unknown }).n);
     return { items, page, perPage, totalItems, totalPages: Math.ceil(totalItems / perPage) };
   }
@@ -129,7 +131,7 @@ export class RecordService {
       let select = k.selectFrom(def.name).select(selection(plan, env)).where('id', '=', slot(0));
       if (rule !== 'all') select = select.where(compile(rule, env));
       return { query: select, meta: plan };
-    }, [id]);
+    }, [id], Date.now());
     if (!row) throw notFound();
     return this.output(def, plan, row, caller);
   }
