@@ -45,7 +45,6 @@ eachDialect('one caller cannot stall the others: reads have a time budget', (t) 
     const url = `${server.url}/api/collections/notes/records?filter=${encodeURIComponent(ATTACK)}`;
     const attacks: { ms: number; status: number; code?: string; retryAfter: string | null }[] = [];
     const health: number[] = [];
-    const until = Date.now() + ATTACK_MS;
     const attacker = async () => {
       while (Date.now() < until) {
         const start = performance.now();
@@ -54,25 +53,34 @@ eachDialect('one caller cannot stall the others: reads have a time budget', (t) 
         attacks.push({ ms: performance.now() - start, status: res.status, code: body.error?.code, retryAfter: res.headers.get('retry-after') });
       }
     };
-    const prober = async () => {
-      await new Promise((r) => setTimeout(r, 200)); // let the attack start
-      while (Date.now() < until) {
+    const probe = async (into: number[], stop: number) => {
+      while (Date.now() < stop) {
         const start = performance.now();
         const res = await fetch(`${server.url}/api/health`);
         await res.arrayBuffer();
         assert.equal(res.status, 200);
-        health.push(performance.now() - start);
+        into.push(performance.now() - start);
         await new Promise((r) => setTimeout(r, 20));
       }
     };
+    // The same probe without the attack first: what this (possibly busy) machine gives anyway.
+    const idle: number[] = [];
+    await probe(idle, Date.now() + 1500);
+    const prober = async () => {
+      await new Promise((r) => setTimeout(r, 200)); // let the attack start
+      await probe(health, until);
+    };
+    const until = Date.now() + ATTACK_MS;
     await Promise.all([attacker(), attacker(), attacker(), prober()]);
-    const report = `health n=${health.length} p50=${percentile(health, 0.5).toFixed(1)} p95=${percentile(health, 0.95).toFixed(1)} max=${Math.max(...health).toFixed(1)} ms; ` +
+    const bound = Math.max(100, 3 * percentile(idle, 0.95));
+    const report = `idle health p95=${percentile(idle, 0.95).toFixed(1)} ms (bound ${bound.toFixed(0)}); health n=${health.length} p50=${percentile(health, 0.5).toFixed(1)} p95=${percentile(health, 0.95).toFixed(1)} max=${Math.max(...health).toFixed(1)} ms; ` +
       `attacks n=${attacks.length} max=${Math.max(...attacks.map((a) => a.ms)).toFixed(0)} ms, statuses ${[...new Set(attacks.map((a) => `${a.status}${a.code ? ` ${a.code}` : ''}`))].join(', ')}`;
     process.stderr.write(`read-budget [${t.dialect}]: ${report}\n`);
     assert.ok(attacks.length >= 3 && health.length >= 20, report);
-    // The event loop is never held by a scan: health stays fast (the 95th percentile absorbs a
-    // scheduling hiccup of a shared machine; before this issue it waited 3–10 s).
-    assert.ok(percentile(health, 0.95) < 100, report);
+    // The event loop is never held by a scan: health stays within 100 ms (or 3× what the idle
+    // probe got, on a machine so busy that idle health is slower) at the 95th percentile, which
+    // absorbs a scheduling hiccup of a shared machine; before this issue it waited 3–10 s.
+    assert.ok(percentile(health, 0.95) < bound, report);
     assert.ok(Math.max(...health) < 1000, report);
     for (const a of attacks) {
       assert.ok(a.ms < BUDGET_MS + 750, report);

@@ -112,7 +112,7 @@ export class ScanPool {
   #start(): Slot {
     const { path, maxStatements, maxBytes } = this.#opts;
     const worker = new Worker(new URL('./scan-worker.mjs', import.meta.url), {
-      workerData: { path, maxStatements, maxBytes, nice: 5 },
+      workerData: { path, maxStatements, maxBytes, nice: 0 },
       // plain JS: no TypeScript loader in the thread, so a worker starts in milliseconds
       execArgv: [],
     });
