@@ -1,4 +1,5 @@
 import type { CollectionDef } from './schema.ts';
+import type { KeysConfig } from './parse-keys.ts';
 
 export interface PostgresDatabaseConfig {
   readonly kind: 'postgres';
@@ -43,10 +44,23 @@ export interface StrongboxConfig {
     /** seconds, default 2: the time budget of one read (docs/bounded-cost.md) */
     readonly readTimeout?: number;
   };
+  /** Where the KEK comes from (keys.kek) and how rotation batches. */
+  readonly keys: KeysConfig;
+  /** The audit trail (docs/audit.md). */
+  readonly audit: AuditConfig;
   /** Encrypted backups (docs/backups.md). */
   readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
+}
+
+export interface AuditConfig {
+  /** absolute folder of the signed checkpoints; default ./data/audit-checkpoints */
+  readonly checkpoints: string;
+  /** events between checkpoints; default 1000 */
+  readonly checkpointEvery: number;
+  /** seconds between checkpoints when there are new events; default 60 */
+  readonly checkpointInterval: number;
 }
 
 export interface BackupConfig {

@@ -22,6 +22,7 @@ export const ERRORS = {
   ERR_FILTER_TOO_MANY_TERMS: { status: 400, message: 'The filter compiles to too many SQL terms.' },
   ERR_FILTER_TOO_MANY_PARAMETERS: { status: 400, message: 'The filter compiles to too many parameters.' },
   ERR_FILTER_NEEDLE_TOO_LONG: { status: 400, message: 'A value searched for with ~ or !~ is too long.' },
+  ERR_FILTER_SENSITIVE_OPERATOR: { status: 400, message: 'A sensitive field can only be compared with = or != and never sorted.' },
   // access
   ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is incorrect.' },
@@ -40,7 +41,17 @@ export const ERRORS = {
   ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },
   ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
   ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
+  ERR_KEK_INVALID: { status: 500, message: 'The key-encryption key is missing, malformed or not allowed here.' },
+  ERR_KEK_UNAVAILABLE: { status: 500, message: 'The key-encryption key could not be reached (HSM token, PIN or module).' },
+  ERR_KEK_MISMATCH: { status: 500, message: 'The key-encryption key does not unwrap the stored keys.' },
+  ERR_KEY_ROTATION: { status: 500, message: 'The key operation could not be completed.' },
   ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
+  // audit trail (docs/audit.md)
+  ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'The audit trail cannot be written, so the operation was not performed; try again later.' },
+  ERR_AUDIT_CHECKPOINT_DIR: { status: 500, message: 'The audit checkpoint folder is missing or unreadable.' },
+  ERR_AUDIT_CHECKPOINT_KEY: { status: 500, message: 'The audit checkpoint is not signed by this trail\'s signing key.' },
+  ERR_AUDIT_CHECKPOINT_CORRUPT: { status: 500, message: 'The audit checkpoint file is corrupt.' },
+  ERR_AUDIT_VERIFY: { status: 500, message: 'The audit trail failed verification.' },
   // PostgreSQL roles and connections (docs/postgres.md)
   ERR_DB_TLS_REQUIRED: { status: 500, message: 'Production mode connects to PostgreSQL only with verified TLS (sslmode=verify-full) or over a Unix socket.' },
   ERR_DB_TLS_VERIFY: { status: 500, message: 'The PostgreSQL server certificate could not be verified (untrusted CA or wrong host name).' },

@@ -22,7 +22,7 @@ export function ruleDenies(rule: Expr | 'all', def: CollectionDef, macros: Macro
  * The answer to a list whose rule denies every record: the query texts are still parsed and
  * checked, so a bad one is the same 400 as for anyone, but nothing is kept.
  */
-export function deniedPage(cache: RuleCache, def: CollectionDef, q: ListQuery, access: ReadAccess, page: number, perPage: number): ListResult {
+export function deniedPage(cache: RuleCache, def: CollectionDef, q: ListQuery, access: Pick<ReadAccess, 'filterable'>, page: number, perPage: number): ListResult {
   if (!blank(q.filter)) cache.checkUncached(def, 'filter', q.filter as string, access.filterable);
   if (!blank(q.sort)) cache.checkUncached(def, 'sort', q.sort as string, access.filterable);
   if (!blank(q.fields)) cache.checkUncached(def, 'fields', q.fields as string);
