@@ -6,6 +6,8 @@ import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
+import { SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { signCheckpoint } from './audit/checkpoint.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
@@ -47,6 +49,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
     let checkpointer: Checkpointer | null = null;
+    let forwarder: SyslogForwarder | null = null;
     let closed = false;
     return {
       config,
@@ -55,7 +58,18 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       accounts,
       audit,
       startBackgroundJobs(onError) {
-        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        if (config.audit.syslog !== null && forwarder === null) {
+          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, onError });
+          forwarder = fwd;
+          audit.addGate(() => fwd.gate());
+          audit.onAppend((seq) => fwd.appended(seq));
+          fwd.start();
+        }
+        const fwd = forwarder;
+        checkpointer ??= new Checkpointer({
+          db, audit, keys: auditKeys, config: config.audit, onError,
+          publish: fwd === null ? undefined : (cp) => fwd.publishCheckpoint(signCheckpoint(cp, auditKeys.signer('audit-signing')), cp.size, cp.time),
+        });
         checkpointer.start();
       },
       async health() {
@@ -70,6 +84,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         closed = true;
         await audit.flush();
         await checkpointer?.stop();
+        await forwarder?.stop();
         await db.close();
       },
     };

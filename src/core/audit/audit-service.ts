@@ -46,6 +46,7 @@ export class AuditService implements AuditSink {
   #queue: PendingRead[] = [];
   #flushing: Promise<void> | null = null;
   readonly #listeners = new Set<AppendListener>();
+  #gates: Array<() => void> = [];
 
   constructor(opts: AuditServiceOptions) {
     this.#db = opts.db;
@@ -66,6 +67,7 @@ export class AuditService implements AuditSink {
   async appendMany(events: readonly AuditInput[], trx?: Executor): Promise<void> {
     if (events.length === 0) return;
     const encoded = events.map((e) => encodeInput(e, 0, '', 0)); // validation fails before any lock
+    for (const gate of this.#gates) gate(); // a sink past its bound under fail-closed refuses here
     if (trx !== undefined) {
       try {
         await this.#write(trx, encoded);
@@ -126,6 +128,11 @@ export class AuditService implements AuditSink {
   /** Checks the whole chain against the given checkpoints (audit-verify.ts). */
   verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
     return verifyChain(this.#db, this.#keys, opts);
+  }
+
+  /** A check run before every append; it throws ERR_AUDIT_UNAVAILABLE to refuse (fail-closed sinks). */
+  addGate(gate: () => void): void {
+    this.#gates.push(gate);
   }
 
   /** Checkpoints and sinks learn of durable appends made by this process. */
