@@ -4,7 +4,7 @@ import { openConfigured, refuseUnsafeServingRole, runStartMigrations } from './s
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
-import { AuditService } from './audit/audit-service.ts';
+import { AuditService, migrationEvent } from './audit/audit-service.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import { SyslogForwarder } from './audit/syslog-forwarder.ts';
 import { signCheckpoint } from './audit/checkpoint.ts';
@@ -42,10 +42,10 @@ export interface OpenEngineOptions {
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   const db = await openConfigured(config, config.database);
   try {
-    await runStartMigrations(config, db, opts.allowDestructive === true);
-    if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
     const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
     const audit = new AuditService({ db, keys: auditKeys });
+    await runStartMigrations(config, db, opts.allowDestructive === true, (trx, plan) => audit.append(migrationEvent(plan), trx));
+    if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
     let checkpointer: Checkpointer | null = null;

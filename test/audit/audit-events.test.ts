@@ -31,8 +31,10 @@ eachDialect('audit events over HTTP', (t) => {
 
       const rows = await api.engine.db.kysely.selectFrom('_sb_audit').selectAll().orderBy('seq').execute();
       const actions = rows.map((r) => `${r.action}:${r.outcome}`);
-      for (const a of ['account.create:success', 'auth.login:success', 'auth.login:failure', 'record.create:success',
+      for (const a of ['schema.migrate:success', 'account.create:success', 'auth.login:success', 'auth.login:failure', 'record.create:success',
         'record.read:success', 'record.update:success', 'auth.logout:success']) assert.ok(actions.includes(a), `${a} in ${actions}`);
+      const migrated = JSON.parse(String(rows.find((r) => r.action === 'schema.migrate')!.details));
+      assert.ok(migrated.steps >= 2 && migrated.changes.some((c: string) => c.includes('patients')), JSON.stringify(migrated));
       const createEv = rows.find((r) => r.action === 'record.create')!;
       assert.deepEqual(JSON.parse(String(createEv.details)).fields.sort(), ['name', 'ssn']);
       assert.equal(createEv.actor_id, account.id);

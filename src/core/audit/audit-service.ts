@@ -195,6 +195,19 @@ export class AuditService implements AuditSink {
   }
 }
 
+/** The event of an applied schema migration: which collections changed and how many steps. */
+export function migrationEvent(plan: { readonly steps: readonly { readonly destructive: boolean; readonly description: string }[]; readonly collections: readonly { readonly name: string }[] }): AuditInput {
+  return {
+    action: 'schema.migrate',
+    outcome: 'success',
+    details: {
+      steps: plan.steps.length,
+      destructive: plan.steps.filter((s) => s.destructive).length,
+      changes: plan.steps.map((s) => s.description),
+    },
+  };
+}
+
 function actorOf(accountId: string | null, role: string | null, req: RequestContext | undefined): AuditInput['actor'] {
   return { accountId, role, tokenId: req?.tokenId ?? null };
 }
