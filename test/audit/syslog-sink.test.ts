@@ -7,7 +7,8 @@ import { describeWithTool } from '../helpers/require-tool.ts';
 import { makeRsyslog, rsyslogStatus } from '../helpers/rsyslog.ts';
 import { tempSqlite, testConfig } from '../helpers/test-engine.ts';
 import { openEngine } from '../../src/core/engine.ts';
-import { unsafeEphemeralAuditKeys } from '../../src/crypto/ephemeral-audit-keys.ts';
+import { randomBytes } from 'node:crypto';
+import { fixedAuditKeys } from '../helpers/fixed-audit-keys.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { sampleEvent } from './audit-fixture.ts';
 
@@ -30,7 +31,7 @@ describeWithTool(rsyslogStatus(), 'syslog sink (RFC 5424 over TLS to rsyslog)', 
   test('events arrive in order; while the receiver is down they wait on disk, fail-closed past the bound; a reconnect delivers the backlog', async () => {
     const rs = await makeRsyslog();
     await rs.start();
-    const base = testConfig(tempSqlite());
+    const base = testConfig(tempSqlite(), { collections: [] });
     const config = {
       ...base,
       audit: {
@@ -41,7 +42,7 @@ describeWithTool(rsyslogStatus(), 'syslog sink (RFC 5424 over TLS to rsyslog)', 
         },
       },
     };
-    const engine = await openEngine(config, { auditKeys: unsafeEphemeralAuditKeys() });
+    const engine = await openEngine(config, { auditKeys: fixedAuditKeys(randomBytes(32).toString('hex')) });
     const errors: unknown[] = [];
     engine.startBackgroundJobs((e) => errors.push(e));
     try {
