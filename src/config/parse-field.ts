@@ -142,6 +142,7 @@ function checkFlags(f: FieldDef, path: KeyPath, sink: IssueSink): void {
   const listy = f.type === 'json' || (f.type === 'select' && f.multiple);
   if (f.sensitive && f.unique && !f.searchable) sink.add([...path, 'unique'], 'a sensitive field can be unique only through its blind index: add searchable: true');
   if (f.sensitive && f.index) sink.add([...path, 'index'], 'a sensitive field cannot be indexed (use searchable)');
+  if (f.sensitive && f.type === 'relation') sink.add([...path, 'sensitive'], 'a relation cannot be sensitive (it must stay comparable to keep references valid)');
   if (f.searchable && !f.sensitive) sink.add([...path, 'searchable'], 'searchable requires sensitive: true');
   if (f.searchable && listy) sink.add([...path, 'searchable'], 'json and multiple-select fields cannot be searchable');
   if (f.mask !== null && !f.sensitive) sink.add([...path, 'mask'], 'mask requires sensitive: true');

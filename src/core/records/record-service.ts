@@ -19,6 +19,7 @@ import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
+import { releaseReferences } from './relation-release.ts';
 import { outputSensitive } from './sensitive-read.ts';
 import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
@@ -200,7 +201,10 @@ export class RecordService {
       if (view !== 'all') del = del.where(compile(view, env));
       const gone = await del.returning('id').executeTakeFirst();
       if (!gone) throw notFound();
-      await this.audit(trx, 'delete', def, id, caller, [], env.macros.now);
+      const now = env.macros.now;
+      await releaseReferences(trx, this.collections, def.name, id, now,
+        (other, recordId, field) => this.audit(trx, 'update', other, recordId, caller, [field], now));
+      await this.audit(trx, 'delete', def, id, caller, [], now);
     });
   }
 
