@@ -46,7 +46,7 @@ collections:
 `;
   writeFileSync(join(tmp, 'strongbox.yaml'), yaml);
   const config = loadConfig(join(tmp, 'strongbox.yaml'), { dev: true, env: process.env });
-  let engine: Engine = await openEngine(config);
+  const engine: Engine = await openEngine(config);
   const user = await engine.accounts.register('bench@example.com', PASSWORD);
   const other = await engine.accounts.register('other@example.com', PASSWORD);
   const t0 = performance.now();
@@ -100,8 +100,8 @@ collections:
   // (a) GET by id with the owner rule, without and with a backup running in a loop
   requireWrk();
   const sb = await startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
-  let during: Measurement[] = [];
-  let idle: Measurement[] = [];
+  const during: Measurement[] = [];
+  const idle: Measurement[] = [];
   let backups = 0;
   try {
     const token = (await call(sb.url, 'POST', '/api/auth/login', { body: { email: 'bench@example.com', password: PASSWORD } })).token as string;
