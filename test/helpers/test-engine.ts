@@ -55,6 +55,7 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     listen: { host: '127.0.0.1', port: 0 },
     auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    audit: { checkpoints: join(mkdtempSync(join(tmpdir(), 'sb-audit-')), 'checkpoints'), checkpointEvery: 1000, checkpointInterval: 60 },
     backup: { recipients: [], dir: join(tmpdir(), 'strongbox-test-backups'), schedule: null, keep: { count: 14, age: null }, verify: null, offsite: [], rcloneConfig: null },
     collections,
   };
