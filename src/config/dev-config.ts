@@ -50,6 +50,14 @@ audit:
   checkpointEvery: 1000                   # events between checkpoints (default 1000)
   checkpointInterval: 60s                 # longest wait between checkpoints (default 60s)
 
+# Encrypted backups (docs/backups.md): make a key pair offline with age-keygen and put only the
+# public key here; the identity (AGE-SECRET-KEY-…) never goes in this file.
+# backup:
+#   recipients: ["age1…"]  # required for backups
+#   dir: ./data/backups     # default
+#   schedule: 6h            # scheduled backups inside serve (default off)
+#   keep: 14                # local archives kept (default 14)
+
 # Each collection becomes a table; every record also has id, created, updated and owner.
 # Field types: text, number, boolean, email, url, date, datetime, select, json, relation.
 # Rules use the filter language; an absent or null rule means admins only.
