@@ -26,12 +26,16 @@ try {
   const grouped = 20_000 / ((performance.now() - t) / 1000);
   for (let done = 22_000; done < total; done += 1000) await engine.audit.appendMany(Array.from({ length: 1000 }, (_, i) => ev(done + i)));
   t = performance.now();
+  const cpu = process.cpuUsage();
   const res = await engine.audit.verify();
   const verifySeconds = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu);
+  const verifyCpuSeconds = (used.user + used.system) / 1e6;
   console.log(JSON.stringify({
     appendPerSecondOneTransactionEach: Math.round(single),
     appendPerSecondGroupCommitted: Math.round(grouped),
     verifyEvents: res.checked, verifyOk: res.ok, verifyPerSecond: Math.round(res.checked / verifySeconds),
+    verifyPerCpuSecond: Math.round(res.checked / verifyCpuSeconds),
   }));
 } finally {
   await engine.close();
