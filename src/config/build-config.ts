@@ -6,6 +6,7 @@ import { parseCollections } from './parse-collections.ts';
 import { parseDatabase } from './parse-database.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
+import { parseAdmin, parseCors, parseHsts, parseRateLimit } from './parse-edge.ts';
 
 export interface BuildConfigOptions {
   /** Absolute folder that relative paths (sqlite file, sslrootcert) resolve from. */
@@ -20,7 +21,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'collections'] as const;
+const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'collections', 'hsts', 'cors', 'rateLimit', 'admin'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -37,10 +38,14 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     baseDir: opts.baseDir,
     dev,
     database: parseDatabase(own(map, 'database'), opts.baseDir, opts.env ?? process.env, sink),
-    listen: parseListen(own(map, 'listen'), sink),
+    listen: parseListen(own(map, 'listen'), sink, opts.baseDir, opts.env ?? process.env),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
     collections: parseCollections(own(map, 'collections'), sink),
+    hsts: parseHsts(own(map, 'hsts'), sink),
+    cors: parseCors(own(map, 'cors'), sink),
+    rateLimit: parseRateLimit(own(map, 'rateLimit'), sink),
+    admin: parseAdmin(own(map, 'admin'), sink),
   };
   sink.throwIfAny();
   return deepFreeze(config);

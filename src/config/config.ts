@@ -1,4 +1,5 @@
 import type { CollectionDef } from './schema.ts';
+import type { AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig } from './edge-config.ts';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; /** absolute path, or ':memory:' */ readonly path: string }
@@ -17,7 +18,7 @@ export interface StrongboxConfig {
   readonly baseDir: string;
   readonly dev: boolean;
   readonly database: DatabaseConfig;
-  readonly listen: { readonly host: string; readonly port: number };
+  readonly listen: { readonly host: string; readonly port: number } & ListenEdgeConfig;
   readonly auth: {
     /** POST /api/auth/register open; default true in dev, false otherwise */
     readonly register: boolean;
@@ -28,7 +29,12 @@ export interface StrongboxConfig {
     readonly bodyLimit: number; // bytes, default 1 MiB
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
-  };
+  } & EdgeLimits;
+  /** The HTTP edge (docs/edge.md). */
+  readonly hsts: HstsConfig;
+  readonly cors: CorsConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly admin: AdminConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
 }

@@ -7,6 +7,8 @@ import { applyMigration } from '../db/migrate/apply-migration.ts';
 import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import type { CounterStore } from './limits/counter-store.ts';
+import { openCounterStore } from './limits/open-counter-store.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -14,6 +16,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** Rate-limit and attempt counters (src/core/limits/): in-process, or shared through the database. */
+  readonly counters: CounterStore;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -36,12 +40,14 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
     const records = new RecordService({ db, collections: config.collections, limits: config.limits });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const counters = openCounterStore(config, db);
     let closed = false;
     return {
       config,
       db,
       records,
       accounts,
+      counters,
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -52,6 +58,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await counters.close();
         await db.close();
       },
     };

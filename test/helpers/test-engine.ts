@@ -5,6 +5,8 @@ import type { StrongboxConfig, DatabaseConfig } from '../../src/config/config.ts
 import type { CollectionDef, FieldDef, FieldType, Rules } from '../../src/config/schema.ts';
 import type { Engine } from '../../src/core/engine.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { defaultEdge } from '../../src/config/parse-edge.ts';
+import type { RateLimitConfig } from '../../src/config/edge-config.ts';
 
 /** A FieldDef with every flag at its default; `extra` sets the type-specific parts. */
 export function field(name: string, type: FieldType, extra: Record<string, unknown> = {}): FieldDef {
@@ -42,20 +44,29 @@ export interface TestConfigOptions {
   readonly register?: boolean;
   readonly sessionTtl?: number; // seconds
   readonly bodyLimit?: number; // bytes
+  /** Rate limiting is off in test fixtures (many requests from one address); on when given. */
+  readonly rateLimit?: Partial<RateLimitConfig>;
+  /** Overrides of the edge config (docs/edge.md). */
+  readonly edge?: Partial<Pick<StrongboxConfig, 'hsts' | 'cors' | 'admin'>> & { limits?: Partial<StrongboxConfig['limits']>; listen?: Partial<StrongboxConfig['listen']> };
 }
 
 export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {}): StrongboxConfig {
   const collections: Record<string, CollectionDef> = {};
   for (const c of opts.collections ?? [NOTES]) collections[c.name] = c;
+  const edge = defaultEdge();
   return {
     configPath: null,
     baseDir: tmpdir(),
     dev: true,
     database,
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
     auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
-    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, ...opts.edge?.limits },
     collections,
+    hsts: opts.edge?.hsts ?? edge.hsts,
+    cors: opts.edge?.cors ?? edge.cors,
+    admin: opts.edge?.admin ?? edge.admin,
+    rateLimit: { ...edge.rateLimit, enabled: false, ...opts.rateLimit },
   };
 }
 

@@ -70,7 +70,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
 
 function withListen(config: StrongboxConfig, opts: ServeOptions): StrongboxConfig {
   if (opts.host === undefined && opts.port === undefined) return config;
-  const listen = Object.freeze({ host: opts.host ?? config.listen.host, port: opts.port ?? config.listen.port });
+  const listen = Object.freeze({ ...config.listen, host: opts.host ?? config.listen.host, port: opts.port ?? config.listen.port });
   return Object.freeze({ ...config, listen });
 }
 
