@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 /** An address range: the network as bytes (4 or 16) and the prefix length. */
 export interface Cidr {
   readonly text: string;
-  readonly bytes: Uint8Array;
+  readonly bytes: readonly number[]; // a plain array, so the config can be deep-frozen
   readonly prefix: number;
 }
 
@@ -51,7 +51,7 @@ export function parseCidr(text: string): Cidr | null {
   for (let i = 0; i < max; i++) {
     if (i >= prefix && (bytes[i >> 3] & (0x80 >> (i & 7))) !== 0) return null;
   }
-  return { text: `${addr}/${prefix}`, bytes, prefix };
+  return { text: `${addr}/${prefix}`, bytes: Array.from(bytes), prefix };
 }
 
 /** True when `address` (a socket's remoteAddress) lies inside `cidr`. */

@@ -13,14 +13,14 @@ function readPem(path: string, keyPath: string): string {
     st = statSync(path);
   } catch (err) {
     const code = (err as { code?: string }).code ?? 'error';
-    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`, { param: keyPath });
+    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: cannot read ${path} (${code === 'ENOENT' ? 'no such file' : code})`);
   }
-  if (!st.isFile()) throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${path} is not a regular file`, { param: keyPath });
-  if (st.size > MAX_PEM_BYTES) throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${path} is larger than 256 KiB`, { param: keyPath });
+  if (!st.isFile()) throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${path} is not a regular file`);
+  if (st.size > MAX_PEM_BYTES) throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${path} is larger than 256 KiB`);
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: cannot read ${path} (${(err as { code?: string }).code ?? 'error'})`, { param: keyPath });
+    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: cannot read ${path} (${(err as { code?: string }).code ?? 'error'})`);
   }
 }
 
@@ -41,7 +41,7 @@ export function loadTls(tls: TlsConfig, host: string, now = Date.now()): TlsServ
   const problem = certificateProblem({ certPem, keyPem }, hostsToCheck(host), now);
   if (problem !== null) {
     const [keyPath, file] = problem.part === 'cert' ? ['listen.tls.cert', tls.cert] : [tls.keySource, tls.key];
-    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${file} ${problem.problem}`, { param: keyPath });
+    throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${file} ${problem.problem}`);
   }
   return tlsServerOptions({ certPem, keyPem }, tls.minVersion);
 }
