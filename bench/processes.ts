@@ -22,7 +22,7 @@ export function startProcess(args: readonly string[], cwd: string, timeoutMs = 6
   return new Promise((done, fail) => {
     const timer = setTimeout(() => { proc.kill('SIGKILL'); fail(new Error(`no URL within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
     const check = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout.off('data', check);

@@ -1,5 +1,5 @@
 // Attack: find one response (an error, a 404, a raw 400, a 429, a 500) that lacks the security headers, leaks a server version, or scores below A+ on the MDN Observatory's rules.
-import { describe, test, before, after } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingHttpHeaders } from 'node:http';
 import { defaultEdge } from '../../src/config/parse-edge.ts';
