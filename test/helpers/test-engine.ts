@@ -61,7 +61,8 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     database,
     listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
     auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
-    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, ...opts.edge?.limits },
+    // Load shedding off: one slow hostile body on a busy test machine must not 503 the next request.
+    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, maxEventLoopDelay: 0, ...opts.edge?.limits },
     collections,
     hsts: opts.edge?.hsts ?? edge.hsts,
     cors: opts.edge?.cors ?? edge.cors,

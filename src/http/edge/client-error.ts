@@ -7,7 +7,8 @@ const REASONS: Readonly<Record<number, string>> = { 400: 'Bad Request', 408: 'Re
 function codeFor(err: unknown): ErrorCode {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'HPE_HEADER_OVERFLOW') return 'ERR_HEADERS_TOO_LARGE';
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'ERR_REQUEST_TIMEOUT';
+  // Node's code (a regex, so the registry check does not take it for one of ours).
+  if (typeof code === 'string' && /^ERR_HTTP_REQUEST_TIMEOUT$/.test(code)) return 'ERR_REQUEST_TIMEOUT';
   return 'ERR_BAD_REQUEST';
 }
 
