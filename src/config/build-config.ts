@@ -3,7 +3,8 @@ import type { StrongboxConfig } from './config.ts';
 import { IssueSink, unlocatedSource, type ConfigSource } from './config-error.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { parseCollections } from './parse-collections.ts';
-import { parseDatabase } from './parse-database.ts';
+import { parseDatabase, parseMigrate } from './parse-database.ts';
+import { parseBackup } from './parse-backup.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 import { parseAdmin, parseCors, parseHsts, parseRateLimit } from './parse-edge.ts';
@@ -21,7 +22,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'collections', 'hsts', 'cors', 'rateLimit', 'admin'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'collections', 'backup', 'hsts', 'cors', 'rateLimit', 'admin'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -33,15 +34,19 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
   const dev = opts.dev ?? false;
   const map = expectMap(raw, [], sink) ?? {};
   checkKeys(map, TOP_KEYS, [], sink, 'the top level');
+  const env = opts.env ?? process.env;
+  const database = parseDatabase(own(map, 'database'), opts.baseDir, env, sink);
   const config: StrongboxConfig = {
     configPath: opts.configPath ?? null,
     baseDir: opts.baseDir,
     dev,
-    database: parseDatabase(own(map, 'database'), opts.baseDir, opts.env ?? process.env, sink),
-    listen: parseListen(own(map, 'listen'), sink, opts.baseDir, opts.env ?? process.env),
+    database,
+    migrate: parseMigrate(own(map, 'migrate'), database, opts.baseDir, env, sink),
+    listen: parseListen(own(map, 'listen'), sink, opts.baseDir, env),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
     collections: parseCollections(own(map, 'collections'), sink),
+    backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),
     hsts: parseHsts(own(map, 'hsts'), sink),
     cors: parseCors(own(map, 'cors'), sink),
     rateLimit: parseRateLimit(own(map, 'rateLimit'), sink),

@@ -1,15 +1,23 @@
 import type { CollectionDef } from './schema.ts';
 import type { AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig } from './edge-config.ts';
 
+export interface PostgresDatabaseConfig {
+  readonly kind: 'postgres';
+  /** connection URL; a password never comes from strongbox.yaml */
+  readonly url: string;
+  /** from STRONGBOX_DATABASE_PASSWORD_FILE, then STRONGBOX_DATABASE_PASSWORD (migrate: STRONGBOX_MIGRATE_DATABASE_PASSWORD_FILE…) */
+  readonly password?: string;
+}
+
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; /** absolute path, or ':memory:' */ readonly path: string }
-  | {
-      readonly kind: 'postgres';
-      /** connection URL; a password never comes from strongbox.yaml */
-      readonly url: string;
-      /** from STRONGBOX_DATABASE_PASSWORD_FILE, then STRONGBOX_DATABASE_PASSWORD */
-      readonly password?: string;
-    };
+  | PostgresDatabaseConfig;
+
+/** Schema migrations through the owner role (docs/postgres.md). */
+export interface MigrateConfig {
+  /** migrate.database or STRONGBOX_MIGRATE_DATABASE_URL; null: migrations use `database` */
+  readonly database: PostgresDatabaseConfig | null;
+}
 
 export interface StrongboxConfig {
   /** Absolute path of the file it was loaded from; null when built in code (tests). */
@@ -18,6 +26,8 @@ export interface StrongboxConfig {
   readonly baseDir: string;
   readonly dev: boolean;
   readonly database: DatabaseConfig;
+  /** Absent (configs built in code) means { database: null }. */
+  readonly migrate?: MigrateConfig;
   readonly listen: { readonly host: string; readonly port: number } & ListenEdgeConfig;
   readonly auth: {
     /** POST /api/auth/register open; default true in dev, false otherwise */
@@ -35,6 +45,25 @@ export interface StrongboxConfig {
   readonly cors: CorsConfig;
   readonly rateLimit: RateLimitConfig;
   readonly admin: AdminConfig;
+  /** Encrypted backups (docs/backups.md). */
+  readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
+}
+
+export interface BackupConfig {
+  /** age X25519 public keys (age1…) every archive is sealed to; the identities stay offline. */
+  readonly recipients: readonly string[];
+  /** Absolute path of the local backup folder (0700); default ./data/backups. */
+  readonly dir: string;
+  /** Seconds between scheduled backups inside `serve`; null = off (default). */
+  readonly schedule: number | null;
+  /** Retention: the newest `count` archives (default 14), and none older than `age` seconds when set. */
+  readonly keep: { readonly count: number; readonly age: number | null };
+  /** Seconds between restore drills inside `serve`; null = off (default). Needs STRONGBOX_BACKUP_IDENTITY_FILE. */
+  readonly verify: number | null;
+  /** Offsite copies: rclone:REMOTE:PATH destinations. */
+  readonly offsite: readonly string[];
+  /** rclone config file (absolute); null = rclone's own default. */
+  readonly rcloneConfig: string | null;
 }

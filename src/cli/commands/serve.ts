@@ -45,10 +45,14 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   // Loaded on demand so `--help` and usage errors stay fast.
   const { openEngine } = await import('../../core/engine.ts');
   const { buildServer } = await import('../../http/build-server.ts');
-  const engine = await openEngine(config).catch((err: unknown) => { throw withMigrateHint(err); });
+  const engine = await openEngine(config, { refuseUnsafeRole: !config.dev }).catch((err: unknown) => { throw withMigrateHint(err); });
   let app: Awaited<ReturnType<typeof BuildServer>> | undefined;
   let addresses: import("../../http/edge/edge-listeners.ts").ListenAddresses;
+  let backups: { stop(): Promise<void> } | undefined;
   try {
+    // scheduled backups and restore drills (docs/backups.md); off unless backup.schedule / backup.verify
+    const { startBackupScheduler } = await import('../../core/backup/backup-scheduler.ts');
+    backups = startBackupScheduler(engine, { log: (line) => io.err(line) });
     // warn and above: failed requests reach the operator; per-request lines would cost throughput.
     app = await buildServer(engine, {
       logger: { level: 'warn' },
@@ -57,6 +61,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
     });
     addresses = await app.strongboxEdge.listen(app);
   } catch (err) {
+    await backups?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await engine.close();
     throw err;
@@ -66,6 +71,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   // Handlers go in before the URL is printed: a script may signal as soon as it reads it.
   const closable = { close: async () => { watcher?.close(); await served.close(); } };
   const stopped = waitForShutdown(closable, engine, io, { debug });
+  void stopped.finally(() => backups?.stop());
   if (firstRun) printFirstAdminHint(ctx, opts.config);
   const scheme = transport.kind === 'https' ? 'https' : 'http';
   if (transport.kind === 'https' && transport.dev !== null) printDevCa(ctx, transport.dev.caCert, transport.dev.createdCa);
