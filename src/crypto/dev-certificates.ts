@@ -25,11 +25,17 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
  * cannot mint a certificate a trusting browser would accept for any real site.
  */
 const CA_EXTENSIONS = [
-  'basicConstraints=critical,CA:TRUE,pathlen:0',
-  'keyUsage=critical,keyCertSign,cRLSign',
-  'nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.0/255.0.0.0,'
+  'basicConstraints = critical, CA:TRUE, pathlen:0',
+  'keyUsage = critical, keyCertSign, cRLSign',
+  'subjectKeyIdentifier = hash',
+  'nameConstraints = critical, permitted;DNS:localhost, permitted;IP:127.0.0.0/255.0.0.0, '
     + 'permitted;IP:0:0:0:0:0:0:0:1/FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF:FFFF',
 ];
+
+/** A complete openssl config, so nothing from the system's openssl.cnf (default extensions) leaks in. */
+function requestConfig(subject: readonly string[], extensions: readonly string[]): string {
+  return ['[req]', 'prompt = no', 'distinguished_name = dn', 'x509_extensions = ext', '[dn]', ...subject, '[ext]', ...extensions, ''].join('\n');
+}
 
 function openssl(args: readonly string[], cwd: string): void {
   try {
@@ -67,27 +73,27 @@ export function ensureDevCertificates(dataDir: string, host: string, now = Date.
   const work = mkdtempSync(join(dir, '.new-'));
   try {
     let createdCa = false;
+    const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
     if (!valid(files.caCert, files.caKey, [], RENEW_MS)) {
-      openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca-key.pem'], work);
+      writeFileSync(join(work, 'ca.cnf'), requestConfig(
+        ['O = Strongbox development', `CN = Strongbox dev CA ${new Date(now).toISOString().slice(0, 10)}`], CA_EXTENSIONS));
+      openssl(['req', '-x509', '-config', 'ca.cnf', ...newKey, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-sha256',
+        '-days', String(CA_DAYS), '-set_serial', serial()], work);
       chmodSync(join(work, 'ca-key.pem'), 0o600);
-      openssl(['req', '-x509', '-new', '-key', 'ca-key.pem', '-sha256', '-days', String(CA_DAYS), '-set_serial', serial(),
-        '-subj', `/O=Strongbox development/CN=Strongbox dev CA ${new Date(now).toISOString().slice(0, 10)}`,
-        ...CA_EXTENSIONS.flatMap((e) => ['-addext', e]), '-out', 'ca.pem'], work);
       renameSync(join(work, 'ca-key.pem'), files.caKey);
       renameSync(join(work, 'ca.pem'), files.caCert);
       createdCa = true;
     }
     if (createdCa || !valid(files.cert, files.key, names, RENEW_MS)) {
-      openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'key.pem'], work);
+      const san = names.map((n) => (/^[\d.]+$/.test(n) || n.includes(':') ? `IP:${n}` : `DNS:${n}`)).join(', ');
+      writeFileSync(join(work, 'leaf.cnf'), requestConfig(['CN = localhost'], [
+        'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth',
+        'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', `subjectAltName = ${san}`,
+      ]));
+      // One openssl run: new key, and a certificate for it signed by the CA (req -x509 -CA, OpenSSL 3).
+      openssl(['req', '-x509', '-config', 'leaf.cnf', ...newKey, '-keyout', 'key.pem', '-out', 'cert.pem', '-sha256',
+        '-CA', files.caCert, '-CAkey', files.caKey, '-days', String(LEAF_DAYS), '-set_serial', serial()], work);
       chmodSync(join(work, 'key.pem'), 0o600);
-      openssl(['req', '-new', '-key', 'key.pem', '-subj', '/CN=localhost', '-out', 'leaf.csr'], work);
-      const san = names.map((n) => (/^[\d.]+$/.test(n) || n.includes(':') ? `IP:${n}` : `DNS:${n}`)).join(',');
-      writeFileSync(join(work, 'leaf.ext'), [
-        'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth',
-        `subjectAltName=${san}`, '',
-      ].join('\n'));
-      openssl(['x509', '-req', '-in', 'leaf.csr', '-CA', files.caCert, '-CAkey', files.caKey, '-set_serial', serial(),
-        '-days', String(LEAF_DAYS), '-sha256', '-extfile', 'leaf.ext', '-out', 'cert.pem'], work);
       renameSync(join(work, 'key.pem'), files.key);
       renameSync(join(work, 'cert.pem'), files.cert);
     }

@@ -16,6 +16,7 @@ export interface TlsServerOptions {
   readonly ciphers: string;
   readonly honorCipherOrder: true;
   readonly secureOptions: number;
+  readonly ecdhCurve: string;
 }
 
 // TLS 1.3 suites are all AEAD; for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD.
@@ -37,6 +38,8 @@ export function tlsServerOptions(m: TlsMaterial, minVersion: 'TLSv1.2' | 'TLSv1.
     ciphers: (minVersion === 'TLSv1.2' ? [...TLS13_SUITES, ...TLS12_SUITES] : TLS13_SUITES).join(':'),
     honorCipherOrder: true,
     secureOptions: SECURE_OPTIONS,
+    // Elliptic-curve groups only: no finite-field DHE (ffdhe2048 is only 112-bit strong).
+    ecdhCurve: 'X25519:prime256v1:secp384r1',
   };
 }
 

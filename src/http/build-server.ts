@@ -28,6 +28,8 @@ export interface BuildServerOptions {
   readonly proxyOnly?: boolean;
   /** Load shedding's lag source (tests); default: a timer sampling the event loop. */
   readonly shedder?: LoadShedder;
+  /** More routes, registered with the built-in ones before the app is ready (tests mount admin routes this way). */
+  readonly routes?: (app: FastifyInstance) => void;
 }
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
@@ -105,6 +107,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerAuthRoutes(app, engine);
   registerRecordRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
+  opts.routes?.(app);
   await app.ready();
   return app;
 }

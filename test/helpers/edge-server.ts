@@ -45,6 +45,7 @@ export interface EdgeServerOptions extends TestConfigOptions {
   readonly plain?: boolean;
   readonly proxyOnly?: boolean;
   readonly certDir?: string;
+  readonly routes?: (app: FastifyInstance) => void;
 }
 
 export async function startEdge(opts: EdgeServerOptions = {}): Promise<EdgeServer> {
@@ -58,7 +59,7 @@ export async function startEdge(opts: EdgeServerOptions = {}): Promise<EdgeServe
   const real = opts.config ? await openEngine(config) : await openTestEngine(config.database, opts);
   const engine = opts.override ? opts.override(real) : real;
   const tls = opts.plain ? null : tlsServerOptions({ certPem: readFileSync(certs.cert, 'utf8'), keyPem: readFileSync(certs.key, 'utf8') }, 'TLSv1.3');
-  const app = await buildServer(engine, { tls, shedder: opts.shedder, proxyOnly: opts.proxyOnly });
+  const app = await buildServer(engine, { tls, shedder: opts.shedder, proxyOnly: opts.proxyOnly, routes: opts.routes });
   const addresses = await app.strongboxEdge.listen(app);
   const ca = readFileSync(certs.caCert, 'utf8');
   const scheme = opts.plain ? 'http' : 'https';

@@ -97,6 +97,8 @@ export interface TestApi {
 
 export interface TestApiOptions extends TestConfigOptions {
   readonly logger?: boolean | Record<string, unknown>;
+  /** More routes (e.g. stand-ins under /api/admin for edge tests). */
+  readonly routes?: (app: FastifyInstance) => void;
   /** Replace engine parts (e.g. a RecordService that throws) for edge tests. */
   readonly override?: (engine: Engine) => Engine;
 }
@@ -105,7 +107,7 @@ export async function openTestApi(database: DatabaseConfig, opts: TestApiOptions
   const { buildServer } = await import('../../src/http/build-server.ts');
   const real = await openTestEngine(database, opts);
   const engine = opts.override ? opts.override(real) : real;
-  const app = await buildServer(engine, { logger: opts.logger ?? false });
+  const app = await buildServer(engine, { logger: opts.logger ?? false, routes: opts.routes });
   const inject = (o: InjectOptions) => app.inject(o);
   return {
     engine,
