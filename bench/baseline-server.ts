@@ -1,11 +1,13 @@
 /**
  * The bare baseline for `npm run bench`: plain Fastify + better-sqlite3 doing the same work as
  * Strongbox's record routes (same table shape, indexes, pragmas, JSON shapes) with no auth, no
- * rules, no validation and no audit. `tsx bench/baseline-server.ts <db-file>` prints its URL.
+ * rules, no validation and no audit. `tsx bench/baseline-server.ts <db-file> [cert.pem key.pem]` prints
+ * its URL; with a certificate and key it serves HTTPS (TLS 1.3, Node's defaults), as the TLS mode needs.
  */
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 const file = process.argv[2];
@@ -27,7 +29,10 @@ const listPage = db.prepare('select id, created, updated, owner, title, n from i
 const countAll = db.prepare('select count(*) as c from items where title = ?');
 const insert = db.prepare('insert into items (id, created, updated, owner, title, n) values (?, ?, ?, ?, ?, ?) returning id, created, updated, owner, title, n');
 
-const app = Fastify({ logger: false });
+const [certFile, keyFile] = process.argv.slice(3);
+const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3' as const } : null;
+// Typed as the plain-HTTP instance: the routes are the same either way.
+const app = (https ? Fastify({ logger: false, https }) : Fastify({ logger: false })) as unknown as FastifyInstance;
 
 app.get<{ Params: { id: string } }>('/api/collections/items/records/:id', async (req, reply) => {
   const row = getOne.get(req.params.id);
@@ -57,4 +62,4 @@ process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
 await app.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`baseline: listening on http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
+process.stdout.write(`baseline: listening on ${https ? 'https' : 'http'}://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
