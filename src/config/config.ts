@@ -45,10 +45,21 @@ export interface StrongboxConfig {
   readonly cors: CorsConfig;
   readonly rateLimit: RateLimitConfig;
   readonly admin: AdminConfig;
+  /** The audit trail (docs/audit.md). */
+  readonly audit: AuditConfig;
   /** Encrypted backups (docs/backups.md). */
   readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
+}
+
+export interface AuditConfig {
+  /** absolute folder of the signed checkpoints; default ./data/audit-checkpoints */
+  readonly checkpoints: string;
+  /** events between checkpoints; default 1000 */
+  readonly checkpointEvery: number;
+  /** seconds between checkpoints when there are new events; default 60 */
+  readonly checkpointInterval: number;
 }
 
 export interface BackupConfig {

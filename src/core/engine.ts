@@ -6,6 +6,10 @@ import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import type { CounterStore } from './limits/counter-store.ts';
 import { openCounterStore } from './limits/open-counter-store.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
+import type { AuditKeyring } from './audit/audit-keys.ts';
+import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -15,6 +19,10 @@ export interface Engine {
   readonly accounts: AccountService;
   /** Rate-limit and attempt counters (src/core/limits/): in-process, or shared through the database. */
   readonly counters: CounterStore;
+  /** The tamper-evident audit trail (docs/audit.md). */
+  readonly audit: AuditService;
+  /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
+  startBackgroundJobs(onError: (err: unknown) => void): void;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -23,6 +31,8 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** The audit trail's keys; default the keyring. */
+  readonly auditKeys?: AuditKeyring;
   /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
   readonly refuseUnsafeRole?: boolean;
 }
@@ -36,8 +46,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
   try {
     await runStartMigrations(config, db, opts.allowDestructive === true);
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    const audit = new AuditService({ db, keys: auditKeys });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
+    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
+    let checkpointer: Checkpointer | null = null;
     const counters = openCounterStore(config, db);
     let closed = false;
     return {
@@ -46,6 +59,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       counters,
+      audit,
+      startBackgroundJobs(onError) {
+        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        checkpointer.start();
+      },
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -56,6 +74,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await audit.flush();
+        await checkpointer?.stop();
         await counters.close();
         await db.close();
       },

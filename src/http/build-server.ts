@@ -18,6 +18,8 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
+import { auditDenied } from './audit-denied.ts';
+import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -94,7 +96,11 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     await listeners.close();
   });
 
-  app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
+  app.setErrorHandler(async (err, req, reply) => {
+    // A denial is answered either way; a lost denied event is logged, never silent.
+    await auditDenied(engine, req, err).catch((cause) => req.log.error({ reqId: req.id, err: cause }, 'audit: denied event not written'));
+    return send(req, reply, toErrorResponse(err), err);
+  });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     const allowed = routes.allowedMethods(path);
@@ -106,6 +112,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerHealthRoutes(app, engine);
   registerAuthRoutes(app, engine);
   registerRecordRoutes(app, engine);
+  registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
   opts.routes?.(app);
   await app.ready();

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { AccountService } from '../core/auth/account-service.ts';
-import { ANONYMOUS, type Caller } from '../core/caller.ts';
+import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
+import { sessionIdOf } from '../core/auth/account-service.ts';
 import { enforceAccountLimit } from './edge/rate-limit.ts';
 
 /** `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no subdomain can plant it. */
@@ -41,5 +42,11 @@ export async function callerOf(req: FastifyRequest, accounts: AccountService): P
   const token = tokenFromRequest(req);
   const caller = (token === null ? null : await accounts.authenticate(token)) ?? ANONYMOUS;
   if (caller.id !== null) await enforceAccountLimit(req, caller.id);
-  return caller;
+  // The audit trail records where each request came from and with which session.
+  return { ...caller, request: requestContext(req, caller.id === null ? null : token) };
+}
+
+/** The client IP and request id for the audit trail; the session id when a token is given. */
+export function requestContext(req: FastifyRequest, token: string | null = null): RequestContext {
+  return { ip: req.ip, id: String(req.id), tokenId: token === null ? null : sessionIdOf(token) };
 }

@@ -66,6 +66,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
     await engine.close();
     throw err;
   }
+  engine.startBackgroundJobs((err) => io.err(`strongbox: audit checkpoint not written: ${err instanceof Error ? err.message : 'unknown error'}`));
   const served = app;
   const watcher = await watchCertificates(config, served, ctx);
   // Handlers go in before the URL is printed: a script may signal as soon as it reads it.

@@ -1,7 +1,8 @@
 import type { Compilable } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
-import type { Caller } from '../caller.ts';
+import type { Caller, RequestContext } from '../caller.ts';
+import type { AuditInput } from '../audit/audit-types.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { randomId } from '../../crypto/random-id.ts';
 import { hashPassword, verifyPassword, verifyDummyPassword, needsRehash } from '../../crypto/password.ts';
@@ -26,6 +27,9 @@ export interface AccountServiceOptions {
   readonly sessionTtlSeconds: number;
   /** Clock, for tests. */
   readonly now?: () => Date;
+  /** The audit trail (engine.audit); events are written fail-closed. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly audit?: { append(event: AuditInput, trx?: any): Promise<void> };
 }
 
 // Writing last_seen on every request would make every read a write: it is written when the
@@ -37,6 +41,7 @@ export class AccountService {
   readonly #db: Database;
   readonly #ttlMs: number;
   readonly #now: () => Date;
+  readonly #audit: AccountServiceOptions['audit'];
   // The session lookup runs on every authenticated request, the rest on every sign-in: keep their SQL.
   readonly #queries = new CompiledQueryCache(16);
 
@@ -47,13 +52,14 @@ export class AccountService {
     this.#db = opts.db;
     this.#ttlMs = opts.sessionTtlSeconds * 1000;
     this.#now = opts.now ?? (() => new Date());
+    this.#audit = opts.audit;
   }
 
   /**
    * Creates an account. The HTTP route never passes `role`, so a client cannot choose it.
    * A taken email gives ERR_CONFLICT (account enumeration is the hardening issue's job).
    */
-  async register(email: string, password: string, role = 'user'): Promise<PublicAccount> {
+  async register(email: string, password: string, role = 'user', ctx?: RequestContext): Promise<PublicAccount> {
     const normalized = validateNewAccount(email, password, role);
     const passwordHash = await hashPassword(password);
     const k = this.#db.kysely;
@@ -61,9 +67,15 @@ export class AccountService {
     const now = this.#now().toISOString();
     const id = randomId();
     try {
-      await k.insertInto('_sb_accounts')
-        .values({ id, email: normalized, password_hash: passwordHash, role, created: now, updated: now })
-        .execute();
+      await k.transaction().execute(async (trx) => {
+        await trx.insertInto('_sb_accounts')
+          .values({ id, email: normalized, password_hash: passwordHash, role, created: now, updated: now })
+          .execute();
+        await this.#audit?.append({
+          action: 'account.create', outcome: 'success', request: requestOf(ctx),
+          target: { collection: '_sb_accounts', recordId: id }, details: { role, email: normalized },
+        }, trx);
+      });
     } catch (err) {
       // Lost a race with a concurrent register: the unique index said no.
       if (await this.#findByEmail(normalized)) throw conflict();
@@ -81,14 +93,22 @@ export class AccountService {
    * Wrong password, unknown account and malformed input all give the same error after the
    * same argon2 work, so nothing tells them apart. Every login creates a new session.
    */
-  async login(email: unknown, password: unknown): Promise<LoginResult> {
+  async login(email: unknown, password: unknown, ctx?: RequestContext): Promise<LoginResult> {
     const normalized = normalizeEmail(email);
     const row = normalized === null ? undefined : await this.#findByEmail(normalized);
     const pw = typeof password === 'string' ? password : '';
     let ok = false;
     if (row && isAcceptablePassword(password)) ok = await verifyPassword(row.password_hash, pw);
     else await verifyDummyPassword(pw.slice(0, 1024));
-    if (!row || !ok) throw new StrongboxError('ERR_INVALID_CREDENTIALS');
+    if (!row || !ok) {
+      // The email as typed only when it is one (a password pasted into it must not be logged).
+      await this.#audit?.append({
+        action: 'auth.login', outcome: 'failure', request: requestOf(ctx),
+        actor: { accountId: row?.id ?? null, role: row?.role ?? null },
+        details: normalized === null ? { emailMalformed: true } : { email: normalized, known: row !== undefined },
+      });
+      throw new StrongboxError('ERR_INVALID_CREDENTIALS');
+    }
 
     const k = this.#db.kysely;
     const now = this.#now();
@@ -104,14 +124,26 @@ export class AccountService {
     await this.#run('sessions.insert', () => k.insertInto('_sb_sessions').values({
       token_hash: slot(0), account_id: slot(1), created: slot(2), expires: slot(3), last_seen: slot(2),
     }), [hashSessionToken(token), row.id, iso, new Date(now.getTime() + this.#ttlMs).toISOString()]);
+    // Fail-closed: without its event the token is never handed out.
+    await this.#audit?.append({
+      action: 'auth.login', outcome: 'success', request: requestOf(ctx),
+      actor: { accountId: row.id, role: row.role, tokenId: sessionIdOf(token) },
+    });
     return { token, account: { id: row.id, email: row.email, role: row.role } };
   }
 
   /** Deletes the session, so the token stops working at once. Unknown tokens are a no-op. */
-  async logout(token: unknown): Promise<void> {
+  async logout(token: unknown, ctx?: RequestContext): Promise<void> {
     if (!isWellFormedSessionToken(token)) return;
     const k = this.#db.kysely;
-    await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [hashSessionToken(token)]);
+    const gone = await k.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token))
+      .returning('account_id').executeTakeFirst();
+    if (gone) {
+      await this.#audit?.append({
+        action: 'auth.logout', outcome: 'success', request: requestOf(ctx),
+        actor: { accountId: String(gone.account_id), tokenId: sessionIdOf(token) },
+      });
+    }
   }
 
   /** The caller behind a session token, or null (unknown, malformed, expired; expired rows are deleted). */
@@ -162,6 +194,15 @@ export class AccountService {
   async #run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
     await this.#queries.execute(this.#db, key, () => ({ query: build(), meta: null }), values);
   }
+}
+
+function requestOf(ctx: RequestContext | undefined): AuditInput['request'] {
+  return ctx === undefined ? undefined : { ip: ctx.ip, id: ctx.id };
+}
+
+/** A session's id in the audit trail: a prefix of its token's SHA-256, which names it but cannot be used. */
+export function sessionIdOf(token: string): string {
+  return `s-${hashSessionToken(token).slice(0, 16)}`;
 }
 
 function conflict(): StrongboxError {

@@ -3,7 +3,7 @@ import type { Engine } from '../../core/engine.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { requireObjectBody, rejectUnknownKeys } from '../json-body.ts';
 import { rejectQuery } from '../parse-query.ts';
-import { callerOf, setSessionCookie, clearSessionCookie, tokenFromRequest } from '../session.ts';
+import { callerOf, requestContext, setSessionCookie, clearSessionCookie, tokenFromRequest } from '../session.ts';
 
 /** POST /api/auth/register|login|logout, GET /api/auth/me. */
 export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
@@ -15,7 +15,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     const body = requireObjectBody(req.body);
     // `role` is not accepted here: a client can never choose its own role.
     rejectUnknownKeys(body, ['email', 'password']);
-    const account = await accounts.register(body.email as string, body.password as string);
+    const account = await accounts.register(body.email as string, body.password as string, 'user', requestContext(req));
     return reply.code(201).send({ account });
   });
 
@@ -23,7 +23,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     rejectQuery(req.query);
     const body = requireObjectBody(req.body);
     rejectUnknownKeys(body, ['email', 'password']);
-    const { token, account } = await accounts.login(body.email, body.password);
+    const { token, account } = await accounts.login(body.email, body.password, requestContext(req));
     setSessionCookie(reply, token, config.auth.sessionTtl);
     return reply.code(200).send({ token, account });
   });
@@ -32,7 +32,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     rejectQuery(req.query);
     // Idempotent: a stale or unknown token still gets its cookie cleared.
     const token = tokenFromRequest(req);
-    if (token !== null) await accounts.logout(token);
+    if (token !== null) await accounts.logout(token, requestContext(req));
     clearSessionCookie(reply);
     return reply.code(204).send();
   });
