@@ -1,5 +1,6 @@
 import type { CollectionDef } from './schema.ts';
 import type { AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig } from './edge-config.ts';
+import type { KeysConfig } from './parse-keys.ts';
 
 export interface PostgresDatabaseConfig {
   readonly kind: 'postgres';
@@ -45,6 +46,8 @@ export interface StrongboxConfig {
   readonly cors: CorsConfig;
   readonly rateLimit: RateLimitConfig;
   readonly admin: AdminConfig;
+  /** Where the KEK comes from (keys.kek) and how rotation batches. */
+  readonly keys: KeysConfig;
   /** The audit trail (docs/audit.md). */
   readonly audit: AuditConfig;
   /** Encrypted backups (docs/backups.md). */

@@ -6,10 +6,12 @@ import { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import type { CounterStore } from './limits/counter-store.ts';
 import { openCounterStore } from './limits/open-counter-store.ts';
+import { KeyService } from './keys/key-service.ts';
+import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
+import { startReencryption } from './keys/background-reencrypt.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
-import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -19,6 +21,8 @@ export interface Engine {
   readonly accounts: AccountService;
   /** Rate-limit and attempt counters (src/core/limits/): in-process, or shared through the database. */
   readonly counters: CounterStore;
+  /** The keyring: every key the server uses, stored only wrapped by the KEK. */
+  readonly keys: KeyService;
   /** The tamper-evident audit trail (docs/audit.md). */
   readonly audit: AuditService;
   /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
@@ -31,7 +35,9 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
-  /** The audit trail's keys; default the keyring. */
+  /** Production `serve`: refuses a dev KEK (maintenance commands may open any). */
+  readonly serving?: boolean;
+  /** The audit trail's keys; default the keyring (engine.keys). */
   readonly auditKeys?: AuditKeyring;
   /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
   readonly refuseUnsafeRole?: boolean;
@@ -43,15 +49,25 @@ export interface OpenEngineOptions {
  */
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   const db = await openConfigured(config, config.database);
+  let keys: KeyService | undefined;
   try {
     await runStartMigrations(config, db, opts.allowDestructive === true);
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
-    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    keys = await KeyService.open(db, {
+      kek: config.keys.kek,
+      dev: config.dev,
+      serving: opts.serving === true,
+      collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+    });
+    const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
     const audit = new AuditService({ db, keys: auditKeys });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit } });
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
     let checkpointer: Checkpointer | null = null;
     const counters = openCounterStore(config, db);
+    // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
+    // lets one work at a time, and another take over when it stops.
+    const background = opts.serving ? startReencryption(db, keys, config) : undefined;
     let closed = false;
     return {
       config,
@@ -59,6 +75,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       counters,
+      keys,
       audit,
       startBackgroundJobs(onError) {
         checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
@@ -76,11 +93,14 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         closed = true;
         await audit.flush();
         await checkpointer?.stop();
+        await background?.stop();
+        await keys?.close();
         await counters.close();
         await db.close();
       },
     };
   } catch (err) {
+    await keys?.close();
     await db.close();
     throw err;
   }

@@ -9,6 +9,7 @@ import { loopbackCerts, opensslMissing } from '../helpers/test-certs.ts';
 import { edgeRequest, startEdge } from '../helpers/edge-server.ts';
 import { httpsText, startServe, tempDir } from '../cli/cli-helpers.ts';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 
 describeWithTool(requireTool('openssl', opensslMissing), 'production serve', () => {
   test('serve with listen.tls: HTTPS on the configured certificate, last line https://, admin warning on stderr', async () => {
@@ -17,10 +18,11 @@ describeWithTool(requireTool('openssl', opensslMissing), 'production serve', () 
       const certs = loopbackCerts(tmp.dir);
       writeFileSync(join(tmp.dir, 'strongbox.yaml'), [
         'database: sqlite:./data/prod.db',
+        'keys: { kek: "env:SB_TEST_PROD_KEK" }',
         `listen: { host: 127.0.0.1, port: 0, tls: { cert: ${certs.cert} } }`,
         'collections: {}', '',
       ].join('\n'));
-      const server = await startServe([], { cwd: tmp.dir, env: { STRONGBOX_TLS_KEY_FILE: certs.key } });
+      const server = await startServe([], { cwd: tmp.dir, env: { STRONGBOX_TLS_KEY_FILE: certs.key, SB_TEST_PROD_KEK: `strongbox-kek-v1:${randomBytes(32).toString('base64url')}` } });
       try {
         assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
         const lines = server.output().stdout.trim().split('\n');
