@@ -42,6 +42,8 @@ limits:
   bodyLimit: 1mb        # largest request body: b, kb or mb; at most 16mb (default 1mb)
   perPageDefault: 30    # records per page when a list does not ask (default 30)
   perPageMax: 500       # largest perPage a client may ask for (default 500)
+  cacheMemory: 64mb     # all in-process caches together: kb or mb; 4mb to 1024mb (default 64mb)
+  readTimeout: 2s       # time budget of one read, then 503 ERR_QUERY_TIMEOUT; 1s to 60s (default 2s)
 
 # The tamper-evident audit trail (docs/audit.md). Signed checkpoints of its HMAC chain go to
 # this folder; keep a copy elsewhere: 'strongbox audit verify' compares the trail with them.

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Executor = Kysely<any>;
@@ -12,7 +12,7 @@ export interface CasChange {
 }
 
 /**
- * Rewrites many (row, column) values in one UPDATE, each only where the column still holds the
+ * Rewrites many (row, column) values, one UPDATE per column, each only where the column still holds the
  * expected old value (compare-and-set): a concurrent write that changed it in the meantime wins
  * and is never overwritten. Returns nothing: a skipped value is simply left for the writer's own.
  */
@@ -24,12 +24,13 @@ export async function compareAndSetMany(exec: Executor, table: string, changes: 
     if (list) list.push(c);
     else byColumn.set(c.column, [c]);
   }
-  const set: Record<string, RawBuilder<unknown>> = {};
+  // One UPDATE … FROM (VALUES …) per column: a join on the primary key, not a CASE scanned per row.
   for (const [column, list] of byColumn) {
+    const rows = sql.join(list.map((c) => sql`(${c.id}, ${c.from}, ${c.to})`));
+    const t = sql.table(table);
     const col = sql.ref(column);
-    const whens = list.map((c) => sql`when ${sql.ref('id')} = ${c.id} and ${col} = ${c.from} then ${c.to}`);
-    set[column] = sql`case ${sql.join(whens, sql` `)} else ${col} end`;
+    await sql`update ${t} set ${col} = v.new_value
+      from (select column1 as row_id, column2 as old_value, column3 as new_value from (values ${rows}) as changes) as v
+      where ${sql.ref(`${table}.id`)} = v.row_id and ${sql.ref(`${table}.${column}`)} = v.old_value`.execute(exec);
   }
-  const ids = [...new Set(changes.map((c) => c.id))];
-  await exec.updateTable(table).set(set).where('id', 'in', ids).execute();
 }

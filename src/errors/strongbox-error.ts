@@ -8,6 +8,8 @@ export interface ErrorDetails {
   position?: number;
   /** which query parameter or config key path the error is about */
   param?: string;
+  /** seconds a client should wait before retrying (sent as Retry-After) */
+  retryAfter?: number;
 }
 
 /**

@@ -39,6 +39,7 @@ function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, caus
   else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
   applySecurityHeaders(reply, req.server.strongboxHeaders);
   if (cause instanceof EdgeRejection) reply.headers(cause.replyHeaders);
+  if (res.headers) for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
   return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
 }
 

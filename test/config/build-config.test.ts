@@ -26,7 +26,7 @@ test('defaults are the safe ones', () => {
   assert.deepEqual(c.database, { kind: 'sqlite', path: '/srv/app/data/strongbox.db' });
   assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8443, tls: null, redirectHttp: null, trustedProxies: [] });
   assert.deepEqual(c.auth, { register: false, sessionTtl: 12 * 3600 });
-  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...defaultEdge().limits });
+  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, cacheMemory: 64 * 1024 * 1024, readTimeout: 2, ...defaultEdge().limits });
   // The edge's safe defaults (docs/edge.md): HSTS two years, rate limiting on, CORS off, admin unrestricted but warned about.
   assert.deepEqual(c.hsts, { maxAge: 2 * 365 * 86_400, includeSubDomains: true, preload: false });
   assert.equal(c.rateLimit.enabled, true);
@@ -47,6 +47,11 @@ test('units: durations to seconds, sizes to bytes', () => {
   assert.equal(build({ limits: { bodyLimit: '512kb' } }).limits.bodyLimit, 512 * 1024);
   assert.equal(build({ limits: { bodyLimit: '16mb' } }).limits.bodyLimit, 16 * 1024 * 1024);
   assert.equal(issuesOf({ limits: { bodyLimit: 1048576 } }).length, 1, 'a bare number has no visible unit');
+  assert.equal(build({ limits: { cacheMemory: '16mb', readTimeout: '5s' } }).limits.cacheMemory, 16 * 1024 * 1024);
+  assert.equal(build({ limits: { readTimeout: '1m' } }).limits.readTimeout, 60);
+  for (const bad of [{ cacheMemory: '1mb' }, { cacheMemory: '2048mb' }, { readTimeout: '0s' }, { readTimeout: '2m' }, { readTimeout: 2 }]) {
+    assert.equal(issuesOf({ limits: bad }).length, 1, JSON.stringify(bad));
+  }
 });
 
 test('a full config: every field type, declaration order kept, defaults normalized', () => {
