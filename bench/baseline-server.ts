@@ -1,11 +1,13 @@
 /**
  * The bare baseline for `npm run bench`: plain Fastify + better-sqlite3 doing the same work as
  * Strongbox's record routes (same table shape, indexes, pragmas, JSON shapes) with no auth, no
- * rules, no validation and no audit. `tsx bench/baseline-server.ts <db-file>` prints its URL.
+ * rules, no validation and no audit. `tsx bench/baseline-server.ts <db-file> [cert.pem key.pem]` prints
+ * its URL; with a certificate and key it serves HTTPS (TLS 1.3, Node's defaults), as the TLS mode needs.
  */
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import BetterSqlite3 from 'better-sqlite3';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 const file = process.argv[2];
@@ -37,7 +39,10 @@ const insert = db.prepare('insert into items (id, created, updated, owner, title
 const getPerson = db.prepare('select id, created, updated, owner, name, ssn from people where id = ?');
 const insertPerson = db.prepare('insert into people (id, created, updated, owner, name, ssn, _bi_ssn) values (?, ?, ?, ?, ?, ?, ?) returning id, created, updated, owner, name, ssn');
 
-const app = Fastify({ logger: false });
+const [certFile, keyFile] = process.argv.slice(3);
+const https = certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile), minVersion: 'TLSv1.3' as const } : null;
+// Typed as the plain-HTTP instance: the routes are the same either way.
+const app = (https ? Fastify({ logger: false, https }) : Fastify({ logger: false })) as unknown as FastifyInstance;
 
 app.get<{ Params: { id: string } }>('/api/collections/people/records/:id', async (req, reply) => {
   const row = getPerson.get(req.params.id);
@@ -80,4 +85,4 @@ process.on('SIGTERM', shutdown);
 process.on('SIGINT', shutdown);
 
 await app.listen({ host: '127.0.0.1', port: 0 });
-process.stdout.write(`baseline: listening on http://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);
+process.stdout.write(`baseline: listening on ${https ? 'https' : 'http'}://127.0.0.1:${(app.server.address() as AddressInfo).port}\n`);

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { request as httpsRequest } from 'node:https';
 import { pinning } from './load.ts';
 
 export interface Child {
@@ -22,7 +23,7 @@ export function startProcess(args: readonly string[], cwd: string, timeoutMs = 6
   return new Promise((done, fail) => {
     const timer = setTimeout(() => { proc.kill('SIGKILL'); fail(new Error(`no URL within ${timeoutMs} ms:\n${out}`)); }, timeoutMs);
     const check = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout.off('data', check);
@@ -49,15 +50,34 @@ export function unpin(child: Child): void {
   spawnSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(child.proc.pid)], { stdio: 'ignore' });
 }
 
-/** JSON over fetch with a timeout; throws on an unexpected status. */
+let benchCa: string | undefined;
+/** The CA that HTTPS setup calls trust (the TLS mode's dev CA). */
+export function trustCa(pem: string): void {
+  benchCa = pem;
+}
+
+function httpsCall(url: string, method: string, headers: Record<string, string>, body: string | undefined): Promise<{ status: number; text: string }> {
+  return new Promise((done, fail) => {
+    const req = httpsRequest(url, { method, headers, ca: benchCa, timeout: 30_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => done({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+
+/** JSON over fetch (or node:https with the bench CA) with a timeout; throws on an unexpected status. */
 export async function call(url: string, method: string, path: string, opts: { body?: unknown; token?: string; expect?: number } = {}): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  const res = await fetch(url + path, {
-    method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(30_000),
-  });
-  const text = await res.text();
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const res = url.startsWith('https:')
+    ? await httpsCall(url + path, method, headers, body)
+    : await fetch(url + path, { method, headers, body, signal: AbortSignal.timeout(30_000) }).then(async (r) => ({ status: r.status, text: await r.text() }));
+  const text = res.text;
   if (res.status !== (opts.expect ?? 200)) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : null;
 }

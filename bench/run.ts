@@ -4,15 +4,18 @@
  * Each comparison alternates short slices on the two servers and divides their totals, so a
  * burst of noise on a shared machine lands on both. Prints a table and appends it to
  * bench/RESULTS.md. BENCH_SECONDS sets the measured seconds per server and scenario (default
- * 10). Exits 1 when a target is missed.
+ * 10). `npm run bench -- --tls` (or BENCH_TLS=1) is the TLS mode: both servers serve HTTPS with the
+ * same certificate (TLS 1.3, keep-alive) and only (a)–(c) run, (a) against ≥ 0.6. Exits 1 when a
+ * target is missed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurement } from './load.ts';
 import { probeLatency, rotate } from './probe.ts';
-import { call, pool, startProcess, unpin, type Child } from './processes.ts';
+import { call, pool, startProcess, trustCa, unpin, type Child } from './processes.ts';
+import { ensureDevCertificates } from '../src/crypto/dev-certificates.ts';
 import { attackUntil, NOTES_COLLECTION, prepareAttacker } from './scan-attack.ts';
 import { appendResults, commit, formatTable, machine, rowOk, type Extra, type Row } from './report.ts';
 
@@ -27,10 +30,15 @@ const TITLES = 50;
 const PASSWORD = 'bench-password-123';
 const LOGIN_TARGET = 30; // logins/s
 const HAMMER_MAX_RATIO = 3; // p99 of (a) under login load vs idle
+const TLS = process.env.BENCH_TLS === '1' || process.argv.includes('--tls');
+const TLS_TARGET_A = 0.6; // (a) over TLS, against the baseline over TLS
 const SCAN_MAX_RATIO = 3; // p99 of (a) while one client sends worst-case substring filters vs idle
 
+// The rate limiter stays on (its bookkeeping is measured) with budgets no benchmark reaches.
 const CONFIG = `database: sqlite:./data/bench.db
 auth: { register: true }
+rateLimit: { auth: { ip: 100000000 }, write: { ip: 100000000, account: 100000000 }, read: { ip: 100000000, account: 100000000 } }
+limits: { connectionsPerIp: 1000 }
 collections:
   items:
     fields:
@@ -65,10 +73,14 @@ const guard = setTimeout(() => {
 async function main(): Promise<number> {
   requireWrk();
   pinSelfAsClient();
-  writeFileSync(join(tmp, 'strongbox.yaml'), CONFIG);
-  const sb = await startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
+  // TLS mode: one certificate for both servers (the dev CA's localhost certificate).
+  const certs = TLS ? ensureDevCertificates(join(tmp, 'certs'), '127.0.0.1') : null;
+  if (certs) trustCa(readFileSync(certs.caCert, 'utf8'));
+  writeFileSync(join(tmp, 'strongbox.yaml'), certs ? `${CONFIG}listen: { tls: { cert: ${certs.cert}, key: ${certs.key} } }\n` : CONFIG);
+  const plain = certs ? [] : ['--unsafe-plain-http'];
+  const sb = await startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', ...plain, '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
   children.push(sb);
-  const base = await startProcess(['--import', TSX, join(ROOT, 'bench/baseline-server.ts'), join(tmp, 'baseline.db')], tmp);
+  const base = await startProcess(['--import', TSX, join(ROOT, 'bench/baseline-server.ts'), join(tmp, 'baseline.db'), ...(certs ? [certs.cert, certs.key] : [])], tmp);
   children.push(base);
   log(`strongbox ${sb.url}, baseline ${base.url}; ${SECONDS} s per server and scenario; ${pinning.server.length ? `servers on CPU ${pinning.server[2]}, load on CPU ${pinning.client[2]}` : 'no CPU pinning'}`);
 
@@ -100,15 +112,17 @@ async function main(): Promise<number> {
   const createBody = JSON.stringify({ title: 'created', n: 1 });
   const common = { connections: 10 };
   const rows: Row[] = [];
-  rows.push(await compare('(a) GET by id, owner rule', 0.6,
+  const tag = TLS ? ' over TLS' : '';
+  rows.push(await compare(`(a) GET by id, owner rule${tag}`, TLS ? TLS_TARGET_A : 0.6,
     { ...common, url: sb.url, headers: auth, paths: sbIds.map((id) => `${R}/${id}`) },
     { ...common, url: base.url, paths: baseIds.map((id) => `${R}/${id}`) }));
-  rows.push(await compare('(b) list, indexed filter, 20 rows', 0.5,
+  rows.push(await compare(`(b) list, indexed filter, 20 rows${tag}`, 0.5,
     { ...common, url: sb.url, headers: auth, paths: titles.map((t) => filter(t)) },
     { ...common, url: base.url, paths: titles.map((t) => `${R}?title=t${t}&perPage=20`) }));
-  rows.push(await compare('(c) create', 0.4,
+  rows.push(await compare(`(c) create${tag}`, 0.4,
     { ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, paths: [R] },
     { ...common, url: base.url, method: 'POST', body: createBody, paths: [R] }));
+  if (TLS) return finish(rows, [], 'both servers over HTTPS (TLS 1.3, one certificate, keep-alive); ');
 
   rows.push(await compare('(e) GET by id, sensitive field decrypted', 0.5,
     { ...common, url: sb.url, headers: auth, paths: sbPeople.map((id) => `${P}/${id}`) },
@@ -157,11 +171,14 @@ async function main(): Promise<number> {
   ];
   const fb = filterBench();
   if (fb) extras.push(fb);
+  return finish(rows, extras, '');
+}
 
+function finish(rows: Row[], extras: Extra[], mode: string): number {
   const table = formatTable(rows, extras);
   process.stdout.write(`\n${table}\n`);
-  const title = `${new Date().toISOString()} · commit ${commit()}`;
-  const how = `wrk, ${SLICES} alternating slices of ${slice()} s per server after ${WARMUP} s of warm-up; 10 connections for (a)–(c)` +
+  const title = `${new Date().toISOString()} · commit ${commit()}${TLS ? ' · TLS mode' : ''}`;
+  const how = `${mode}wrk, ${SLICES} alternating slices of ${slice()} s per server after ${WARMUP} s of warm-up; 10 connections for (a)–(c)` +
     (pinning.server.length ? `; servers pinned to CPU ${pinning.server[2]}, load to CPU ${pinning.client[2]} (login and the probe unpinned Strongbox)` : '; no CPU pinning');
   appendResults(join(ROOT, 'bench/RESULTS.md'), title, `${machine()}; ${how}.\n\n${table}`);
   log('appended to bench/RESULTS.md');

@@ -9,7 +9,7 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-/** `http://host:port`, with IPv6 hosts in brackets. */
-export function httpUrl(host: string, port: number): string {
-  return `http://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+/** `http://host:port` (or https), with IPv6 hosts in brackets. */
+export function httpUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
+  return `${scheme}://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }

@@ -9,6 +9,7 @@ import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { parseKeys } from './parse-keys.ts';
 import { parseAudit } from './parse-audit.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
+import { parseAdmin, parseCors, parseHsts, parseRateLimit } from './parse-edge.ts';
 
 export interface BuildConfigOptions {
   /** Absolute folder that relative paths (sqlite file, sslrootcert) resolve from. */
@@ -23,7 +24,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'keys', 'audit', 'collections', 'backup'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'keys', 'audit', 'collections', 'backup', 'hsts', 'cors', 'rateLimit', 'admin'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -43,13 +44,17 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     dev,
     database,
     migrate: parseMigrate(own(map, 'migrate'), database, opts.baseDir, env, sink),
-    listen: parseListen(own(map, 'listen'), sink),
+    listen: parseListen(own(map, 'listen'), sink, opts.baseDir, env),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
     keys: parseKeys(own(map, 'keys'), opts.baseDir, sink),
     audit: parseAudit(own(map, 'audit'), opts.baseDir, sink),
     collections: parseCollections(own(map, 'collections'), sink),
     backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),
+    hsts: parseHsts(own(map, 'hsts'), sink),
+    cors: parseCors(own(map, 'cors'), sink),
+    rateLimit: parseRateLimit(own(map, 'rateLimit'), sink),
+    admin: parseAdmin(own(map, 'admin'), sink),
   };
   sink.throwIfAny();
   return deepFreeze(config);

@@ -1,4 +1,5 @@
 import type { CollectionDef } from './schema.ts';
+import type { AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig } from './edge-config.ts';
 import type { KeysConfig } from './parse-keys.ts';
 
 export interface PostgresDatabaseConfig {
@@ -28,7 +29,7 @@ export interface StrongboxConfig {
   readonly database: DatabaseConfig;
   /** Absent (configs built in code) means { database: null }. */
   readonly migrate?: MigrateConfig;
-  readonly listen: { readonly host: string; readonly port: number };
+  readonly listen: { readonly host: string; readonly port: number } & ListenEdgeConfig;
   readonly auth: {
     /** POST /api/auth/register open; default true in dev, false otherwise */
     readonly register: boolean;
@@ -43,7 +44,12 @@ export interface StrongboxConfig {
     readonly cacheMemory?: number;
     /** seconds, default 2: the time budget of one read (docs/bounded-cost.md) */
     readonly readTimeout?: number;
-  };
+  } & EdgeLimits;
+  /** The HTTP edge (docs/edge.md). */
+  readonly hsts: HstsConfig;
+  readonly cors: CorsConfig;
+  readonly rateLimit: RateLimitConfig;
+  readonly admin: AdminConfig;
   /** Where the KEK comes from (keys.kek) and how rotation batches. */
   readonly keys: KeysConfig;
   /** The audit trail (docs/audit.md). */

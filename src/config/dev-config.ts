@@ -20,7 +20,9 @@ database: sqlite:./data/strongbox.db
 # migrate:
 #   database: postgres://strongbox_owner@db.example.com:5432/strongbox?sslmode=verify-full&sslrootcert=ca.pem
 
-# Loopback only: plain HTTP is allowed on loopback in dev mode. Default port: 8443.
+# Loopback only. serve --dev serves HTTPS with a local CA it makes in data/tls/ (trust
+# data/tls/ca.pem). Production needs listen.tls: { cert, key } (or listen.trustedProxies when a
+# proxy terminates TLS); rate limits, CORS, HSTS and the admin surface: docs/edge.md. Default port: 8443.
 listen:
   host: 127.0.0.1
   port: 8090

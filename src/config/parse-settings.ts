@@ -2,6 +2,7 @@ import type { StrongboxConfig } from './config.ts';
 import type { IssueSink, KeyPath } from './config-error.ts';
 import { parseDuration, parseSize } from './parse-units.ts';
 import { checkKeys, expectMap, own, readBool, readInt, type RawMap } from './read-value.ts';
+import { LIMITS_EDGE_KEYS, LISTEN_EDGE_KEYS, parseEdgeLimits, parseListenEdge } from './parse-edge.ts';
 
 /** Defaults are the safe choice; each carries its unit. */
 export const SETTINGS_DEFAULTS = {
@@ -56,9 +57,9 @@ function section(raw: unknown, path: KeyPath, sink: IssueSink, allowed: readonly
 }
 
 /** listen: { host (default 127.0.0.1), port (default 8443; 0 = any free port) } */
-export function parseListen(raw: unknown, sink: IssueSink): StrongboxConfig['listen'] {
+export function parseListen(raw: unknown, sink: IssueSink, baseDir: string, env: NodeJS.ProcessEnv): StrongboxConfig['listen'] {
   const path = ['listen'];
-  const map = section(raw, path, sink, ['host', 'port']);
+  const map = section(raw, path, sink, ['host', 'port', ...LISTEN_EDGE_KEYS]);
   let host: string = SETTINGS_DEFAULTS.host;
   const rawHost = own(map, 'host');
   if (rawHost !== undefined) {
@@ -66,7 +67,7 @@ export function parseListen(raw: unknown, sink: IssueSink): StrongboxConfig['lis
     else sink.add([...path, 'host'], 'expected a host name or IP address such as 127.0.0.1');
   }
   const port = readInt(map, 'port', path, sink, { min: 0, max: 65_535 }, SETTINGS_DEFAULTS.port);
-  return { host, port };
+  return { host, port, ...parseListenEdge(map, baseDir, env, sink) };
 }
 
 /** auth: { register (default true in dev, false otherwise), sessionTtl (duration, default 12h, 5m..30d) } */
@@ -84,7 +85,7 @@ export function parseAuth(raw: unknown, dev: boolean, sink: IssueSink): Strongbo
 /** limits: { bodyLimit (size, default 1mb, 1kb..16mb), perPageDefault (30), perPageMax (500, ≤ 1000) } */
 export function parseLimits(raw: unknown, sink: IssueSink): StrongboxConfig['limits'] {
   const path = ['limits'];
-  const map = section(raw, path, sink, ['bodyLimit', 'perPageDefault', 'perPageMax', 'cacheMemory', 'readTimeout']);
+  const map = section(raw, path, sink, ['bodyLimit', 'perPageDefault', 'perPageMax', 'cacheMemory', 'readTimeout', ...LIMITS_EDGE_KEYS]);
   const bodyLimit = readUnit(map, 'bodyLimit', path, sink, {
     parse: parseSize, expected: "expected a size such as '512kb' or '1mb'",
     min: SETTINGS_DEFAULTS.bodyLimitMin, max: SETTINGS_DEFAULTS.bodyLimitMax, range: 'must be between 1kb and 16mb',
@@ -101,5 +102,5 @@ export function parseLimits(raw: unknown, sink: IssueSink): StrongboxConfig['lim
     parse: parseDuration, expected: "expected a duration such as '2s'",
     min: SETTINGS_DEFAULTS.readTimeoutMin, max: SETTINGS_DEFAULTS.readTimeoutMax, range: 'must be between 1s and 60s',
   }, SETTINGS_DEFAULTS.readTimeout);
-  return { bodyLimit, perPageMax, perPageDefault, cacheMemory, readTimeout };
+  return { bodyLimit, perPageMax, perPageDefault, cacheMemory, readTimeout, ...parseEdgeLimits(map, sink) };
 }

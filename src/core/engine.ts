@@ -5,6 +5,8 @@ import { RecordService } from './records/record-service.ts';
 import { AccountService } from './auth/account-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import type { CounterStore } from './limits/counter-store.ts';
+import { openCounterStore } from './limits/open-counter-store.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { startReencryption } from './keys/background-reencrypt.ts';
@@ -23,6 +25,8 @@ export interface Engine {
   readonly accounts: AccountService;
   /** Scheduled jobs that run on one instance at a time (docs/postgres.md#scheduled-jobs-and-leadership). */
   readonly jobs: JobRunner;
+  /** Rate-limit and attempt counters (src/core/limits/): in-process, or shared through the database. */
+  readonly counters: CounterStore;
   /** The keyring: every key the server uses, stored only wrapped by the KEK. */
   readonly keys: KeyService;
   /** The tamper-evident audit trail (docs/audit.md). */
@@ -71,6 +75,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
     let checkpointer: Checkpointer | null = null;
     const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
+    const counters = openCounterStore(config, db);
     let forwarder: SyslogForwarder | null = null;
     // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
     // lets one work at a time, and another take over when it stops.
@@ -82,6 +87,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       records,
       accounts,
       jobs,
+      counters,
       keys,
       audit,
       startBackgroundJobs(onError) {
@@ -115,6 +121,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         await forwarder?.stop();
         await background?.stop();
         await keys?.close();
+        await counters.close();
         await db.close();
       },
     };

@@ -12,6 +12,11 @@ export const ERRORS = {
   ERR_INVALID_ID: { status: 400, message: 'The record id is malformed.' },
   ERR_BAD_QUERY: { status: 400, message: 'A query parameter is invalid.' },
   ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  ERR_URL_TOO_LONG: { status: 414, message: 'The request URL is too long.' },
+  ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large.' },
+  ERR_TOO_MANY_PARAMS: { status: 400, message: 'The request has too many query parameters.' },
+  ERR_JSON_TOO_DEEP: { status: 400, message: 'The request body is nested too deeply.' },
+  ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive.' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Only application/json is accepted.' },
   // filter, sort and fields language
   ERR_FILTER_SYNTAX: { status: 400, message: 'The filter has a syntax error.' },
@@ -32,9 +37,12 @@ export const ERRORS = {
   ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route.' },
   ERR_CONFLICT: { status: 409, message: 'The value conflicts with an existing record.' },
+  ERR_CORS_ORIGIN: { status: 403, message: 'The origin is not allowed.' },
+  ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; try again later.' },
   // server
   ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
   ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },
+  ERR_OVERLOADED: { status: 503, message: 'The server is overloaded; try again shortly.' },
   ERR_QUERY_TIMEOUT: { status: 503, message: 'The read took longer than its time budget; narrow the filter or try again later.' },
   // configuration, migrations and CLI (not returned over HTTP)
   ERR_CONFIG: { status: 500, message: 'The configuration is invalid.' },
@@ -45,7 +53,8 @@ export const ERRORS = {
   ERR_KEK_UNAVAILABLE: { status: 500, message: 'The key-encryption key could not be reached (HSM token, PIN or module).' },
   ERR_KEK_MISMATCH: { status: 500, message: 'The key-encryption key does not unwrap the stored keys.' },
   ERR_KEY_ROTATION: { status: 500, message: 'The key operation could not be completed.' },
-  ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
+  ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only behind a trusted proxy or in dev mode on a loopback host.' },
+  ERR_TLS_CONFIG: { status: 500, message: 'The TLS certificate or key cannot be used.' },
   // audit trail (docs/audit.md)
   ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'The audit trail cannot be written, so the operation was not performed; try again later.' },
   ERR_AUDIT_CHECKPOINT_DIR: { status: 500, message: 'The audit checkpoint folder is missing or unreadable.' },

@@ -3,7 +3,15 @@ import type { Engine } from '../core/engine.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
 import { registerJsonOnly } from './json-body.ts';
-import { registerSecurityHeaders, applySecurityHeaders, SECURITY_HEADERS } from './security-headers.ts';
+import type { SecureContextOptions } from 'node:tls';
+import { registerSecurityHeaders, applySecurityHeaders, securityHeaders } from './security-headers.ts';
+import { RateLimiter } from '../core/limits/rate-limiter.ts';
+import { cidrMatcher } from '../util/cidr.ts';
+import { EdgeListeners } from './edge/edge-listeners.ts';
+import { EdgeRejection } from './edge/edge-rejection.ts';
+import { registerEdgeHook } from './edge/edge-hook.ts';
+import { LoadShedder } from './edge/load-shedder.ts';
+import { clientErrorReply } from './edge/client-error.ts';
 import { loggerOptions } from './logger-options.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
@@ -16,23 +24,46 @@ import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
   readonly logger?: boolean | Record<string, unknown>;
+  /** Serve HTTPS with these options (listen.tls or the dev certificate); default plain HTTP. */
+  readonly tls?: SecureContextOptions | null;
+  /** Plain HTTP behind listen.trustedProxies: only the proxies may connect. */
+  readonly proxyOnly?: boolean;
+  /** Load shedding's lag source (tests); default: a timer sampling the event loop. */
+  readonly shedder?: LoadShedder;
+  /** More routes, registered with the built-in ones before the app is ready (tests mount admin routes this way). */
+  readonly routes?: (app: FastifyInstance) => void;
 }
-
-// The same headers on replies written straight to the socket, before Fastify sees a request.
-const RAW_SECURITY_HEADERS = Object.entries(SECURITY_HEADERS)
-  .map(([name, value]) => `${name}: ${value}\r\n`).join('');
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
   if (cause !== undefined && res.status >= 500) req.log.error({ reqId: req.id, err: cause }, 'request failed');
   else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
-  applySecurityHeaders(reply);
+  applySecurityHeaders(reply, req.server.strongboxHeaders);
+  if (cause instanceof EdgeRejection) reply.headers(cause.replyHeaders);
   if (res.headers) for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
   return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The security headers every response carries (security-headers.ts). */
+    strongboxHeaders: Readonly<Record<string, string>>;
+  }
+}
+
 /** The HTTP edge: parses input, calls the engine, renders JSON. The only Fastify user. */
 export async function buildServer(engine: Engine, opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const { config } = engine;
+  const headers = securityHeaders(config.hsts);
+  // The same headers on replies written straight to the socket, before Fastify sees a request.
+  const rawHeaders = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  const trusted = cidrMatcher(config.listen.trustedProxies);
+  const listeners = new EdgeListeners(config, {
+    tls: opts.tls ?? null, limits: config.limits, trusted, proxyOnly: opts.proxyOnly === true,
+  });
   const app = Fastify({
+    serverFactory: listeners.factory,
+    // X-Forwarded-For/-Proto/-Host are believed only from listen.trustedProxies.
+    trustProxy: config.listen.trustedProxies.length > 0 ? (address: string) => trusted(address) : false,
     logger: loggerOptions(opts.logger),
     bodyLimit: engine.config.limits.bodyLimit,
     // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
@@ -41,13 +72,9 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     // No child logger per request (an allocation on every call): the few lines we log carry reqId.
     childLoggerFactory: (logger) => logger,
     // Bad request lines never reach routing; answer them in our shape, not Node's.
-    clientErrorHandler(_err, socket) {
+    clientErrorHandler(err, socket) {
       if (!socket.writable) return;
-      const body = JSON.stringify(publicError('ERR_BAD_REQUEST').body);
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n${RAW_SECURITY_HEADERS}` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
+      socket.end(clientErrorReply(err, rawHeaders));
     },
     // Router failures (malformed percent-encoding and the like).
     frameworkErrors(err, req, reply) {
@@ -57,8 +84,18 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
 
   const routes = new RouteTable();
   routes.attach(app);
-  registerJsonOnly(app);
-  registerSecurityHeaders(app);
+  registerJsonOnly(app, { maxDepth: config.limits.jsonDepth });
+  registerSecurityHeaders(app, headers);
+  app.decorate('strongboxHeaders', headers);
+  app.decorate('strongboxEdge', listeners);
+  const limiter = config.rateLimit.enabled ? new RateLimiter(config.rateLimit, engine.counters) : null;
+  app.decorate('strongboxLimiter', limiter);
+  const shedder = opts.shedder ?? new LoadShedder(config.limits.maxEventLoopDelay);
+  registerEdgeHook(app, config, limiter, shedder);
+  app.addHook('onClose', async () => {
+    shedder.close();
+    await listeners.close();
+  });
 
   app.setErrorHandler(async (err, req, reply) => {
     // A denial is answered either way; a lost denied event is logged, never silent.
@@ -78,6 +115,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerRecordRoutes(app, engine);
   registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
+  opts.routes?.(app);
   await app.ready();
   return app;
 }

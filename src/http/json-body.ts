@@ -5,12 +5,17 @@ import { boundedFields, FIELD_LIST_LIMITS } from '../errors/field-list.ts';
 /** Keys that could reach an object's prototype when a body is merged or spread downstream. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
 
+/** Nesting levels a body may have by default (limits.jsonDepth). */
+export const DEFAULT_JSON_DEPTH = 32;
+
 /**
- * Parses a JSON body and rejects forbidden keys at any depth. Native JSON.parse makes
- * `__proto__` an own data property (never a prototype change), and the walk below is
- * iterative so a deeply nested body cannot exhaust the stack.
+ * Parses a JSON body and rejects forbidden keys at any depth, and bodies nested deeper than
+ * `maxDepth`. Native JSON.parse makes `__proto__` an own data property (never a prototype
+ * change), and the walk below is iterative so a deeply nested body cannot exhaust the stack.
  */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(text: string, maxDepth: number = DEFAULT_JSON_DEPTH): unknown {
+  // Cheap bound before parsing: nesting can never exceed the count of open brackets.
+  if (bracketDepth(text) > maxDepth) throw new StrongboxError('ERR_JSON_TOO_DEEP');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -41,6 +46,21 @@ export function parseJsonBody(text: string): unknown {
   return value;
 }
 
+/** The deepest bracket nesting in the text, strings skipped. */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      for (i++; i < text.length && text.charCodeAt(i) !== QUOTE; i++) if (text.charCodeAt(i) === BACKSLASH) i++;
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
 const QUOTE = 34;
 const BACKSLASH = 92;
 const COLON = 58;
@@ -62,7 +82,8 @@ function keysWritten(text: string): number {
  * JSON is the only accepted body type: every other content type hits Fastify's
  * "unsupported media type" error, which the error handler maps to ERR_UNSUPPORTED_MEDIA_TYPE.
  */
-export function registerJsonOnly(app: FastifyInstance): void {
+export function registerJsonOnly(app: FastifyInstance, opts: { maxDepth?: number } = {}): void {
+  const maxDepth = opts.maxDepth ?? DEFAULT_JSON_DEPTH;
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     try {
@@ -71,7 +92,7 @@ export function registerJsonOnly(app: FastifyInstance): void {
       if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
         throw new StrongboxError('ERR_UNSUPPORTED_MEDIA_TYPE', 'Only UTF-8 JSON is accepted.');
       }
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(body as string, maxDepth));
     } catch (err) {
       done(err as Error, undefined);
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { HstsConfig } from '../config/edge-config.ts';
 
 /**
  * Headers for a JSON-only API: nothing may render, frame, sniff or leak a referrer.
@@ -16,16 +17,26 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'cache-control': 'no-store',
 });
 
-// Neither Node nor Fastify sends X-Powered-By; test/http/api.test.ts checks it stays absent.
-export function applySecurityHeaders(reply: FastifyReply): void {
-  reply.headers(SECURITY_HEADERS);
+/** Strict-Transport-Security from the hsts section (browsers ignore it over plain HTTP). */
+export function hstsValue(hsts: HstsConfig): string {
+  return `max-age=${hsts.maxAge}${hsts.includeSubDomains ? '; includeSubDomains' : ''}${hsts.preload ? '; preload' : ''}`;
 }
 
-export function registerSecurityHeaders(app: FastifyInstance): void {
+/** The frozen set sent on every response: SECURITY_HEADERS plus HSTS. */
+export function securityHeaders(hsts: HstsConfig): Readonly<Record<string, string>> {
+  return Object.freeze({ ...SECURITY_HEADERS, 'strict-transport-security': hstsValue(hsts) });
+}
+
+// Neither Node nor Fastify sends X-Powered-By or Server; test/http/api.test.ts checks it stays absent.
+export function applySecurityHeaders(reply: FastifyReply, headers: Readonly<Record<string, string>> = SECURITY_HEADERS): void {
+  reply.headers(headers);
+}
+
+export function registerSecurityHeaders(app: FastifyInstance, headers: Readonly<Record<string, string>> = SECURITY_HEADERS): void {
   // onSend runs for every routed reply, including errors and 404s; router failures
   // (frameworkErrors) skip hooks, so the error path applies the headers itself too.
   app.addHook('onSend', (_req, reply, payload, done) => {
-    applySecurityHeaders(reply);
+    reply.headers(headers);
     done(null, payload);
   });
 }

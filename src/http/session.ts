@@ -3,6 +3,7 @@ import { parseCookie, stringifySetCookie } from 'cookie';
 import type { AccountService } from '../core/auth/account-service.ts';
 import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
 import { sessionIdOf } from '../core/auth/account-service.ts';
+import { enforceAccountLimit } from './edge/rate-limit.ts';
 
 /** `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-strongbox_session';
@@ -34,11 +35,13 @@ export function tokenFromRequest(req: FastifyRequest): string | null {
 /**
  * The caller of this request, anonymous when there is no valid session. A bad or expired
  * token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
- * Each route asks once per request, so nothing is memoized here.
+ * Each route asks once per request, so nothing is memoized here. A signed-in caller is also
+ * counted against its account's rate limit here, where the account first becomes known.
  */
 export async function callerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
   const token = tokenFromRequest(req);
   const caller = (token === null ? null : await accounts.authenticate(token)) ?? ANONYMOUS;
+  if (caller.id !== null) await enforceAccountLimit(req, caller.id);
   // The audit trail records where each request came from and with which session.
   return { ...caller, request: requestContext(req, caller.id === null ? null : token) };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -49,6 +50,8 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<CliResu
 
 export interface ServeHandle {
   readonly url: string;
+  /** PEM of the dev CA `serve --dev` printed (null for plain HTTP or a configured certificate). */
+  readonly ca: string | null;
   readonly child: ChildProcess;
   output(): { stdout: string; stderr: string };
   /** Sends the signal and waits for the exit. */
@@ -73,12 +76,16 @@ export function startServe(args: readonly string[], opts: { cwd: string; env?: N
       fail(new Error(`serve did not start within ${timeoutMs} ms\nstdout: ${out}\nstderr: ${err}`));
     }, timeoutMs);
     const onData = (): void => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
       child.stdout.off('data', onData);
+      const caPath = /trust it with: curl --cacert (\S+)/.exec(out)?.[1];
+      const ca = caPath === undefined ? null : readFileSync(resolve(opts.cwd, caPath), 'utf8');
+      if (ca !== null) CA_BY_ORIGIN.set(m[1], ca);
       done({
         url: m[1],
+        ca,
         child,
         exited,
         output: () => ({ stdout: out, stderr: err }),
@@ -99,12 +106,36 @@ export function tempDir(prefix = 'strongbox-cli-'): { dir: string; cleanup(): vo
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** JSON request helper for a running server. */
+/** The dev CA of each server started by startServe, so `api` can verify its certificate. */
+const CA_BY_ORIGIN = new Map<string, string>();
+
+export function caFor(url: string): string | undefined {
+  return CA_BY_ORIGIN.get(new URL(url).origin);
+}
+
+/** One HTTPS request verified against `ca` (fetch cannot take a CA per call). */
+export function httpsText(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string; ca?: string; timeoutMs?: number } = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((done, fail) => {
+    const req = httpsRequest(url, { method: opts.method ?? 'GET', headers: opts.headers, ca: opts.ca ?? caFor(url), timeout: opts.timeoutMs ?? 30_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, text }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`request to ${url} timed out`)));
+    req.on('error', fail);
+    req.end(opts.body);
+  });
+}
+
+/** JSON request helper for a running server (HTTPS verified against its dev CA). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON shapes
 export async function api(url: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; json: any }> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (token) headers.authorization = `Bearer ${token}`;
+  if (url.startsWith('https:')) {
+    const r = await httpsText(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, json: r.text ? JSON.parse(r.text) : null };
+  }
   const res = await fetch(url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };

@@ -1,7 +1,7 @@
 import { describe, test, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync } from 'node:fs';
-import { request } from 'node:http';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { api, runCli, startServe, tempDir, type ServeHandle } from './cli-helpers.ts';
@@ -17,7 +17,7 @@ describe('strongbox serve', () => {
 
   test('--dev in an empty folder creates the config, serves /api/health and stops on SIGTERM', async () => {
     server = await startServe(['--dev', '--port', '0'], { cwd: tmp.dir });
-    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(existsSync(join(tmp.dir, 'strongbox.yaml')));
     assert.equal(statSync(join(tmp.dir, 'data')).mode & 0o777, 0o700);
     const health = await api(server.url, 'GET', '/api/health');
@@ -42,7 +42,7 @@ describe('strongbox serve', () => {
     const body = JSON.stringify({ email: 'inflight@example.com', password: 'a-long-password' });
     const { port } = new URL(server.url);
     const response = new Promise<{ status: number; text: string }>((done, fail) => {
-      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/auth/register',
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/auth/register', ca: server?.ca ?? undefined,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => done({ status: res.statusCode ?? 0, text }));
@@ -77,7 +77,7 @@ describe('strongbox serve', () => {
     assert.equal((await runCli(['init'], { cwd: tmp.dir })).code, 0);
     const r = await runCli(['serve', '--port', '0'], { cwd: tmp.dir });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^strongbox: ERR_TLS_REQUIRED: TLS is not configured[^\n]*\n$/);
+    assert.match(r.stderr, /^strongbox: ERR_TLS_REQUIRED: listen\.tls is not configured; production serves HTTPS only[^\n]*\n$/);
     assert.doesNotMatch(r.stdout, /listening/);
   });
 
@@ -91,7 +91,7 @@ describe('strongbox serve', () => {
   test('--config F --host H --port P drive a server from another folder', async () => {
     assert.equal((await runCli(['init', '--dir', 'app'], { cwd: tmp.dir })).code, 0);
     server = await startServe(['--dev', '--config', 'app/strongbox.yaml', '--host', 'localhost', '--port', '0'], { cwd: tmp.dir });
-    assert.match(server.url, /^http:\/\/localhost:\d+$/);
+    assert.match(server.url, /^https:\/\/localhost:\d+$/);
     assert.ok(existsSync(join(tmp.dir, 'app/data/strongbox.db')), 'database path resolves from the config folder');
     assert.equal((await api(server.url, 'GET', '/api/health')).status, 200);
     assert.equal((await server.stop()).code, 0);

@@ -1,5 +1,6 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { defaultEdge } from '../../src/config/parse-edge.ts';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +24,14 @@ const issuesOf = (raw: unknown, extra: { dev?: boolean; env?: NodeJS.ProcessEnv 
 test('defaults are the safe ones', () => {
   const c = build({});
   assert.deepEqual(c.database, { kind: 'sqlite', path: '/srv/app/data/strongbox.db' });
-  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8443 });
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8443, tls: null, redirectHttp: null, trustedProxies: [] });
   assert.deepEqual(c.auth, { register: false, sessionTtl: 12 * 3600 });
-  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, cacheMemory: 64 * 1024 * 1024, readTimeout: 2 });
+  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, cacheMemory: 64 * 1024 * 1024, readTimeout: 2, ...defaultEdge().limits });
+  // The edge's safe defaults (docs/edge.md): HSTS two years, rate limiting on, CORS off, admin unrestricted but warned about.
+  assert.deepEqual(c.hsts, { maxAge: 2 * 365 * 86_400, includeSubDomains: true, preload: false });
+  assert.equal(c.rateLimit.enabled, true);
+  assert.deepEqual(c.cors.origins, []);
+  assert.deepEqual(c.limits.headersTimeout, 10_000);
   assert.deepEqual(Object.keys(c.collections), []);
   assert.equal(c.dev, false);
   assert.equal(c.configPath, null);

@@ -6,6 +6,8 @@ import type { StrongboxConfig, DatabaseConfig } from '../../src/config/config.ts
 import type { CollectionDef, FieldDef, FieldType, Rules } from '../../src/config/schema.ts';
 import type { Engine } from '../../src/core/engine.ts';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { defaultEdge } from '../../src/config/parse-edge.ts';
+import type { RateLimitConfig } from '../../src/config/edge-config.ts';
 
 /** A FieldDef with every flag at its default; `extra` sets the type-specific parts. */
 export function field(name: string, type: FieldType, extra: Record<string, unknown> = {}): FieldDef {
@@ -43,6 +45,10 @@ export interface TestConfigOptions {
   readonly register?: boolean;
   readonly sessionTtl?: number; // seconds
   readonly bodyLimit?: number; // bytes
+  /** Rate limiting is off in test fixtures (many requests from one address); on when given. */
+  readonly rateLimit?: Partial<RateLimitConfig>;
+  /** Overrides of the edge config (docs/edge.md). */
+  readonly edge?: Partial<Pick<StrongboxConfig, 'hsts' | 'cors' | 'admin'>> & { limits?: Partial<StrongboxConfig['limits']>; listen?: Partial<StrongboxConfig['listen']> };
 }
 
 /**
@@ -58,18 +64,24 @@ export function ensureTestKek(): string {
 export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {}): StrongboxConfig {
   const collections: Record<string, CollectionDef> = {};
   for (const c of opts.collections ?? [NOTES]) collections[c.name] = c;
+  const edge = defaultEdge();
   return {
     configPath: null,
     baseDir: tmpdir(),
     dev: true,
     database,
-    listen: { host: '127.0.0.1', port: 0 },
+    listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
     auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
-    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    // Load shedding off: one slow hostile body on a busy test machine must not 503 the next request.
+    limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, maxEventLoopDelay: 0, ...opts.edge?.limits },
     keys: { kek: { kind: 'env', name: ensureTestKek() }, rotationBatch: 500 },
     audit: { checkpoints: join(mkdtempSync(join(tmpdir(), 'sb-audit-')), 'checkpoints'), checkpointEvery: 1000, checkpointInterval: 60, syslog: null },
     backup: { recipients: [], dir: join(tmpdir(), 'strongbox-test-backups'), schedule: null, keep: { count: 14, age: null }, verify: null, offsite: [], rcloneConfig: null },
     collections,
+    hsts: opts.edge?.hsts ?? edge.hsts,
+    cors: opts.edge?.cors ?? edge.cors,
+    admin: opts.edge?.admin ?? edge.admin,
+    rateLimit: { ...edge.rateLimit, enabled: false, ...opts.rateLimit },
   };
 }
 
@@ -98,6 +110,8 @@ export interface TestApi {
 
 export interface TestApiOptions extends TestConfigOptions {
   readonly logger?: boolean | Record<string, unknown>;
+  /** More routes (e.g. stand-ins under /api/admin for edge tests). */
+  readonly routes?: (app: FastifyInstance) => void;
   /** Replace engine parts (e.g. a RecordService that throws) for edge tests. */
   readonly override?: (engine: Engine) => Engine;
 }
@@ -106,7 +120,7 @@ export async function openTestApi(database: DatabaseConfig, opts: TestApiOptions
   const { buildServer } = await import('../../src/http/build-server.ts');
   const real = await openTestEngine(database, opts);
   const engine = opts.override ? opts.override(real) : real;
-  const app = await buildServer(engine, { logger: opts.logger ?? false });
+  const app = await buildServer(engine, { logger: opts.logger ?? false, routes: opts.routes });
   const inject = (o: InjectOptions) => app.inject(o);
   return {
     engine,

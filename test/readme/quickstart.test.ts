@@ -8,7 +8,7 @@ import { ROOT, startServe, tempDir, type ServeHandle } from '../cli/cli-helpers.
 
 const MARKER = '<!-- quickstart -->';
 /** The URL the README promises for `npm start` (the dev config's listen address). */
-const README_ORIGIN = 'http://127.0.0.1:8090';
+const README_ORIGIN = 'https://127.0.0.1:8090';
 
 /** Every ```sh block that directly follows the marker comment, in order. */
 export function quickstartBlocks(markdown: string): string[] {
@@ -75,6 +75,8 @@ describe('README quick start', () => {
     assert.match(devConfig, /host: 127\.0\.0\.1\s*\n\s*port: 8090/, 'the dev config listens where the README says');
     assert.ok(blocks.join('\n').includes(README_ORIGIN));
     assert.match(server.output().stdout, /admin create --email you@example\.com --password-stdin/);
+    assert.match(server.output().stdout, /trust it with: curl --cacert data\/tls\/ca\.pem/);
+    assert.match(server.url, /^https:/);
   });
 
   test('the curl walkthrough runs as written and shows what the README says', () => {

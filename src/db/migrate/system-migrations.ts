@@ -88,6 +88,21 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
     up: (exec, dialect) => createAuditTables(exec, dialect),
   },
   {
+    version: 6,
+    name: 'rate-limit counters shared by instances',
+    // One row per key and fixed window; `expires` (ms since the epoch) lets any instance prune.
+    async up(exec) {
+      await exec.schema.createTable('_sb_rate_limits')
+        .addColumn('bucket', 'text', (c) => c.primaryKey())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('expires', 'bigint', (c) => c.notNull())
+        .execute();
+      await exec.schema.createIndex('ix__sb_rate_limits__key').on('_sb_rate_limits').column('key').execute();
+      await exec.schema.createIndex('ix__sb_rate_limits__expires').on('_sb_rate_limits').column('expires').execute();
+    },
+  },
+  {
     version: 7,
     name: 'backup catalog: archives written and their last restore drill',
     async up(exec) {

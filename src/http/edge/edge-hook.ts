@@ -1,0 +1,57 @@
+import type { FastifyInstance } from 'fastify';
+import type { StrongboxConfig } from '../../config/config.ts';
+import type { RateLimiter } from '../../core/limits/rate-limiter.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { cidrMatcher } from '../../util/cidr.ts';
+import { isAdminPath, onAdminListener } from './admin-surface.ts';
+import { corsHandler } from './cors.ts';
+import { EdgeRejection } from './edge-rejection.ts';
+import type { LoadShedder } from './load-shedder.ts';
+import { checkAddress } from './rate-limit.ts';
+
+const AMP = 38;
+
+/** Query parameters in a raw URL, counted without parsing (`&`-separated, as the parser splits). */
+function queryParamCount(url: string): number {
+  const q = url.indexOf('?');
+  if (q === -1 || q === url.length - 1) return 0;
+  let n = 1;
+  for (let i = q + 1; i < url.length; i++) if (url.charCodeAt(i) === AMP) n++;
+  return n;
+}
+
+/**
+ * One synchronous onRequest hook for the whole edge, in order: CORS (so even refusals carry its
+ * headers), load shedding, URL limits, the per-address rate limit, the admin surface.
+ */
+export function registerEdgeHook(app: FastifyInstance, config: StrongboxConfig, limiter: RateLimiter | null, shedder: LoadShedder): void {
+  const cors = corsHandler(config.cors);
+  const { urlLength, queryParams } = config.limits;
+  const adminSeparate = config.admin.listen !== null;
+  const adminAllowed = config.admin.allow.length > 0 ? cidrMatcher(config.admin.allow) : null;
+
+  app.addHook('onRequest', (req, reply, done) => {
+    try {
+      if (cors !== null && cors(req, reply) === 'preflight') {
+        void reply.code(204).send();
+        return;
+      }
+      const lag = shedder.overloaded();
+      if (lag > 0) throw new EdgeRejection('ERR_OVERLOADED', { 'retry-after': String(Math.max(1, Math.ceil(lag / 1000))) });
+      const url = req.url;
+      if (url.length > urlLength) throw new StrongboxError('ERR_URL_TOO_LONG');
+      if (queryParamCount(url) > queryParams) throw new StrongboxError('ERR_TOO_MANY_PARAMS');
+      // The matched route's pattern (the router decoded the path), else the raw path as the 404 handler sees it.
+      const path = req.routeOptions.url ?? url;
+      // Exactly what an unknown route answers (after the same rate limit): the admin surface is not there for this client.
+      const hidden = isAdminPath(path) && ((adminSeparate && !onAdminListener(req.raw)) || (adminAllowed !== null && !adminAllowed(req.ip)));
+      const r = limiter === null ? null : checkAddress(limiter, req, path);
+      if (r === null) done(hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined);
+      else if (r instanceof Promise) {
+        r.then((x) => done(x ?? (hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined)), (err: Error) => done(err));
+      } else done(r);
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+}

@@ -1,0 +1,50 @@
+import type { FastifyRequest } from 'fastify';
+import { clientKey, type Denial, type RateLimiter, type RouteClass } from '../../core/limits/rate-limiter.ts';
+import { EdgeRejection } from './edge-rejection.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The edge's rate limiter (null when rateLimit.enabled is false). */
+    strongboxLimiter: RateLimiter | null;
+  }
+}
+
+/** GET/HEAD/OPTIONS read; POST under /api/auth/ is sign-in work; every other method writes. */
+export function routeClass(method: string, path: string): RouteClass {
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read';
+  return path.startsWith('/api/auth/') ? 'auth' : 'write';
+}
+
+/** The 429 for a denial: Retry-After, the IETF draft RateLimit fields, and the older RateLimit-* trio. */
+export function rateLimited(d: Denial): EdgeRejection {
+  const policy = `${d.routeClass}-${d.scope}`;
+  return new EdgeRejection('ERR_RATE_LIMITED', {
+    'retry-after': String(d.retryAfter),
+    'ratelimit-policy': `"${policy}";q=${d.limit};w=${d.windowSeconds}`,
+    ratelimit: `"${policy}";r=0;t=${d.retryAfter}`,
+    'ratelimit-limit': String(d.limit),
+    'ratelimit-remaining': '0',
+    'ratelimit-reset': String(d.retryAfter),
+  });
+}
+
+/** Per-address check for the onRequest hook: null to go on, or a promise for a shared store. */
+export function checkAddress(limiter: RateLimiter, req: FastifyRequest, path: string): EdgeRejection | null | Promise<EdgeRejection | null> {
+  const d = limiter.check('ip', routeClass(req.method, path), clientKey(req.ip));
+  if (d === null) return null;
+  if (d instanceof Promise) return d.then((x) => (x === null ? null : rateLimited(x)));
+  return rateLimited(d);
+}
+
+/**
+ * Per-account check, made where the caller becomes known (src/http/session.ts callerOf).
+ * Throws the 429 when the account's budget for this route class is spent.
+ */
+export async function enforceAccountLimit(req: FastifyRequest, accountId: string): Promise<void> {
+  const limiter = req.server.strongboxLimiter;
+  if (limiter === null || limiter === undefined) return;
+  const d = limiter.check('account', routeClass(req.method, req.routeOptions.url ?? req.url), accountId);
+  if (d === null) return;
+  const denial = d instanceof Promise ? await d : d;
+  if (denial !== null) throw rateLimited(denial);
+}
