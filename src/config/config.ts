@@ -1,4 +1,5 @@
 import type { CollectionDef } from './schema.ts';
+import type { SignInSettings } from './parse-sign-in.ts';
 
 export type DatabaseConfig =
   | { readonly kind: 'sqlite'; /** absolute path, or ':memory:' */ readonly path: string }
@@ -18,10 +19,10 @@ export interface StrongboxConfig {
   readonly dev: boolean;
   readonly database: DatabaseConfig;
   readonly listen: { readonly host: string; readonly port: number };
-  readonly auth: {
+  readonly auth: SignInSettings & {
     /** POST /api/auth/register open; default true in dev, false otherwise */
     readonly register: boolean;
-    /** session lifetime in seconds */
+    /** absolute session lifetime in seconds (default 12h) */
     readonly sessionTtl: number;
   };
   readonly limits: {

@@ -5,8 +5,9 @@ import { runSystemMigrations } from '../db/migrate/system-migrations.ts';
 import { planMigration } from '../db/migrate/plan-migration.ts';
 import { applyMigration } from '../db/migrate/apply-migration.ts';
 import { RecordService } from './records/record-service.ts';
-import { AccountService } from './auth/account-service.ts';
+import type { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { openSignIn } from './auth/open-sign-in.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -22,6 +23,12 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** Where the pepper comes from (STRONGBOX_PEPPER_FILE, STRONGBOX_PEPPER); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Operator commands on a dev folder use its dev pepper (see pepper.ts); `serve` never sets this. */
+  readonly reuseDevPepper?: boolean;
+  /** Clock for sessions and throttling (tests). */
+  readonly now?: () => Date;
 }
 
 /**
@@ -35,7 +42,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const plan = await planMigration(db, Object.values(config.collections));
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
     const records = new RecordService({ db, collections: config.collections, limits: config.limits });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl });
+    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper });
     let closed = false;
     return {
       config,

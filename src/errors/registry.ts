@@ -28,6 +28,11 @@ export const ERRORS = {
   ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'The method is not allowed on this route.' },
   ERR_CONFLICT: { status: 409, message: 'The value conflicts with an existing record.' },
+  ERR_PASSWORD_POLICY: { status: 400, message: 'The password does not meet the password policy.' },
+  ERR_THROTTLED: { status: 429, message: 'Too many attempts; try again later.' },
+  ERR_CSRF: { status: 403, message: 'The request failed the cross-site request checks.' },
+  ERR_MFA_REQUIRED: { status: 403, message: 'A second factor is required to continue.' },
+  ERR_LAST_ADMIN: { status: 409, message: 'The last admin cannot be removed or disabled.' },
   // server
   ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
   ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },

@@ -8,6 +8,8 @@ export interface ErrorDetails {
   position?: number;
   /** which query parameter or config key path the error is about */
   param?: string;
+  /** seconds, for ERR_THROTTLED: sent as the Retry-After header, not in the body */
+  retryAfter?: number;
 }
 
 /**

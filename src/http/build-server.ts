@@ -10,6 +10,7 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
+import { checkCrossSite } from './session.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -24,6 +25,7 @@ function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, caus
   if (cause !== undefined && res.status >= 500) req.log.error({ reqId: req.id, err: cause }, 'request failed');
   else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
   applySecurityHeaders(reply);
+  if (res.retryAfter !== undefined) reply.header('retry-after', String(res.retryAfter));
   return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
 }
 
@@ -56,6 +58,15 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   routes.attach(app);
   registerJsonOnly(app);
   registerSecurityHeaders(app);
+  // CSRF, first line: browsers' cross-site state changes are refused before any route runs.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      checkCrossSite(req);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
 
   app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
   app.setNotFoundHandler((req, reply) => {

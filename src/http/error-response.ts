@@ -15,6 +15,8 @@ export interface ErrorResponse {
   readonly body: ErrorBody;
   /** True when the cause is ours to log (the client only sees the registry message). */
   readonly internal: boolean;
+  /** seconds, for the Retry-After header of a 429 */
+  readonly retryAfter?: number;
 }
 
 // Errors Fastify itself raises while reading a request, mapped to our codes.
@@ -48,7 +50,8 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     };
     if (err.details?.fields) error.fields = { ...err.details.fields };
     if (typeof err.details?.position === 'number') error.position = err.details.position;
-    return { status: err.status, body: { error }, internal: false };
+    const retryAfter = err.details?.retryAfter;
+    return { status: err.status, body: { error }, internal: false, ...(retryAfter === undefined ? {} : { retryAfter }) };
   }
   const fastifyCode = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {

@@ -42,6 +42,8 @@ export interface TestConfigOptions {
   readonly register?: boolean;
   readonly sessionTtl?: number; // seconds
   readonly bodyLimit?: number; // bytes
+  /** sign-in settings over the defaults */
+  readonly auth?: Partial<StrongboxConfig['auth']>;
 }
 
 export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {}): StrongboxConfig {
@@ -53,7 +55,10 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     dev: true,
     database,
     listen: { host: '127.0.0.1', port: 0 },
-    auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
+    auth: {
+      register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600,
+      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
+    },
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
     collections,
   };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { LATEST_SYSTEM_VERSION, runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
+import { LATEST_SYSTEM_VERSION, SYSTEM_MIGRATIONS, runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
 import { listTables } from '../../src/db/migrate/introspect.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { eachDialect } from '../helpers/dialects.ts';
@@ -17,8 +17,8 @@ eachDialect('system migrations', (t) => {
         assert.ok(tables.has(name), `${name} exists`);
       }
       const rows = await db.kysely.selectFrom('_sb_migrations').selectAll().execute();
-      assert.equal(rows.length, LATEST_SYSTEM_VERSION);
-      assert.deepEqual(rows.map((r) => Number(r.version)).sort(), [1, 2]);
+      assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      assert.equal(Math.max(...rows.map((r) => Number(r.version))), LATEST_SYSTEM_VERSION);
       assert.match(String(rows[0]!.applied), /^\d{4}-\d\d-\d\dT/);
     } finally {
       await db.close();
@@ -56,7 +56,7 @@ eachDialect('system migrations', (t) => {
         return true;
       });
       const rows = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.equal(rows.length, LATEST_SYSTEM_VERSION + 1);
+      assert.equal(rows.length, SYSTEM_MIGRATIONS.length + 1);
     } finally {
       await db.close();
     }
@@ -72,7 +72,7 @@ eachDialect('system migrations', (t) => {
       const tables = await listTables(db.kysely, db.dialect);
       assert.ok(tables.has('_sb_accounts'));
       const rows = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(rows.map((r) => Number(r.version)).sort(), [1, 2]);
+      assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
     } finally {
       await db.close();
     }
@@ -91,7 +91,7 @@ eachDialect('system migrations', (t) => {
       await db.kysely.insertInto('_sb_sessions').values({ token_hash: 't1', account_id: 'a1', created: now, expires: now, last_seen: now }).execute();
       await runSystemMigrations(db);
       const versions = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(versions.map((r) => Number(r.version)).sort(), [1, 2]);
+      assert.deepEqual(versions.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
       assert.equal((await db.kysely.selectFrom('_sb_sessions').selectAll().execute()).length, 1);
       // the old index is gone: creating it again succeeds
       await db.kysely.schema.createIndex('ix__sb_sessions__account_id').on('_sb_sessions').column('account_id').execute();

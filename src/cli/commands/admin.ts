@@ -21,7 +21,7 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
       const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
       ensureDataDir(config);
       const { openEngine } = await import('../../core/engine.ts');
-      const engine = await openEngine(config);
+      const engine = await openEngine(config, { reuseDevPepper: true });
       try {
         const account = await engine.accounts.createAdmin(opts.email, password);
         ctx.io.out(`strongbox: created admin ${account.email} (id ${account.id})`);
