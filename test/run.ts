@@ -4,7 +4,7 @@
  * Extra arguments pass through: `npm test -- test/db/x.test.ts`, `npm test -- --test-name-pattern=tls`.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,6 +69,8 @@ async function main(): Promise<number> {
   // Test processes put their temp files here, so even a run cut short by a signal (when their
   // own exit hooks never run) leaves nothing behind.
   const runTmp = mkdtempSync(join(tmpdir(), 'strongbox-run-'));
+  // traversable (not listable), so a test may start its own cluster in it as the postgres user
+  chmodSync(runTmp, 0o711);
   env.TMPDIR = runTmp;
   const stopCluster = (): void => {
     try {

@@ -9,6 +9,7 @@ import { registerInit } from './commands/init.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerAdmin } from './commands/admin.ts';
+import { registerDb } from './commands/db.ts';
 
 /** Builds the `strongbox` program. Commander never exits the process itself (exitOverride). */
 export function buildProgram(ctx: CliContext): Command {
@@ -26,6 +27,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServe(program, ctx);
   registerMigrate(program, ctx);
   registerAdmin(program, ctx);
+  registerDb(program, ctx);
   // exitOverride must reach every subcommand, so it is applied after they exist.
   const override = (cmd: Command): void => {
     cmd.exitOverride();

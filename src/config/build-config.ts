@@ -3,7 +3,7 @@ import type { StrongboxConfig } from './config.ts';
 import { IssueSink, unlocatedSource, type ConfigSource } from './config-error.ts';
 import { deepFreeze } from './deep-freeze.ts';
 import { parseCollections } from './parse-collections.ts';
-import { parseDatabase } from './parse-database.ts';
+import { parseDatabase, parseMigrate } from './parse-database.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 
@@ -20,7 +20,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'listen', 'auth', 'limits', 'collections'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'collections'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -32,11 +32,14 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
   const dev = opts.dev ?? false;
   const map = expectMap(raw, [], sink) ?? {};
   checkKeys(map, TOP_KEYS, [], sink, 'the top level');
+  const env = opts.env ?? process.env;
+  const database = parseDatabase(own(map, 'database'), opts.baseDir, env, sink);
   const config: StrongboxConfig = {
     configPath: opts.configPath ?? null,
     baseDir: opts.baseDir,
     dev,
-    database: parseDatabase(own(map, 'database'), opts.baseDir, opts.env ?? process.env, sink),
+    database,
+    migrate: parseMigrate(own(map, 'migrate'), database, opts.baseDir, env, sink),
     listen: parseListen(own(map, 'listen'), sink),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),

@@ -15,6 +15,10 @@ const DEV_CONFIG = String.raw`# strongbox.yaml: the Strongbox configuration (dev
 #   postgres://strongbox_app@db.example.com:5432/strongbox?sslmode=verify-full&sslrootcert=ca.pem
 # (the PostgreSQL password comes from STRONGBOX_DATABASE_PASSWORD_FILE or STRONGBOX_DATABASE_PASSWORD).
 database: sqlite:./data/strongbox.db
+# On PostgreSQL in production, migrations run as the schema owner, serving as the app role
+# (create both with 'strongbox db provision'; see docs/postgres.md):
+# migrate:
+#   database: postgres://strongbox_owner@db.example.com:5432/strongbox?sslmode=verify-full&sslrootcert=ca.pem
 
 # Loopback only: plain HTTP is allowed on loopback in dev mode. Default port: 8443.
 listen:

@@ -1,6 +1,7 @@
 import type { IssueSink, KeyPath } from './config-error.ts';
 import { checkName, parseField } from './parse-field.ts';
 import { checkRule, parseRules } from './parse-rules.ts';
+import { checkUniqueExposure } from './check-unique-exposure.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 import type { CollectionDef, FieldDef } from './schema.ts';
 
@@ -43,6 +44,7 @@ export function parseCollections(raw: unknown, sink: IssueSink): Record<string, 
     const fields = collection.fields.map((f) => linkField(f, collection, out, [...path, 'fields', f.name], sink));
     const linked: CollectionDef = { ...collection, fields };
     out[name] = { ...linked, rules: parseRules(rawRules.get(name), linked, [...path, 'rules'], sink) };
+    checkUniqueExposure(out[name], path, sink);
   }
   return out;
 }

@@ -11,7 +11,7 @@ import { FIELD_TYPES, NAME_PATTERN, SYSTEM_FIELDS, type FieldDef, type FieldType
  * Keys every field accepts. Defaults: required/unique/index/sensitive/searchable false, mask null,
  * read null (everyone who can see the record), default none.
  */
-const COMMON_KEYS = ['type', 'required', 'unique', 'index', 'default', 'sensitive', 'searchable', 'mask', 'read'] as const;
+const COMMON_KEYS = ['type', 'required', 'unique', 'index', 'default', 'sensitive', 'searchable', 'mask', 'read', 'uniqueRevealsExistence'] as const;
 
 /** Keys only some types accept; anything else is an unknown-key error. */
 const TYPE_KEYS: Readonly<Record<FieldType, readonly string[]>> = {
@@ -87,6 +87,8 @@ function commonKeys(name: string, map: RawMap, path: KeyPath, sink: IssueSink): 
     searchable: readBool(map, 'searchable', path, sink, false),
     mask: MASKS.includes(mask as MaskKind) ? (mask as MaskKind) : null,
     read: readOptString(map, 'read', path, sink),
+    // Present only when opted in, so every other field definition keeps its shape.
+    ...(readBool(map, 'uniqueRevealsExistence', path, sink, false) ? { uniqueRevealsExistence: true } : {}),
   };
 }
 
@@ -141,6 +143,7 @@ function checkFlags(f: FieldDef, path: KeyPath, sink: IssueSink): void {
   if (f.searchable && listy) sink.add([...path, 'searchable'], 'json and multiple-select fields cannot be searchable');
   if (f.mask !== null && !f.sensitive) sink.add([...path, 'mask'], 'mask requires sensitive: true');
   if (f.mask === 'email' && f.type !== 'email') sink.add([...path, 'mask'], 'mask "email" applies to email fields only');
+  if (f.uniqueRevealsExistence === true && !f.unique) sink.add([...path, 'uniqueRevealsExistence'], 'uniqueRevealsExistence applies to unique fields only');
   if (listy && f.unique) sink.add([...path, 'unique'], 'json and multiple-select fields cannot be unique');
   if (listy && f.index) sink.add([...path, 'index'], 'json and multiple-select fields cannot be indexed');
 }

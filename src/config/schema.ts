@@ -27,6 +27,11 @@ interface FieldCommon {
   readonly mask: MaskKind | null;
   /** Per-field read rule in the filter language; null means everyone who can see the record. */
   readonly read: string | null;
+  /**
+   * Accepts that a unique field reveals whether a value exists (409) to callers who cannot see the
+   * record holding it; without it such a field is refused at load (docs/bounded-cost.md).
+   */
+  readonly uniqueRevealsExistence?: boolean;
 }
 
 export interface TextField extends FieldCommon { readonly type: 'text'; readonly min: number | null; readonly max: number | null; readonly pattern: string | null }

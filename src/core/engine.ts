@@ -1,9 +1,6 @@
 import type { StrongboxConfig } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { openDatabase } from '../db/open-database.ts';
-import { runSystemMigrations } from '../db/migrate/system-migrations.ts';
-import { planMigration } from '../db/migrate/plan-migration.ts';
-import { applyMigration } from '../db/migrate/apply-migration.ts';
+import { openConfigured, refuseUnsafeServingRole, runStartMigrations } from './start-migrations.ts';
 import { RecordService } from './records/record-service.ts';
 import type { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
@@ -29,6 +26,8 @@ export interface OpenEngineOptions {
   readonly reuseDevPepper?: boolean;
   /** Clock for sessions and throttling (tests). */
   readonly now?: () => Date;
+  /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
+  readonly refuseUnsafeRole?: boolean;
 }
 
 /**
@@ -36,11 +35,10 @@ export interface OpenEngineOptions {
  * Destructive changes stop the start with ERR_MIGRATION_DESTRUCTIVE unless allowed.
  */
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
-  const db = await openDatabase(config.database);
+  const db = await openConfigured(config, config.database);
   try {
-    await runSystemMigrations(db);
-    const plan = await planMigration(db, Object.values(config.collections));
-    await applyMigration(db, plan, { allowDestructive: opts.allowDestructive === true });
+    await runStartMigrations(config, db, opts.allowDestructive === true);
+    if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
     const records = new RecordService({ db, collections: config.collections, limits: config.limits });
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper });
     let closed = false;

@@ -5,6 +5,7 @@ import { openDatabase } from '../db/open-database.ts';
 import { runSystemMigrations } from '../db/migrate/system-migrations.ts';
 import { planMigration } from '../db/migrate/plan-migration.ts';
 import { applyMigration } from '../db/migrate/apply-migration.ts';
+import { grantHook, migrationDatabase, openConfigured } from './start-migrations.ts';
 import { formatPlan } from '../db/migrate/format-plan.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
@@ -33,7 +34,8 @@ export interface MigrateSchemaResult {
 export async function migrateSchema(config: StrongboxConfig, opts: MigrateSchemaOptions): Promise<MigrateSchemaResult> {
   const db = await openForPlanning(config, opts.dryRun);
   try {
-    if (!opts.dryRun) await runSystemMigrations(db);
+    const afterEach = grantHook(config);
+    if (!opts.dryRun) await runSystemMigrations(db, { afterEach });
     const plan = await planMigration(db, Object.values(config.collections));
     const text = formatPlan(plan);
     if (plan.steps.length > 0) opts.onPlan?.(text);
@@ -44,7 +46,7 @@ export async function migrateSchema(config: StrongboxConfig, opts: MigrateSchema
       throw new StrongboxError('ERR_MIGRATION_DESTRUCTIVE',
         `${destructive.length} destructive step(s) pending (${destructive.map((s) => s.description).join('; ')}); nothing was changed; apply them with --allow-destructive`);
     }
-    await applyMigration(db, plan, { allowDestructive: opts.allowDestructive });
+    await applyMigration(db, plan, { allowDestructive: opts.allowDestructive, afterEach });
     return { ...result, applied: true };
   } finally {
     await db.close();
@@ -53,9 +55,9 @@ export async function migrateSchema(config: StrongboxConfig, opts: MigrateSchema
 
 // A dry run must not even create the SQLite file: an empty in-memory database plans the same.
 function openForPlanning(config: StrongboxConfig, dryRun: boolean): Promise<Database> {
-  const cfg = config.database;
+  const cfg = migrationDatabase(config);
   if (dryRun && cfg.kind === 'sqlite' && cfg.path !== ':memory:' && !existsSync(cfg.path)) {
     return openDatabase({ kind: 'sqlite', path: ':memory:' });
   }
-  return openDatabase(cfg);
+  return openConfigured(config, cfg);
 }

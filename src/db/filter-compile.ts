@@ -5,6 +5,7 @@ import type { CompareOp, Expr, Operand } from '../filter/ast.ts';
 import { resolveField, type ResolvedField } from '../filter/field-kinds.ts';
 import { wasChecked } from '../filter/check.ts';
 import type { MacroValues } from '../filter/macros.ts';
+import { bodyField, isAbsentBodyMacro, isIssetMacro } from '../filter/body-macro.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { encodeValue } from './column-codec.ts';
 import type { Dialect } from './database.ts';
@@ -102,10 +103,13 @@ export function isUnknownMacro(o: Operand, macros: MacroValues): boolean {
   if (o.name === 'auth.id') return macros.auth.id === null;
   if (o.name === 'auth.role') return macros.auth.role === null;
   if (o.name === 'auth.email') return macros.auth.email === null;
-  return (macros.body?.[o.name.slice(5)] ?? null) === null;
+  if (isIssetMacro(o.name)) return false;
+  return (macros.body?.[bodyField(o.name)] ?? null) === null;
 }
 
 function compileCompare(op: CompareOp, left: Operand, right: Operand, env: CompileEnv, checked: boolean): Node {
+  // A field the body did not send equals nothing, not even null (see filter/body-macro.ts).
+  if (isAbsentBodyMacro(left, env.macros) || isAbsentBodyMacro(right, env.macros)) return op === '!=' || op === '!~';
   if ((right.kind !== 'null' && isUnknownMacro(left, env.macros)) || (left.kind !== 'null' && isUnknownMacro(right, env.macros))) {
     return op === '!=' || op === '!~';
   }

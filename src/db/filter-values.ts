@@ -2,6 +2,7 @@ import type { CompareOp, Operand } from '../filter/ast.ts';
 import { compareText } from '../filter/compare-text.ts';
 import type { ResolvedField, ValueKind } from '../filter/field-kinds.ts';
 import type { MacroValues } from '../filter/macros.ts';
+import { bodyField, bodySent, isIssetMacro } from '../filter/body-macro.ts';
 import { resolveField } from '../filter/field-kinds.ts';
 import { normalizeDate, normalizeDatetime } from '../filter/temporal.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
@@ -30,8 +31,9 @@ export function operandValue(o: Operand, against: ValueKind | null, macros: Macr
       if (o.name === 'auth.id') return macros.auth.id;
       if (o.name === 'auth.role') return macros.auth.role;
       if (o.name === 'auth.email') return macros.auth.email;
-      v = macros.body?.[o.name.slice(5)] ?? null;
-      kind = resolveField(collection, o.name.slice(5))?.kind ?? null;
+      if (isIssetMacro(o.name)) return bodySent(macros, bodyField(o.name));
+      v = macros.body?.[bodyField(o.name)] ?? null;
+      kind = resolveField(collection, bodyField(o.name))?.kind ?? null;
       if (v === null) return null;
       if (kind === 'number' || kind === 'boolean') {
         if (typeof v !== kind) throw bad(o);

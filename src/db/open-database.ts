@@ -10,6 +10,8 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number;
   /** Distinct prepared statements kept (SQLite: per database; PostgreSQL: per connection); default 500. */
   readonly statementCacheSize?: number;
+  /** PostgreSQL: refuse less than sslmode=verify-full over TCP (production mode). */
+  readonly requireVerifiedTls?: boolean;
 }
 
 export type StatementCacheStats =

@@ -42,6 +42,14 @@ export const ERRORS = {
   ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
   ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
   ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
+  // PostgreSQL roles and connections (docs/postgres.md)
+  ERR_DB_TLS_REQUIRED: { status: 500, message: 'Production mode connects to PostgreSQL only with verified TLS (sslmode=verify-full) or over a Unix socket.' },
+  ERR_DB_TLS_VERIFY: { status: 500, message: 'The PostgreSQL server certificate could not be verified (untrusted CA or wrong host name).' },
+  ERR_DB_ROLE_UNSAFE: { status: 500, message: 'The database role may do more than serving needs; production mode refuses it.' },
+  ERR_PROVISION_ADMIN: { status: 500, message: 'The admin role cannot provision: it may not create roles.' },
+  ERR_PROVISION_ROLE: { status: 500, message: 'A role to provision already exists with rights it must not have.' },
+  ERR_PROVISION_DATABASE: { status: 500, message: 'The database to provision does not exist.' },
+  ERR_PROVISION_PGAUDIT: { status: 500, message: 'pgaudit is not loaded on the PostgreSQL server.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,6 +4,7 @@ import { describeName, filterError } from './filter-error.ts';
 import { fieldPosition } from './fields.ts';
 import { isSystemField, resolveField, type ResolvedField, type ValueKind } from './field-kinds.ts';
 import { normalizeDate, normalizeDatetime } from './temporal.ts';
+import { bodyField, isIssetMacro } from './body-macro.ts';
 
 export interface CheckContext {
   readonly collection: CollectionDef;
@@ -116,10 +117,11 @@ function side(o: Operand, ctx: CheckContext): Side {
     }
     case 'macro': {
       if (o.name.startsWith('body.')) {
-        const name = o.name.slice(5);
+        const name = bodyField(o.name);
         if (ctx.mode !== 'write-rule') throw typeError('ERR_FILTER_FORBIDDEN_FIELD', '@body is only allowed in create and update rules', o);
         const f = resolveField(ctx.collection, name);
         if (!f || isSystemField(name)) throw typeError('ERR_FILTER_UNKNOWN_FIELD', `unknown field ${describeName(name)} in @body`, o);
+        if (isIssetMacro(o.name)) return { kind: 'boolean', field: null, substring: false, label: `@body.${name}:isset` };
         if (f.kind === 'none') throw typeError('ERR_FILTER_TYPE', `@body.${name} (${f.def?.type}) cannot be compared`, o);
         return { kind: f.kind, field: null, substring: f.substring, label: `@body.${name}` };
       }

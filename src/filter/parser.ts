@@ -3,7 +3,7 @@ import { describeName, filterError } from './filter-error.ts';
 import { tokenize, type Token } from './tokenizer.ts';
 
 const FIXED_MACROS: ReadonlySet<string> = new Set(['auth.id', 'auth.role', 'auth.email', 'now']);
-const BODY_MACRO = /^body\.[a-z_][a-z0-9_]*$/;
+const BODY_MACRO = /^body\.[a-z_][a-z0-9_]*(?::isset)?$/;
 
 /**
  * Parses filter/rule text into an Expr. Grammar:

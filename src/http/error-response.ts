@@ -1,5 +1,6 @@
 import { ERRORS, type ErrorCode } from '../errors/registry.ts';
 import { isStrongboxError } from '../errors/strongbox-error.ts';
+import { boundedFields } from '../errors/field-list.ts';
 
 export interface ErrorBody {
   readonly error: {
@@ -48,7 +49,8 @@ export function toErrorResponse(err: unknown): ErrorResponse {
       code: err.code,
       message: err.message,
     };
-    if (err.details?.fields) error.fields = { ...err.details.fields };
+    // Whatever built the error, no response lists more fields, or longer names, than the shared caps.
+    if (err.details?.fields) error.fields = { ...boundedFields(err.details.fields) };
     if (typeof err.details?.position === 'number') error.position = err.details.position;
     const retryAfter = err.details?.retryAfter;
     return { status: err.status, body: { error }, internal: false, ...(retryAfter === undefined ? {} : { retryAfter }) };

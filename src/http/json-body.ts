@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { boundedFields, FIELD_LIST_LIMITS } from '../errors/field-list.ts';
 
 /** Keys that could reach an object's prototype when a body is merged or spread downstream. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor']);
@@ -90,10 +91,10 @@ export function rejectUnknownKeys(body: Record<string, unknown>, allowed: readon
   const fields: Record<string, string> = {};
   let n = 0;
   for (const key of Object.keys(body)) {
-    // Echo at most a few short names back: the body is attacker-sized.
-    if (!allowed.includes(key) && n++ < 20) fields[key.length > 64 ? `${key.slice(0, 64)}…` : key] = 'unknown field';
+    // The shared helper caps the echo; stop collecting once past it (the body is attacker-sized).
+    if (!allowed.includes(key) && n++ <= FIELD_LIST_LIMITS.maxNames) fields[key] = 'unknown field';
   }
-  if (Object.keys(fields).length > 0) {
-    throw new StrongboxError('ERR_VALIDATION', 'The request body has unknown fields.', { fields });
+  if (n > 0) {
+    throw new StrongboxError('ERR_VALIDATION', 'The request body has unknown fields.', { fields: boundedFields(fields) });
   }
 }

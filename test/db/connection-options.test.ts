@@ -37,11 +37,27 @@ describe('postgres poolConfig', () => {
     assert.match(String(cfg.ssl.ca), /BEGIN CERTIFICATE/);
   });
 
-  test('without sslmode a remote server is verified in full; loopback is plain', () => {
-    const remote = poolConfig('postgres://app@db.example/prod', undefined);
-    assert.ok(typeof remote.ssl === 'object' && remote.ssl.rejectUnauthorized === true);
-    assert.equal(poolConfig('postgres://app@127.0.0.1/prod', undefined).ssl, false);
-    assert.equal(poolConfig('postgres://app@localhost/prod', undefined).ssl, false);
+  test('without sslmode every TCP connection is verified in full, loopback too; a Unix socket has no TLS', () => {
+    for (const host of ['db.example', '127.0.0.1', 'localhost', '[::1]']) {
+      const cfg = poolConfig(`postgres://app@${host}/prod`, undefined);
+      assert.ok(typeof cfg.ssl === 'object' && cfg.ssl.rejectUnauthorized === true && cfg.ssl.checkServerIdentity === undefined, host);
+    }
+    const socket = poolConfig('postgres://app@%2Fvar%2Frun%2Fpostgresql/prod', undefined, { requireVerifiedTls: true });
+    assert.equal(socket.host, '/var/run/postgresql');
+    assert.equal(socket.ssl, false);
+  });
+
+  test('production (requireVerifiedTls) refuses anything less than verify-full over TCP', () => {
+    for (const mode of ['disable', 'require', 'verify-ca']) {
+      const url = `postgres://app@127.0.0.1/prod?sslmode=${mode}&sslrootcert=${encodeURIComponent(ca)}`;
+      assert.throws(() => poolConfig(url, undefined, { requireVerifiedTls: true }), (err) => {
+        assert.ok(err instanceof StrongboxError && err.code === 'ERR_DB_TLS_REQUIRED', String(err));
+        assert.match(err.message, /verify-full/);
+        return true;
+      }, mode);
+      assert.doesNotThrow(() => poolConfig(url, undefined), 'dev mode may choose less');
+    }
+    assert.doesNotThrow(() => poolConfig('postgres://app@127.0.0.1/prod', undefined, { requireVerifiedTls: true }), 'the default is verify-full');
   });
 
   test('require encrypts without verifying; verify-ca checks the CA but not the name', () => {

@@ -42,6 +42,11 @@ describe('checkExpr: accepted filters', () => {
     const w: CheckContext = { collection: ITEMS, mode: 'write-rule' };
     check("@body.title = 'x' && @body.n > 3 && @body.ok = true && owner = @auth.id && @body.d < '2024-01-01'", w);
     fails('@body.n = \'x\'', 'ERR_FILTER_TYPE', 10, /@body.n \(a number\)/, w);
+    check('@body.n:isset = true && @body.title:isset != false && ok = @body.d:isset', w);
+    fails('@body.n:isset = 1', 'ERR_FILTER_TYPE', 16, undefined, w);
+    fails('@body.title:isset ~ "x"', 'ERR_FILTER_TYPE', 0, undefined, w);
+    fails('@body.nope:isset = true', 'ERR_FILTER_UNKNOWN_FIELD', 0, undefined, w);
+    fails('@body.n:isset = true', 'ERR_FILTER_FORBIDDEN_FIELD', 0, /only allowed in create and update rules/);
   });
 });
 

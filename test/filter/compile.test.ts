@@ -77,7 +77,14 @@ describe('compileFilter: SQL and parameters', () => {
     assert.deepEqual(where('sqlite', 'ok = @body.ok && d = @body.d && n != @body.n', body, 'write-rule'),
       { sql: '("ok" = ? and "d" = ?)', parameters: [1, '2024-01-01'] });
     assert.deepEqual(where('sqlite', 'ok = @body.ok && n = @body.n', body, 'write-rule'), { sql: '1 = 0', parameters: [] });
-    assert.deepEqual(where('sqlite', '@body.n = null', body, 'write-rule'), { sql: '1 = 1', parameters: [] });
+    // a field the body did not send equals nothing, not even null; sent as null it is null
+    assert.deepEqual(where('sqlite', '@body.n = null', body, 'write-rule'), { sql: '1 = 0', parameters: [] });
+    assert.deepEqual(where('sqlite', '@body.n != null', body, 'write-rule'), { sql: '1 = 1', parameters: [] });
+    const sentNull = { ...MACROS, body: { n: null } };
+    assert.deepEqual(where('sqlite', '@body.n = null', sentNull, 'write-rule'), { sql: '1 = 1', parameters: [] });
+    assert.deepEqual(where('sqlite', '@body.n:isset = true && @body.ok:isset = false', sentNull, 'write-rule'), { sql: '1 = 1', parameters: [] });
+    assert.deepEqual(where('sqlite', '@body.ok:isset = true || ok = @body.n:isset', body, 'write-rule'), { sql: '1 = 1', parameters: [] });
+    assert.deepEqual(where('sqlite', 'ok = @body.n:isset', body, 'write-rule'), { sql: '"ok" = ?', parameters: [0] });
   });
 
   test('comparisons without a column fold to constants, and fold the tree', () => {

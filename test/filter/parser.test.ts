@@ -115,6 +115,12 @@ describe('parseFilter: errors name the position', () => {
     fails('a = @', 'ERR_FILTER_SYNTAX', 5, /macro name/);
     fails('a = @body', 'ERR_FILTER_SYNTAX', 4);
     fails('a = @body.x.y', 'ERR_FILTER_SYNTAX', 4);
+    assert.deepEqual(parseFilter('@body.x:isset = true'), { kind: 'compare', op: '=', pos: 0,
+      left: { kind: 'macro', name: 'body.x:isset', pos: 0 }, right: { kind: 'boolean', value: true, pos: 16 } });
+    fails('@body.x:set = true', 'ERR_FILTER_SYNTAX', 0, /unknown macro '@body.x:set'/);
+    fails('@auth.id:isset = true', 'ERR_FILTER_SYNTAX', 0, /unknown macro/);
+    fails('@body.x: isset = true', 'ERR_FILTER_SYNTAX', 7);
+    fails('@body.x:isset:isset = true', 'ERR_FILTER_SYNTAX', 13);
     fails('a = @auth.', 'ERR_FILTER_SYNTAX', 10);
   });
 });

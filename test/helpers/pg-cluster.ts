@@ -20,6 +20,10 @@ export interface PgCluster {
   readonly caFile: string;
   /** Password of both the superuser and the app role. */
   readonly password: string;
+  /** The server log (pgaudit writes there); null when attached without one. */
+  readonly logFile: string | null;
+  /** Whether the server loaded pgaudit (shared_preload_libraries), or why not. */
+  readonly pgaudit: { loaded: true } | { loaded: false; reason: string };
   /** CREATE DATABASE with a random name owned by the app role; resolves to its url(). */
   createDatabase(): Promise<string>;
   stop(): Promise<void>;
@@ -37,7 +41,14 @@ export const PG_ENV = {
   ca: 'STRONGBOX_TEST_PG_CA',
   unavailable: 'STRONGBOX_TEST_PG_UNAVAILABLE', // set to the reason when the run has no cluster
   binDir: 'STRONGBOX_TEST_PG_BINDIR', // optional: where initdb and pg_ctl are, instead of searching
+  log: 'STRONGBOX_TEST_PG_LOG', // the server log file
+  noPgaudit: 'STRONGBOX_TEST_PG_NO_PGAUDIT', // set to the reason when the cluster runs without pgaudit
 } as const;
+
+/** Where Debian's postgresql-15-pgaudit puts the library, next to the server binaries. */
+function pgauditLibrary(binDir: string): string {
+  return join(binDir, '..', 'lib', 'pgaudit.so');
+}
 
 /** The folder holding initdb/pg_ctl for PostgreSQL 15, or null with why. */
 export function findPgBinDir(): { dir: string } | { dir: null; reason: string } {
@@ -140,13 +151,18 @@ function adminClientConfig(port: number, password: string, caFile: string): pg.C
 }
 
 /** Handle for a cluster that some other process started (test/run.ts), from its URL and secrets. */
-export function attachPgCluster(adminUrl: string, password: string, caFile: string): PgCluster {
+export function attachPgCluster(adminUrl: string, password: string, caFile: string,
+  extra: { logFile?: string | null; noPgaudit?: string | null } = {}): PgCluster {
   const port = Number(new URL(adminUrl).port);
+  const logFile = extra.logFile ?? process.env[PG_ENV.log] ?? null;
+  const noPgaudit = extra.noPgaudit !== undefined ? extra.noPgaudit : (process.env[PG_ENV.noPgaudit] ?? null);
   return {
     url: (db) => clusterUrl(APP_ROLE, port, db, caFile),
     adminUrl,
     caFile,
     password,
+    logFile,
+    pgaudit: noPgaudit ? { loaded: false, reason: noPgaudit } : { loaded: true },
     async createDatabase() {
       // a connection per call: a long-lived one would keep the test process from exiting
       const client = new pg.Client(adminClientConfig(port, password, caFile));
@@ -173,8 +189,10 @@ export interface StartedPgCluster extends PgCluster {
   readonly startupMs: number;
 }
 
-function serverConfig(port: number, tls: { cert: string; key: string }): string {
+function serverConfig(port: number, tls: { cert: string; key: string }, pgaudit: boolean): string {
   return [
+    ...(pgaudit ? ["shared_preload_libraries = 'pgaudit'"] : []),
+    "log_line_prefix = '%m [%p] %q%u@%d '",
     '',
     '# strongbox test cluster',
     "listen_addresses = '127.0.0.1'",
@@ -195,8 +213,11 @@ function serverConfig(port: number, tls: { cert: string; key: string }): string 
   ].join('\n');
 }
 
-/** Starts a fresh cluster; throws if binaries are missing (check findPgBinDir() first). */
-export async function startPgCluster(): Promise<StartedPgCluster> {
+/**
+ * Starts a fresh cluster; throws if binaries are missing (check findPgBinDir() first).
+ * pgaudit is loaded when installed, unless `pgaudit: false` (a test of a server without it).
+ */
+export async function startPgCluster(opts: { pgaudit?: boolean } = {}): Promise<StartedPgCluster> {
   const started = Date.now();
   const found = findPgBinDir();
   if (found.dir === null) throw new Error(found.reason);
@@ -205,6 +226,9 @@ export async function startPgCluster(): Promise<StartedPgCluster> {
   const data = join(root, 'data');
   const logFile = join(root, 'server.log');
   let running = false;
+  const pgaudit = opts.pgaudit !== false && existsSync(pgauditLibrary(found.dir));
+  const noPgaudit = pgaudit ? null : opts.pgaudit === false ? 'not loaded on request'
+    : `pgaudit is not installed (${pgauditLibrary(found.dir)}; apt-get install postgresql-${PG_MAJOR}-pgaudit)`;
   const stopSync = (): void => {
     if (running) {
       try {
@@ -231,7 +255,7 @@ export async function startPgCluster(): Promise<StartedPgCluster> {
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
-      appendFileSync(join(data, 'postgresql.conf'), serverConfig(port, tls)); // later lines win
+      appendFileSync(join(data, 'postgresql.conf'), serverConfig(port, tls, pgaudit)); // later lines win
       try {
         runPg(bin('pg_ctl'), ['-D', data, '-l', logFile, '-w', '-t', String(WAIT_SECONDS), 'start'], root);
         running = true;
@@ -242,7 +266,7 @@ export async function startPgCluster(): Promise<StartedPgCluster> {
       }
     }
     const adminUrl = clusterUrl(ADMIN_ROLE, port, 'postgres', tls.ca);
-    const handle = attachPgCluster(adminUrl, password, tls.ca);
+    const handle = attachPgCluster(adminUrl, password, tls.ca, { logFile, noPgaudit });
     const client = new pg.Client(adminClientConfig(port, password, tls.ca));
     await client.connect();
     try {
@@ -285,5 +309,9 @@ function killPostmaster(data: string): void {
 
 /** Environment for child processes so they attach to this cluster instead of starting one. */
 export function pgClusterEnv(cluster: PgCluster): Record<string, string> {
-  return { [PG_ENV.url]: cluster.adminUrl, [PG_ENV.password]: cluster.password, [PG_ENV.ca]: cluster.caFile };
+  return {
+    [PG_ENV.url]: cluster.adminUrl, [PG_ENV.password]: cluster.password, [PG_ENV.ca]: cluster.caFile,
+    ...(cluster.logFile ? { [PG_ENV.log]: cluster.logFile } : {}),
+    ...(cluster.pgaudit.loaded ? {} : { [PG_ENV.noPgaudit]: cluster.pgaudit.reason }),
+  };
 }

@@ -7,6 +7,8 @@
  *  - `~` is a case-sensitive substring test, false when either side is null; `!~` its negation.
  *  - a macro with no value equals nothing: `=`, `~` and ordering are false, `!=` and `!~` true,
  *    unless the other side is the literal `null`.
+ *  - a `@body.x` the body did not send equals nothing, not even `null`; `@body.x:isset` is true
+ *    when the body carries the key (null included).
  */
 import type { CompareOp, Expr, Operand } from '../../src/filter/ast.ts';
 import type { MacroValues } from '../../src/filter/macros.ts';
@@ -20,6 +22,7 @@ export function referenceEval(expr: Expr, row: Row, macros: MacroValues): boolea
     case 'or': return expr.items.some((e) => referenceEval(e, row, macros));
     case 'compare': {
       const { op, left, right } = expr;
+      if (notSent(left, macros) || notSent(right, macros)) return op === '!=' || op === '!~';
       // A macro with no value equals nothing; only an explicit `= null` tests for it.
       if ((right.kind !== 'null' && unknownMacro(left, macros)) || (left.kind !== 'null' && unknownMacro(right, macros))) {
         return op === '!=' || op === '!~';
@@ -27,6 +30,11 @@ export function referenceEval(expr: Expr, row: Row, macros: MacroValues): boolea
       return compare(op, value(left, row, macros), value(right, row, macros));
     }
   }
+}
+
+function notSent(o: Operand, macros: MacroValues): boolean {
+  if (o.kind !== 'macro' || !o.name.startsWith('body.') || o.name.endsWith(':isset')) return false;
+  return !(macros.body !== undefined && Object.prototype.hasOwnProperty.call(macros.body, o.name.slice(5)));
 }
 
 function unknownMacro(o: Operand, macros: MacroValues): boolean {
@@ -40,6 +48,10 @@ function value(o: Operand, row: Row, macros: MacroValues): unknown {
     case 'macro':
       if (o.name === 'now') return macros.now;
       if (o.name.startsWith('auth.')) return macros.auth[o.name.slice(5) as 'id' | 'role' | 'email'];
+      if (o.name.endsWith(':isset')) {
+        const field = o.name.slice(5, -':isset'.length);
+        return macros.body !== undefined && Object.prototype.hasOwnProperty.call(macros.body, field);
+      }
       return macros.body?.[o.name.slice(5)] ?? null;
     default: return o.value;
   }

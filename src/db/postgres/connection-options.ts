@@ -11,6 +11,11 @@ const IDLE_TIMEOUT_MS = 30_000; // 30 s before an idle pooled connection is clos
 export interface PostgresOptions {
   /** Connections in the pool; default 10. */
   readonly poolSize?: number;
+  /**
+   * Production: refuse anything less than sslmode=verify-full over TCP (ERR_DB_TLS_REQUIRED).
+   * A Unix socket never leaves the machine and is always allowed.
+   */
+  readonly requireVerifiedTls?: boolean;
 }
 
 type SslMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
@@ -22,8 +27,9 @@ function configError(message: string): StrongboxError {
   return new StrongboxError('ERR_CONFIG', message, { param: 'database' });
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host) || host.startsWith('/');
+/** libpq's rule: a host that starts with a slash is the folder of a Unix socket. */
+export function isUnixSocketHost(host: string): boolean {
+  return host.startsWith('/');
 }
 
 function readPem(path: string, what: string): string {
@@ -35,9 +41,9 @@ function readPem(path: string, what: string): string {
 }
 
 /**
- * TLS as libpq understands the URL, with one stricter default: without `sslmode`, a server
- * that is not on this machine is verified in full (CA and host name), so forgetting the
- * parameter never sends credentials in the clear. `require` encrypts without checking the
+ * TLS as libpq understands the URL, with one stricter default: without `sslmode`, every TCP
+ * connection (loopback too) is verified in full (CA and host name), so forgetting the
+ * parameter never sends credentials in the clear or to an impostor. `require` encrypts without checking the
  * certificate unless `sslrootcert` is given (then it acts as verify-ca, as in libpq).
  */
 function tlsOptions(mode: SslMode, params: URLSearchParams): false | ConnectionOptions {
@@ -76,8 +82,14 @@ export function poolConfig(url: string, password: string | undefined, opts: Post
   if (host === '') throw configError('The PostgreSQL database URL names no host.');
   const database = decodeURIComponent(parsed.pathname.slice(1));
   if (database === '') throw configError('The PostgreSQL database URL names no database.');
-  const modeParam = parsed.searchParams.get('sslmode') ?? (isLoopback(host) ? 'disable' : 'verify-full');
+  const socket = isUnixSocketHost(host);
+  const modeParam = parsed.searchParams.get('sslmode') ?? 'verify-full';
   if (!SSL_MODES.includes(modeParam)) throw configError(`sslmode must be one of ${SSL_MODES.join(', ')}.`);
+  if (opts.requireVerifiedTls === true && !socket && modeParam !== 'verify-full') {
+    throw new StrongboxError('ERR_DB_TLS_REQUIRED',
+      `Production mode connects to PostgreSQL over TCP only with sslmode=verify-full (the server certificate and host name verified), not sslmode=${modeParam}; set sslmode=verify-full&sslrootcert=<CA file> in the URL, or connect over a Unix socket.`,
+      { param: 'database' });
+  }
   const poolSize = opts.poolSize ?? DEFAULT_POOL_SIZE;
   if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) throw configError('The pool size must be an integer from 1 to 1000.');
   const timeoutParam = parsed.searchParams.get('connect_timeout');
@@ -90,7 +102,8 @@ export function poolConfig(url: string, password: string | undefined, opts: Post
     user: decodeURIComponent(parsed.username) || undefined,
     // the password from the secrets file/environment wins over one embedded in the URL
     password: password ?? (parsed.password === '' ? undefined : decodeURIComponent(parsed.password)),
-    ssl: tlsOptions(modeParam as SslMode, parsed.searchParams),
+    // PostgreSQL has no TLS on a Unix socket (libpq ignores sslmode there too)
+    ssl: socket ? false : tlsOptions(modeParam as SslMode, parsed.searchParams),
     application_name: parsed.searchParams.get('application_name') ?? 'strongbox',
     // every session computes in UTC, whatever the server's default
     options: '-c timezone=UTC',
