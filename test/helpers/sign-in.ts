@@ -43,3 +43,11 @@ export function testAccounts(db: Database, opts: TestAccountsOptions = {}): Acco
     now,
   });
 }
+
+/**
+ * For tests that open a production-mode engine in-process: production refuses to start without
+ * a pepper, so the process gets a fresh random one (a test-made secret, never a committed one).
+ */
+export function useTestPepperEnv(): void {
+  process.env.STRONGBOX_PEPPER ??= `v1:${randomBytes(32).toString('base64')}`;
+}
