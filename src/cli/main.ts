@@ -10,6 +10,7 @@ import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerDb } from './commands/db.ts';
+import { registerBackup } from './commands/backup.ts';
 
 /** Builds the `strongbox` program. Commander never exits the process itself (exitOverride). */
 export function buildProgram(ctx: CliContext): Command {
@@ -28,6 +29,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerMigrate(program, ctx);
   registerAdmin(program, ctx);
   registerDb(program, ctx);
+  registerBackup(program, ctx);
   // exitOverride must reach every subcommand, so it is applied after they exist.
   const override = (cmd: Command): void => {
     cmd.exitOverride();

@@ -4,6 +4,7 @@ import { IssueSink, unlocatedSource, type ConfigSource } from './config-error.ts
 import { deepFreeze } from './deep-freeze.ts';
 import { parseCollections } from './parse-collections.ts';
 import { parseDatabase, parseMigrate } from './parse-database.ts';
+import { parseBackup } from './parse-backup.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 
@@ -20,7 +21,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'collections'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'collections', 'backup'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -44,6 +45,7 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
     collections: parseCollections(own(map, 'collections'), sink),
+    backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),
   };
   sink.throwIfAny();
   return deepFreeze(config);

@@ -40,6 +40,25 @@ export interface StrongboxConfig {
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
   };
+  /** Encrypted backups (docs/backups.md). */
+  readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
+}
+
+export interface BackupConfig {
+  /** age X25519 public keys (age1…) every archive is sealed to; the identities stay offline. */
+  readonly recipients: readonly string[];
+  /** Absolute path of the local backup folder (0700); default ./data/backups. */
+  readonly dir: string;
+  /** Seconds between scheduled backups inside `serve`; null = off (default). */
+  readonly schedule: number | null;
+  /** Retention: the newest `count` archives (default 14), and none older than `age` seconds when set. */
+  readonly keep: { readonly count: number; readonly age: number | null };
+  /** Seconds between restore drills inside `serve`; null = off (default). Needs STRONGBOX_BACKUP_IDENTITY_FILE. */
+  readonly verify: number | null;
+  /** Offsite copies: rclone:REMOTE:PATH destinations. */
+  readonly offsite: readonly string[];
+  /** rclone config file (absolute); null = rclone's own default. */
+  readonly rcloneConfig: string | null;
 }

@@ -50,6 +50,20 @@ export const ERRORS = {
   ERR_PROVISION_ROLE: { status: 500, message: 'A role to provision already exists with rights it must not have.' },
   ERR_PROVISION_DATABASE: { status: 500, message: 'The database to provision does not exist.' },
   ERR_PROVISION_PGAUDIT: { status: 500, message: 'pgaudit is not loaded on the PostgreSQL server.' },
+  // backups (CLI and scheduled jobs)
+  ERR_BACKUP_RECIPIENT: { status: 500, message: 'A backup recipient is missing or is not an age X25519 public key.' },
+  ERR_BACKUP_IDENTITY: { status: 400, message: 'The age identity cannot open this backup.' },
+  ERR_BACKUP_INVALID: { status: 400, message: 'The backup archive is damaged, truncated or altered.' },
+  ERR_BACKUP_SIGNATURE: { status: 400, message: 'The backup is not signed by this server\'s backup-signing key.' },
+  ERR_BACKUP_VERSION: { status: 400, message: 'The backup uses a newer format version than this Strongbox reads.' },
+  ERR_BACKUP_INCOMPATIBLE: { status: 400, message: 'The backup holds tables or versions this Strongbox does not know.' },
+  ERR_BACKUP_TARGET_NOT_EMPTY: { status: 409, message: 'The restore target is not empty.' },
+  ERR_BACKUP_VERIFY_FAILED: { status: 500, message: 'The restored backup failed a check.' },
+  ERR_BACKUP_SIGNER: { status: 500, message: 'No backup-signing key is available.' },
+  ERR_BACKUP_SOURCE: { status: 500, message: 'The database cannot be backed up.' },
+  ERR_BACKUP_DESTINATION: { status: 500, message: 'The backup destination cannot be written or reached.' },
+  ERR_BACKUP_NO_SPACE: { status: 507, message: 'The backup destination is out of space.' },
+  ERR_BACKUP_PERMISSIONS: { status: 500, message: 'The backup folder is open to other users.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,10 +1,10 @@
+import { SYSTEM_MIGRATIONS } from '../../src/db/migrate/system-migrations.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { SYSTEM_MIGRATIONS } from '../../src/db/migrate/system-migrations.ts';
 import { planMigration } from '../../src/db/migrate/plan-migration.ts';
 import { describeSchema } from '../../src/db/migrate/describe-schema.ts';
 import { eachDialect } from '../helpers/dialects.ts';
@@ -23,7 +23,8 @@ eachDialect('instances starting together on one database', (t) => {
     const db = await openDatabase(cfg);
     try {
       const versions = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(versions.map((v) => Number(v.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b), 'each system migration recorded once');
+      assert.deepEqual(versions.map((v) => Number(v.version)).sort((a, b) => a - b),
+        SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b), 'each system migration recorded once');
       assert.equal((await describeSchema(db)).items!.a!.index, true);
       assert.deepEqual((await planMigration(db, START_COLLECTIONS)).steps, []);
     } finally {

@@ -17,8 +17,9 @@ eachDialect('system migrations', (t) => {
         assert.ok(tables.has(name), `${name} exists`);
       }
       const rows = await db.kysely.selectFrom('_sb_migrations').selectAll().execute();
+      // versions are fixed per feature branch, so the list may have gaps
+      assert.equal(rows.length, SYSTEM_MIGRATIONS.length);
       assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
-      assert.equal(Math.max(...rows.map((r) => Number(r.version))), LATEST_SYSTEM_VERSION);
       assert.match(String(rows[0]!.applied), /^\d{4}-\d\d-\d\dT/);
     } finally {
       await db.close();

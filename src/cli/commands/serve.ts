@@ -50,17 +50,23 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   const { buildServer } = await import('../../http/build-server.ts');
   const engine = await openEngine(config, { refuseUnsafeRole: !config.dev }).catch((err: unknown) => { throw withMigrateHint(err); });
   let app: Awaited<ReturnType<typeof BuildServer>> | undefined;
+  let backups: { stop(): Promise<void> } | undefined;
   try {
+    // scheduled backups and restore drills (docs/backups.md); off unless backup.schedule / backup.verify
+    const { startBackupScheduler } = await import('../../core/backup/backup-scheduler.ts');
+    backups = startBackupScheduler(engine, { log: (line) => io.err(line) });
     // warn and above: failed requests reach the operator; per-request lines would cost throughput.
     app = await buildServer(engine, { logger: { level: 'warn' } });
     await app.listen({ host, port });
   } catch (err) {
+    await backups?.stop().catch(() => undefined);
     await app?.close().catch(() => undefined);
     await engine.close();
     throw err;
   }
   // Handlers go in before the URL is printed: a script may signal as soon as it reads it.
   const stopped = waitForShutdown(app, engine, io, { debug });
+  void stopped.finally(() => backups?.stop());
   if (firstRun) printFirstAdminHint(ctx, opts.config);
   // Last line of startup: scripts wait for it, so everything else is printed before.
   const address = app.server.address() as AddressInfo;

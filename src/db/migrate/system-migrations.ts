@@ -100,6 +100,23 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    name: 'backup catalog: archives written and their last restore drill',
+    async up(exec) {
+      await exec.schema.createTable('_sb_backups')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('file_sha256', 'text', (c) => c.notNull())
+        .addColumn('manifest_id', 'text', (c) => c.notNull())
+        .addColumn('records', 'integer', (c) => c.notNull())
+        .addColumn('verified', 'text')
+        .addColumn('verify_ok', 'integer')
+        .addColumn('verify_message', 'text')
+        .execute();
+    },
+  },
 ];
 
 export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);

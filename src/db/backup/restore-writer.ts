@@ -1,0 +1,158 @@
+import { sql } from 'kysely';
+import type { CollectionDef } from '../../config/schema.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { Database, Dialect } from '../database.ts';
+import type { Executor } from '../migrate/introspect.ts';
+import { inMigrationTransaction } from '../migrate/migration-lock.ts';
+import { planWith } from '../migrate/plan-migration.ts';
+import { SYSTEM_MIGRATIONS } from '../migrate/system-migrations.ts';
+import { coercerFor, type Coercer } from './value-coercion.ts';
+
+/**
+ * Tables a first start fills by itself (migrations, collection snapshots, the keyring's
+ * freshly made keys): rows there do not make a database "not empty".
+ */
+const BOOTSTRAP_TABLES = new Set(['_sb_migrations', '_sb_collections', '_sb_keys', '_sb_audit_head']);
+
+/** What a restore does inside its one transaction. */
+export interface RestoreWriter {
+  /** Creates the system tables of exactly these migration versions. */
+  createSystemTables(versions: readonly number[]): Promise<void>;
+  /** Creates the collection tables (and indexes) from their definitions. */
+  createCollections(defs: readonly CollectionDef[]): Promise<void>;
+  /** Inserts rows given as arrays in `columns` order, values in the archive's logical form. */
+  insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  countRows(table: string): Promise<number>;
+}
+
+export interface RestoreOptions {
+  /** Drop whatever is there; the caller has backed it up first. */
+  readonly force: boolean;
+}
+
+/**
+ * Runs a whole restore in one transaction under the migration lock: the target's tables are
+ * dropped, the backup's schema made and its rows inserted; fn throwing (a failed check, a
+ * damaged archive) or the process dying leaves the target exactly as it was.
+ */
+export async function restoreInTransaction(db: Database, opts: RestoreOptions, fn: (w: RestoreWriter) => Promise<void>): Promise<void> {
+  await inMigrationTransaction(db, async (trx) => {
+    const tables = await listBaseTables(trx, db.dialect);
+    if (!opts.force) {
+      const t = await firstTableWithData(trx, tables);
+      if (t !== null) {
+        throw new StrongboxError('ERR_BACKUP_TARGET_NOT_EMPTY',
+          `The target database is not empty (table "${t}" has rows); restore into an empty database, or pass --force (which backs it up first).`);
+      }
+    }
+    if (db.dialect === 'sqlite') await sql`pragma defer_foreign_keys = on`.execute(trx);
+    await dropAll(trx, db.dialect, tables);
+    await fn(makeWriter(trx, db.dialect));
+  });
+}
+
+async function firstTableWithData(exec: Executor, tables: readonly string[]): Promise<string | null> {
+  for (const t of tables) {
+    if (!BOOTSTRAP_TABLES.has(t) && await countRows(exec, t) > 0) return t;
+  }
+  return null;
+}
+
+/** True when the database holds data a restore would replace (accounts, records, audit events…). */
+export async function hasData(db: Database): Promise<boolean> {
+  return (await firstTableWithData(db.kysely, await listBaseTables(db.kysely, db.dialect))) !== null;
+}
+
+function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
+  const coercers = new Map<string, Map<string, Coercer>>();
+  const started = new Set<string>();
+  const targetColumns = async (table: string): Promise<Map<string, Coercer>> => {
+    let m = coercers.get(table);
+    if (m === undefined) {
+      m = new Map();
+      for (const c of await columnTypes(trx, dialect, table)) m.set(c.name, coercerFor(c.type, dialect));
+      coercers.set(table, m);
+    }
+    return m;
+  };
+  return {
+    async createSystemTables(versions) {
+      await trx.schema.createTable('_sb_migrations').ifNotExists()
+        .addColumn('version', 'integer', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('applied', 'text')
+        .execute();
+      for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+        if (!versions.includes(m.version)) continue;
+        await m.up(trx, dialect);
+        await trx.insertInto('_sb_migrations').values({ version: m.version, name: m.name, applied: new Date().toISOString() }).execute();
+      }
+    },
+    async createCollections(defs) {
+      const plan = await planWith(trx, dialect, defs);
+      for (const step of plan.steps) {
+        if (step.destructive || step.kind.startsWith('drop')) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `Restoring the schema needs an unexpected step: ${step.description}.`);
+        for (const q of step.queries) await trx.executeQuery(q);
+      }
+    },
+    async insert(table, columns, rows) {
+      if (rows.length === 0) return;
+      const target = await targetColumns(table);
+      if (!started.has(table)) {
+        started.add(table);
+        // a migration may seed a row (the audit chain's head): the backup's rows replace it
+        if (await countRows(trx, table) > 0) await trx.deleteFrom(table).execute();
+      }
+      if (target.size === 0) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a table "${table}" that this Strongbox does not create.`);
+      const coerce = columns.map((c) => {
+        const f = target.get(c);
+        if (f === undefined) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a column "${table}.${c}" that this Strongbox does not create.`);
+        return f;
+      });
+      // bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535
+      const perBatch = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
+      for (let i = 0; i < rows.length; i += perBatch) {
+        const values = rows.slice(i, i + perBatch).map((row) => {
+          const o: Record<string, unknown> = {};
+          for (let j = 0; j < columns.length; j++) o[columns[j]!] = coerce[j]!(row[j]);
+          return o;
+        });
+        await trx.insertInto(table).values(values).execute();
+      }
+    },
+    countRows: (table) => countRows(trx, table),
+  };
+}
+
+async function listBaseTables(exec: Executor, dialect: Dialect): Promise<string[]> {
+  const q = dialect === 'sqlite'
+    ? sql<{ name: string }>`select name from sqlite_master where type = 'table' and name not like 'sqlite_%'`
+    : sql<{ name: string }>`select table_name as name from information_schema.tables
+        where table_schema = current_schema() and table_type = 'BASE TABLE'`;
+  return (await q.execute(exec)).rows.map((r) => r.name);
+}
+
+async function countRows(exec: Executor, table: string): Promise<number> {
+  const { rows } = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(table)}`.execute(exec);
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function dropAll(exec: Executor, dialect: Dialect, tables: readonly string[]): Promise<void> {
+  if (dialect === 'postgres') {
+    // trigger functions (the audit guards) outlive their tables; the migrations make them again
+    const fns = (await sql<{ sig: string }>`select p.oid::regprocedure::text as sig from pg_proc p
+      join pg_namespace n on n.oid = p.pronamespace where n.nspname = current_schema() and p.prokind = 'f'`.execute(exec)).rows;
+    for (const t of tables) await sql`drop table if exists ${sql.table(t)} cascade`.execute(exec);
+    for (const f of fns) await sql`drop function if exists ${sql.raw(f.sig)} cascade`.execute(exec);
+    return;
+  }
+  for (const t of tables) await sql`drop table if exists ${sql.table(t)}`.execute(exec);
+}
+
+async function columnTypes(exec: Executor, dialect: Dialect, table: string): Promise<{ name: string; type: string }[]> {
+  const q = dialect === 'sqlite'
+    ? sql<{ name: string; type: string }>`select name, type from pragma_table_info(${table})`
+    : sql<{ name: string; type: string }>`select column_name as name, data_type as type from information_schema.columns
+        where table_schema = current_schema() and table_name = ${table}`;
+  return (await q.execute(exec)).rows.map((r) => ({ name: r.name, type: r.type.trim().toLowerCase() }));
+}

@@ -1,0 +1,64 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { orderByParents, type DatabaseSnapshot, type SnapshotTable } from '../backup/snapshot-types.ts';
+
+const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * A snapshot through a second, read-only connection to the same file: one WAL read transaction,
+ * so the server's connection keeps writing while the snapshot stays at its first read. Batches
+ * hand the event loop back between them.
+ */
+export function openSqliteSnapshot(path: string): DatabaseSnapshot {
+  if (path === ':memory:') throw new StrongboxError('ERR_BACKUP_SOURCE', 'An in-memory SQLite database cannot be backed up.');
+  let raw: BetterSqlite3.Database;
+  try {
+    raw = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+    raw.pragma('busy_timeout = 5000');
+  } catch (cause) {
+    throw new StrongboxError('ERR_UNAVAILABLE', 'The SQLite database file cannot be opened for a backup.', undefined, { cause });
+  }
+  raw.prepare('BEGIN DEFERRED').run();
+  // The first read pins the snapshot: every read after it sees the database as of now.
+  const names = raw.prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
+    .pluck().all() as string[];
+  const tables: SnapshotTable[] = names.map((name) => {
+    const columns = (raw.prepare('select name, type from pragma_table_info(?) order by cid').all(name) as { name: string; type: string }[])
+      .map((c) => ({ name: c.name, type: c.type.trim().toLowerCase() }));
+    const parents = [...new Set(raw.prepare('select "table" as t from pragma_foreign_key_list(?)').pluck().all(name) as string[])];
+    return { name, columns, parents };
+  });
+  let closed = false;
+  return {
+    dialect: 'sqlite',
+    tables: orderByParents(tables),
+    async *rows(table, batchSize) {
+      const cols = table.columns.map((c) => quote(c.name)).join(', ');
+      const stmt = raw.prepare(`select ${cols} from ${quote(table.name)}`).raw(true);
+      let batch: unknown[][] = [];
+      for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+        batch.push(row);
+        if (batch.length >= batchSize) {
+          // better-sqlite3 iterators are synchronous; the batch is handed over before the next step
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+      await yieldToLoop();
+    },
+    async count(table) {
+      return Number(raw.prepare(`select count(*) from ${quote(table.name)}`).pluck().get());
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        if (raw.inTransaction) raw.prepare('COMMIT').run();
+      } finally {
+        raw.close();
+      }
+    },
+  };
+}
