@@ -11,6 +11,8 @@ import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
 import { checkCrossSite } from './session.ts';
+import { registerAccountRoutes } from './routes/account-routes.ts';
+import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -79,6 +81,8 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
 
   registerHealthRoutes(app, engine);
   registerAuthRoutes(app, engine);
+  registerAccountRoutes(app, engine);
+  registerAdminAccountRoutes(app, engine);
   registerRecordRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
   await app.ready();

@@ -73,9 +73,14 @@ export async function authOf(req: FastifyRequest, accounts: AccountService): Pro
  * The caller of this request, anonymous when there is no valid, complete session. A bad or
  * expired token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
  */
-export async function callerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
+export async function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Promise<Caller> {
   const ctx = await authOf(req, accounts);
-  return ctx === null || ctx.mfaPending ? ANONYMOUS : ctx.caller;
+  if (ctx === null || ctx.mfaPending) return ANONYMOUS;
+  // An API token reaches only the collection actions it was given.
+  if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
+    throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
+  }
+  return ctx.caller;
 }
 
 /**

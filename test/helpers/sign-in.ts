@@ -40,6 +40,7 @@ export function testAccounts(db: Database, opts: TestAccountsOptions = {}): Acco
     password: opts.password ?? { minLength: 12, maxBytes: 4096 },
     needsMfa: opts.needsMfa,
     events: opts.events,
+    collections: opts.collections,
     now,
   });
 }

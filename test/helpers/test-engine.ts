@@ -42,6 +42,8 @@ export interface TestConfigOptions {
   readonly register?: boolean;
   readonly sessionTtl?: number; // seconds
   readonly bodyLimit?: number; // bytes
+  /** clock for sessions and throttling */
+  readonly now?: () => Date;
   /** sign-in settings over the defaults */
   readonly auth?: Partial<StrongboxConfig['auth']>;
 }
@@ -73,7 +75,7 @@ export function tempSqlite(): DatabaseConfig {
 /** The real engine (src/core/engine.ts) on the given database. */
 export async function openTestEngine(database: DatabaseConfig, opts: TestConfigOptions = {}): Promise<Engine> {
   const { openEngine } = await import('../../src/core/engine.ts');
-  return openEngine(testConfig(database, opts));
+  return openEngine(testConfig(database, opts), { now: opts.now });
 }
 
 // ---- HTTP helpers -------------------------------------------------------------------------

@@ -3,11 +3,13 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { CliContext } from '../context.ts';
 import { ensureDataDir, loadCliConfig, resolveConfigPath } from '../config-file.ts';
 import { readSecretFromStdin } from '../read-stdin.ts';
+import { registerAdminAccounts } from './admin-accounts.ts';
 
 interface AdminCreateOptions { email: string; passwordStdin?: boolean; config?: string }
 
 export function registerAdmin(program: Command, ctx: CliContext): void {
-  const admin = program.command('admin').description('manage admin accounts');
+  const admin = program.command('admin').description('manage accounts');
+  registerAdminAccounts(admin, ctx);
   admin
     .command('create')
     .description('create an admin account; the password is read from stdin')

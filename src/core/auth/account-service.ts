@@ -13,6 +13,9 @@ import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from 
 import { SessionStore, type SessionInfo } from './session-store.ts';
 import type { LoginThrottle } from './throttle/login-throttle.ts';
 import { NO_AUTH_EVENTS, type AuthEvent, type AuthEventSink } from './auth-events.ts';
+import { ApiTokens, isApiTokenShape } from './api-tokens.ts';
+import { AccountAdmin } from './account-admin.ts';
+import { PasswordService } from './password-service.ts';
 
 /** What an account looks like outside this service: never the password hash. */
 export interface PublicAccount {
@@ -65,6 +68,8 @@ export interface AccountServiceOptions {
   /** decides whether a signed-in account still owes a second factor (MFA service) */
   readonly needsMfa?: (account: { id: string; role: string }) => Promise<boolean>;
   readonly events?: AuthEventSink;
+  /** collection names API tokens may be scoped to */
+  readonly collections?: Iterable<string>;
   /** Clock, for tests. */
   readonly now?: () => Date;
 }
@@ -82,6 +87,9 @@ export class AccountService {
   readonly #events: AuthEventSink;
   readonly #now: () => Date;
   readonly sessions: SessionStore;
+  readonly tokens: ApiTokens;
+  readonly admin: AccountAdmin;
+  readonly passwords: PasswordService;
   readonly #queries = new CompiledQueryCache(16);
 
   constructor(opts: AccountServiceOptions) {
@@ -99,6 +107,9 @@ export class AccountService {
     this.sessions = new SessionStore(opts.db, {
       absoluteMs: opts.sessionTtlSeconds * 1000, idleMs: opts.sessionIdleSeconds * 1000, maxPerAccount: opts.maxSessions,
     }, this.#now);
+    this.tokens = new ApiTokens(opts.db, opts.collections ?? [], this.#now);
+    this.admin = new AccountAdmin(opts.db, this, this.#now);
+    this.passwords = new PasswordService(opts.db, this, opts.password.maxBytes, this.#now);
   }
 
   get hasher(): PasswordHasher {
@@ -203,6 +214,12 @@ export class AccountService {
 
   /** The request's authentication, or null (unknown, malformed, expired, idle, disabled). */
   async authenticate(token: unknown): Promise<AuthContext | null> {
+    if (isApiTokenShape(token)) {
+      const t = await this.tokens.lookup(token);
+      if (t === null) return null;
+      const caller = Object.freeze({ id: t.accountId, email: t.email, role: t.role });
+      return { caller, kind: 'api-token', sessionHash: null, mfaPending: false, scopes: t.scopes, tokenId: t.tokenId };
+    }
     const s = await this.sessions.lookup(token);
     if (s === null) return null;
     const caller = Object.freeze({ id: s.accountId, email: s.email, role: s.role });

@@ -46,6 +46,7 @@ export function openSignIn(config: StrongboxConfig, db: Database, opts: SignInOp
     maxSessions: config.auth.maxSessions,
     password: { minLength: config.auth.passwordMinLength, maxBytes: config.auth.passwordMaxBytes },
     events: opts.events,
+    collections: Object.keys(config.collections),
     now,
   });
 }

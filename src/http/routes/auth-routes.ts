@@ -4,7 +4,8 @@ import { requireAccount } from '../../core/auth/account-service.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { requireObjectBody, rejectUnknownKeys } from '../json-body.ts';
 import { rejectQuery } from '../parse-query.ts';
-import { authOf, callerOf, setSessionCookie, clearSessionCookie, tokenFromRequest, deviceCookieOf } from '../session.ts';
+import { ANONYMOUS } from '../../core/caller.ts';
+import { authOf, setSessionCookie, clearSessionCookie, tokenFromRequest, deviceCookieOf } from '../session.ts';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{20}$/;
 
@@ -45,8 +46,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
   app.get('/api/auth/me', async (req) => {
     rejectQuery(req.query);
     const ctx = await authOf(req, accounts);
-    const caller = await callerOf(req, accounts);
-    const account = await accounts.me(caller);
+    const account = await accounts.me(ctx === null || ctx.mfaPending ? ANONYMOUS : ctx.caller);
     // A page loaded with the cookie learns its CSRF token here.
     return ctx?.sessionHash ? { account, csrfToken: accounts.csrfToken(ctx.sessionHash) } : { account };
   });
