@@ -40,10 +40,21 @@ export interface StrongboxConfig {
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
   };
+  /** The audit trail (docs/audit.md). */
+  readonly audit: AuditConfig;
   /** Encrypted backups (docs/backups.md). */
   readonly backup: BackupConfig;
   /** Keyed by collection name, in declaration order. */
   readonly collections: Readonly<Record<string, CollectionDef>>;
+}
+
+export interface AuditConfig {
+  /** absolute folder of the signed checkpoints; default ./data/audit-checkpoints */
+  readonly checkpoints: string;
+  /** events between checkpoints; default 1000 */
+  readonly checkpointEvery: number;
+  /** seconds between checkpoints when there are new events; default 60 */
+  readonly checkpointInterval: number;
 }
 
 export interface BackupConfig {

@@ -34,6 +34,13 @@ limits:
   perPageDefault: 30    # records per page when a list does not ask (default 30)
   perPageMax: 500       # largest perPage a client may ask for (default 500)
 
+# The tamper-evident audit trail (docs/audit.md). Signed checkpoints of its HMAC chain go to
+# this folder; keep a copy elsewhere: 'strongbox audit verify' compares the trail with them.
+audit:
+  checkpoints: ./data/audit-checkpoints   # default ./data/audit-checkpoints
+  checkpointEvery: 1000                   # events between checkpoints (default 1000)
+  checkpointInterval: 60s                 # longest wait between checkpoints (default 60s)
+
 # Each collection becomes a table; every record also has id, created, updated and owner.
 # Field types: text, number, boolean, email, url, date, datetime, select, json, relation.
 # Rules use the filter language; an absent or null rule means admins only.

@@ -5,6 +5,10 @@ import { RecordService } from './records/record-service.ts';
 import type { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { openSignIn } from './auth/open-sign-in.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { Checkpointer } from './audit/checkpointer.ts';
+import type { AuditKeyring } from './audit/audit-keys.ts';
+import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -12,6 +16,10 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** The tamper-evident audit trail (docs/audit.md). */
+  readonly audit: AuditService;
+  /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
+  startBackgroundJobs(onError: (err: unknown) => void): void;
   /** Resolves when the database answers a trivial query; ERR_UNAVAILABLE otherwise. */
   health(): Promise<void>;
   close(): Promise<void>;
@@ -20,6 +28,8 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
+  /** The audit trail's keys; default the keyring. */
+  readonly auditKeys?: AuditKeyring;
   /** Where the pepper comes from (STRONGBOX_PEPPER_FILE, STRONGBOX_PEPPER); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** Operator commands on a dev folder use its dev pepper (see pepper.ts); `serve` never sets this. */
@@ -39,14 +49,22 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
   try {
     await runStartMigrations(config, db, opts.allowDestructive === true);
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits });
-    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper });
+    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    const audit = new AuditService({ db, keys: auditKeys });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
+    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit });
+    let checkpointer: Checkpointer | null = null;
     let closed = false;
     return {
       config,
       db,
       records,
       accounts,
+      audit,
+      startBackgroundJobs(onError) {
+        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        checkpointer.start();
+      },
       async health() {
         try {
           await db.kysely.selectFrom('_sb_migrations').select('version').limit(1).execute();
@@ -57,6 +75,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await audit.flush();
+        await checkpointer?.stop();
         await db.close();
       },
     };

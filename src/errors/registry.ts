@@ -43,6 +43,12 @@ export const ERRORS = {
   ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
   ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
   ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
+  // audit trail (docs/audit.md)
+  ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'The audit trail cannot be written, so the operation was not performed; try again later.' },
+  ERR_AUDIT_CHECKPOINT_DIR: { status: 500, message: 'The audit checkpoint folder is missing or unreadable.' },
+  ERR_AUDIT_CHECKPOINT_KEY: { status: 500, message: 'The audit checkpoint is not signed by this trail\'s signing key.' },
+  ERR_AUDIT_CHECKPOINT_CORRUPT: { status: 500, message: 'The audit checkpoint file is corrupt.' },
+  ERR_AUDIT_VERIFY: { status: 500, message: 'The audit trail failed verification.' },
   // PostgreSQL roles and connections (docs/postgres.md)
   ERR_DB_TLS_REQUIRED: { status: 500, message: 'Production mode connects to PostgreSQL only with verified TLS (sslmode=verify-full) or over a Unix socket.' },
   ERR_DB_TLS_VERIFY: { status: 500, message: 'The PostgreSQL server certificate could not be verified (untrusted CA or wrong host name).' },

@@ -12,6 +12,8 @@ import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
 import { checkCrossSite } from './session.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
+import { auditDenied } from './audit-denied.ts';
+import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
 
 export interface BuildServerOptions {
@@ -70,7 +72,11 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     }
   });
 
-  app.setErrorHandler((err, req, reply) => send(req, reply, toErrorResponse(err), err));
+  app.setErrorHandler(async (err, req, reply) => {
+    // A denial is answered either way; a lost denied event is logged, never silent.
+    await auditDenied(engine, req, err).catch((cause) => req.log.error({ reqId: req.id, err: cause }, 'audit: denied event not written'));
+    return send(req, reply, toErrorResponse(err), err);
+  });
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0];
     const allowed = routes.allowedMethods(path);
@@ -84,6 +90,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerAccountRoutes(app, engine);
   registerAdminAccountRoutes(app, engine);
   registerRecordRoutes(app, engine);
+  registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);
   await app.ready();
   return app;

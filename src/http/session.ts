@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { AccountService, AuthContext } from '../core/auth/account-service.ts';
-import { ANONYMOUS, type Caller } from '../core/caller.ts';
+import { sessionIdOf } from '../core/auth/account-service.ts';
+import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /** `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no subdomain can plant it. */
@@ -75,12 +76,28 @@ export async function authOf(req: FastifyRequest, accounts: AccountService): Pro
  */
 export async function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Promise<Caller> {
   const ctx = await authOf(req, accounts);
-  if (ctx === null || ctx.mfaPending) return ANONYMOUS;
+  if (ctx === null || ctx.mfaPending) return { ...ANONYMOUS, request: requestContext(req) };
   // An API token reaches only the collection actions it was given.
   if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
   }
-  return ctx.caller;
+  // The audit trail records where each request came from and with which session or token.
+  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : tokenFromRequest(req) === null ? null : sessionIdOf(tokenFromRequest(req)!);
+  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
+}
+
+/** Who made a request, for the audit trail of a refusal: never refuses itself (no scope, no CSRF check). */
+export async function auditCallerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
+  const token = tokenFromRequest(req);
+  const ctx = token === null ? null : await accounts.authenticate(token).catch(() => null);
+  if (ctx === null) return { ...ANONYMOUS, request: requestContext(req) };
+  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : sessionIdOf(token!);
+  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
+}
+
+/** The client IP and request id for the audit trail; the session id when a token is given. */
+export function requestContext(req: FastifyRequest, token: string | null = null): RequestContext {
+  return { ip: req.ip, id: String(req.id), tokenId: token === null ? null : sessionIdOf(token) };
 }
 
 /**

@@ -62,6 +62,7 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
       sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
     },
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    audit: { checkpoints: join(mkdtempSync(join(tmpdir(), 'sb-audit-')), 'checkpoints'), checkpointEvery: 1000, checkpointInterval: 60 },
     backup: { recipients: [], dir: join(tmpdir(), 'strongbox-test-backups'), schedule: null, keep: { count: 14, age: null }, verify: null, offsite: [], rcloneConfig: null },
     collections,
   };

@@ -6,6 +6,8 @@ import { listTables } from '../../src/db/migrate/introspect.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { eachDialect } from '../helpers/dialects.ts';
 
+const ALL_VERSIONS = SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b);
+
 eachDialect('system migrations', (t) => {
   test('create the system tables once and record each version', async () => {
     const db = await openDatabase(await t.freshDatabase());
@@ -73,7 +75,7 @@ eachDialect('system migrations', (t) => {
       const tables = await listTables(db.kysely, db.dialect);
       assert.ok(tables.has('_sb_accounts'));
       const rows = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      assert.deepEqual(rows.map((r) => Number(r.version)).sort((a, b) => a - b), ALL_VERSIONS);
     } finally {
       await db.close();
     }
@@ -92,7 +94,7 @@ eachDialect('system migrations', (t) => {
       await db.kysely.insertInto('_sb_sessions').values({ token_hash: 't1', account_id: 'a1', created: now, expires: now, last_seen: now }).execute();
       await runSystemMigrations(db);
       const versions = await db.kysely.selectFrom('_sb_migrations').select('version').execute();
-      assert.deepEqual(versions.map((r) => Number(r.version)).sort((a, b) => a - b), SYSTEM_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
+      assert.deepEqual(versions.map((r) => Number(r.version)).sort((a, b) => a - b), ALL_VERSIONS);
       assert.equal((await db.kysely.selectFrom('_sb_sessions').selectAll().execute()).length, 1);
       // the old index is gone: creating it again succeeds
       await db.kysely.schema.createIndex('ix__sb_sessions__account_id').on('_sb_sessions').column('account_id').execute();

@@ -11,6 +11,7 @@ const throwingSink: AuditSink = {
   async record() {
     throw new Error('audit store unavailable');
   },
+  async recordRead() {},
 };
 
 const SECRETS = collection('secrets', [field('label', 'text'), field('pin', 'text', { sensitive: true }), field('flag', 'boolean', { sensitive: true })], {
@@ -43,6 +44,7 @@ eachDialect('pipeline stages', (t) => {
         assert.equal(seen !== undefined, event.action !== 'delete');
         events.push(event);
       },
+      async recordRead() {},
     };
     const fx = await openFixture(t, { audit: sink });
     const alice = caller();

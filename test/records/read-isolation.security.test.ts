@@ -17,6 +17,7 @@ eachDialect('reads never see another request\'s uncommitted write', (t) => {
       await new Promise<void>((r) => { release = r; });
       throw new Error('audit store unavailable');
     },
+    async recordRead() {},
   };
   before(async () => { fx = await openFixture(t, { audit: sink }); });
   after(async () => { await fx.close(); });

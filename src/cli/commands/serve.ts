@@ -64,6 +64,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
     await engine.close();
     throw err;
   }
+  engine.startBackgroundJobs((err) => io.err(`strongbox: audit checkpoint not written: ${err instanceof Error ? err.message : 'unknown error'}`));
   // Handlers go in before the URL is printed: a script may signal as soon as it reads it.
   const stopped = waitForShutdown(app, engine, io, { debug });
   void stopped.finally(() => backups?.stop());

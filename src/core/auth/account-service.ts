@@ -7,6 +7,7 @@ import { randomId } from '../../crypto/random-id.ts';
 import type { PasswordHasher } from '../../crypto/password-hasher.ts';
 import type { AuthKeys, MacKey } from '../../crypto/auth-key-types.ts';
 import { issueDeviceCookie, verifyDeviceCookie } from '../../crypto/device-cookie.ts';
+import { hashSessionToken } from '../../crypto/session-token.ts';
 import { csrfTokenFor, verifyCsrfToken } from '../../crypto/csrf-token.ts';
 import { validateNewAccount, normalizeEmail, EMAIL_MAX_LENGTH } from './account-input.ts';
 import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from './password-policy.ts';
@@ -30,6 +31,8 @@ export interface ClientInfo {
   readonly userAgent?: string | null;
   /** the device cookie the client sent, if any (checked, never trusted as is) */
   readonly deviceCookie?: string | null;
+  /** the HTTP request id, for the audit trail */
+  readonly requestId?: string | null;
 }
 
 export interface LoginResult {
@@ -130,18 +133,20 @@ export class AccountService {
    * status, same shape, same argon2 work) and creates nothing: registration cannot be used to
    * learn who has an account. The HTTP route never passes `role`.
    */
-  async register(email: unknown, password: unknown): Promise<PublicAccount> {
+  async register(email: unknown, password: unknown, client: ClientInfo = {}): Promise<PublicAccount> {
     const { normalized, hash } = await this.#prepare(email, password, 'user');
     const existing = await this.#findByEmail(normalized);
     const id = randomId();
     if (existing === undefined) {
       const inserted = await this.#insert(id, normalized, hash, 'user');
-      if (inserted) await this.audit({ type: 'auth.account.registered', accountId: id });
+      if (inserted) await this.audit({ type: 'auth.account.registered', accountId: id, ip: client.ip, requestId: client.requestId, detail: { role: 'user', email: normalized } });
     } else {
       // A write that changes nothing but costs what the INSERT costs (a committed row write):
       // without it a taken email answered ~12 ms faster on SQLite.
       await this.#db.kysely.updateTable('_sb_accounts').set((eb) => ({ updated: eb.ref('updated') }))
         .where('id', '=', existing.id).execute();
+      // Audited like a fresh one is (admins see it; the client does not), which also keeps the work equal.
+      await this.audit({ type: 'auth.account.register_taken', accountId: existing.id, ip: client.ip, requestId: client.requestId });
     }
     return { id, email: normalized, role: 'user' };
   }
@@ -174,18 +179,20 @@ export class AccountService {
     const key = normalized ?? (typeof email === 'string' ? email.slice(0, EMAIL_MAX_LENGTH).toLowerCase() : '');
     const device = verifyDeviceCookie((v) => this.#mac('device-cookie', v), client.deviceCookie, key);
     const ip = client.ip ?? 'unknown';
+    const requestId = client.requestId ?? null;
     let attempt;
     try {
       attempt = await this.#throttle.begin({ email: key, ip, device });
     } catch (err) {
-      await this.audit({ type: 'auth.login.throttled', accountId: null, ip, detail: { trustedDevice: device !== null } });
+      await this.audit({ type: 'auth.login.throttled', accountId: null, ip, requestId, detail: { trustedDevice: device !== null } });
       throw err;
     }
     const row = normalized === null ? undefined : await this.#findByEmail(normalized);
     const check = row ? await this.#hasher.verify(row.password_hash, pw) : { ok: await this.#hasher.dummyVerify(pw), rehash: false };
     if (!row || !check.ok || Number(row.disabled) !== 0) {
       await this.#throttle.failed(attempt);
-      await this.audit({ type: 'auth.login.failed', accountId: row?.id ?? null, ip });
+      // The email as typed only when it is one (a password pasted into it must not be logged).
+      await this.audit({ type: 'auth.login.failed', accountId: row?.id ?? null, ip, requestId, detail: normalized === null ? { emailMalformed: true } : { email: normalized } });
       throw new StrongboxError('ERR_INVALID_CREDENTIALS');
     }
     await this.#throttle.succeeded(attempt);
@@ -197,7 +204,8 @@ export class AccountService {
     }
     const mfaRequired = await this.#needsMfa({ id: row.id, role: row.role });
     const session = await this.sessions.create(row.id, client, mfaRequired);
-    await this.audit({ type: 'auth.login.succeeded', accountId: row.id, ip, detail: { mfaPending: mfaRequired, trustedDevice: device !== null } });
+    // Fail-closed: without its event the token is never handed out.
+    await this.audit({ type: 'auth.login.succeeded', accountId: row.id, ip, requestId, role: row.role, tokenId: sessionIdOf(session.token), detail: { mfaPending: mfaRequired, trustedDevice: device !== null } });
     return {
       token: session.token,
       account: { id: row.id, email: row.email, role: row.role },
@@ -208,8 +216,12 @@ export class AccountService {
   }
 
   /** Deletes the session, so the token stops working at once. Unknown tokens are a no-op. */
-  async logout(token: unknown): Promise<void> {
-    await this.sessions.deleteByToken(token);
+  async logout(token: unknown, client: ClientInfo = {}): Promise<void> {
+    if (isApiTokenShape(token)) return; // an API token is revoked by id, never by logout
+    const accountId = await this.sessions.deleteByToken(token);
+    if (accountId !== null) {
+      await this.audit({ type: 'auth.logout', accountId, ip: client.ip, requestId: client.requestId, tokenId: sessionIdOf(String(token)) });
+    }
   }
 
   /** The request's authentication, or null (unknown, malformed, expired, idle, disabled). */
@@ -292,6 +304,11 @@ export class AccountService {
   async run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
     await this.#queries.execute(this.#db, key, () => ({ query: build(), meta: null }), values);
   }
+}
+
+/** A session's id in the audit trail: a prefix of its token's SHA-256, which names it but cannot be used. */
+export function sessionIdOf(token: string): string {
+  return `s-${hashSessionToken(token).slice(0, 16)}`;
 }
 
 /** The account id of a full (not MFA-pending) session; API tokens may not manage the account. */

@@ -1,13 +1,14 @@
 /**
  * Security events of sign-in and account administration. Each has exactly one call site
- * (grep the type name). The audit trail (src/core/audit/) is wired in through AuthEventSink;
- * until it is, the engine passes NO_AUTH_EVENTS.
+ * (grep the type name). The engine writes them to the audit trail (auditSink in open-sign-in.ts).
  */
 export type AuthEventType =
   | 'auth.login.succeeded'
   | 'auth.login.failed'
   | 'auth.login.throttled'
+  | 'auth.logout'
   | 'auth.account.registered'
+  | 'auth.account.register_taken'
   | 'auth.session.revoked'
   | 'auth.password.changed'
   | 'auth.password.reset_issued'
@@ -30,6 +31,11 @@ export interface AuthEvent {
   /** who did it when not the account itself (an admin) */
   readonly actorId?: string | null;
   readonly ip?: string | null;
+  /** the HTTP request id, for the audit trail */
+  readonly requestId?: string | null;
+  /** a non-secret id of the session or API token involved */
+  readonly tokenId?: string | null;
+  readonly role?: string | null;
   /** never a password, token, hash or secret */
   readonly detail?: Readonly<Record<string, string | number | boolean | null>>;
 }

@@ -128,8 +128,12 @@ export class SessionStore {
     await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
   }
 
-  async deleteByToken(token: unknown): Promise<void> {
-    if (isWellFormedSessionToken(token)) await this.delete(hashSessionToken(token));
+  /** The account whose session ended, or null when there was none. */
+  async deleteByToken(token: unknown): Promise<string | null> {
+    if (!isWellFormedSessionToken(token)) return null;
+    const gone = await this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token))
+      .returning('account_id').executeTakeFirst();
+    return gone ? String(gone.account_id) : null;
   }
 
   async list(accountId: string, currentHash: string | null): Promise<SessionInfo[]> {

@@ -304,11 +304,22 @@ export class RecordService {
     // Reads without sensitive fields stay synchronous: a list would otherwise pay a promise per row.
     if (!plan.fields.some((f) => f.sensitive)) return projectRow(plan, row, decoded);
     const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
-    return this.stages.sensitive.decode(loc, row, caller).then((plain) => projectRow(plan, row, Object.assign(decoded, plain)));
+    return this.stages.sensitive.decode(loc, row, caller).then(async (plain) => {
+      const out = projectRow(plan, row, Object.assign(decoded, plain));
+      // The plaintext leaves only after its read event is durable (fail-closed).
+      const read = plan.fields.filter((f) => f.sensitive && Object.hasOwn(out, f.name)).map((f) => f.name);
+      if (read.length > 0) {
+        await this.stages.audit.recordRead({
+          collection: def.name, actor: caller.id, actorRole: caller.role, reads: [{ recordId: loc.recordId, fields: read }],
+          at: isoNow(), request: caller.request,
+        });
+      }
+      return out;
+    });
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {
-    await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at }, trx);
+    await this.stages.audit.record({ action, collection: def.name, recordId, actor: caller.id, actorRole: caller.role, fields, at, request: caller.request }, trx);
   }
 }
 

@@ -3,7 +3,9 @@ import type { CollectionDef } from '../../config/schema.ts';
 import type { Dialect } from '../../db/database.ts';
 import type { SensitiveMatcher } from '../../db/filter-compile.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
-import type { Caller } from '../caller.ts';
+import type { Caller, RequestContext } from '../caller.ts';
+
+export type { RequestContext };
 
 /** Where a value lives; field encryption binds ciphertexts to it as associated data. */
 export interface RecordLocation {
@@ -60,6 +62,19 @@ export interface AuditEvent {
   readonly fields: readonly string[];
   /** ISO 8601 UTC time of the change (equals the record's `updated` for writes). */
   readonly at: string;
+  /** Where the request came from, when it came over HTTP. */
+  readonly request?: RequestContext;
+}
+
+export interface SensitiveReadEvent {
+  readonly collection: string;
+  readonly actor: string | null;
+  readonly actorRole: string | null;
+  /** One entry per record whose plaintext is returned, naming the sensitive fields revealed. */
+  readonly reads: ReadonlyArray<{ readonly recordId: string; readonly fields: readonly string[] }>;
+  readonly at: string;
+  /** Where the request came from, when it came over HTTP. */
+  readonly request?: RequestContext;
 }
 
 /**
@@ -69,11 +84,17 @@ export interface AuditEvent {
 export interface AuditSink {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   record(event: AuditEvent, trx: Kysely<any>): Promise<void>;
+  /**
+   * Resolves once the read's event is durable; the plaintext goes out only after that. If it
+   * rejects, the read fails (fail-closed).
+   */
+  recordRead(event: SensitiveReadEvent): Promise<void>;
 }
 
-/** The audit trail issue replaces this sink; the pipeline already awaits it inside the transaction. */
+/** The engine replaces this sink with the audit trail (src/core/audit/audit-service.ts). */
 export const noopAuditSink: AuditSink = {
   async record() {},
+  async recordRead() {},
 };
 
 export interface RecordStages {

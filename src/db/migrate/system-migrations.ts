@@ -3,6 +3,7 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
 import { listTables, type Executor } from './introspect.ts';
 import { inMigrationTransaction } from './migration-lock.ts';
+import { createAuditTables } from '../audit/audit-schema.ts';
 
 export interface SystemMigration {
   readonly version: number;
@@ -48,6 +49,11 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
       await exec.schema.createIndex('ix__sb_sessions__account_expires').on('_sb_sessions').columns(['account_id', 'expires']).execute();
       await exec.schema.dropIndex('ix__sb_sessions__account_id').execute();
     },
+  },
+  {
+    version: 4,
+    name: 'audit trail: HMAC-chained events, chain head, append-only guards',
+    up: (exec, dialect) => createAuditTables(exec, dialect),
   },
   {
     version: 5,

@@ -18,7 +18,7 @@ export function registerAccountRoutes(app: FastifyInstance, engine: Engine): voi
     rejectUnknownKeys(body, ['currentPassword', 'newPassword']);
     const ctx = await authOf(req, accounts);
     if (ctx === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
-    const session = await accounts.passwords.change(ctx, body.currentPassword, body.newPassword, { ip: req.ip });
+    const session = await accounts.passwords.change(ctx, body.currentPassword, body.newPassword, { ip: req.ip, requestId: String(req.id) });
     // A privilege change: this session continues under a new token, every other one ended.
     setSessionCookie(reply, session.token, config.auth.sessionTtl);
     return { token: session.token, csrfToken: accounts.csrfToken(session.tokenHash) };
@@ -28,7 +28,7 @@ export function registerAccountRoutes(app: FastifyInstance, engine: Engine): voi
     rejectQuery(req.query);
     const body = requireObjectBody(req.body);
     rejectUnknownKeys(body, ['token', 'password']);
-    await accounts.passwords.reset(body.token, body.password, { ip: req.ip });
+    await accounts.passwords.reset(body.token, body.password, { ip: req.ip, requestId: String(req.id) });
     return reply.code(204).send();
   });
 
@@ -38,7 +38,7 @@ export function registerAccountRoutes(app: FastifyInstance, engine: Engine): voi
     rejectUnknownKeys(body, ['name', 'scopes', 'expires']);
     const accountId = requireAccount(await authOf(req, accounts));
     const created = await accounts.tokens.create(accountId, body);
-    await accounts.audit({ type: 'auth.token.created', accountId, ip: req.ip, detail: { tokenId: created.id, scopes: created.scopes.length } });
+    await accounts.audit({ type: 'auth.token.created', accountId, ip: req.ip, requestId: String(req.id), detail: { tokenId: created.id, scopes: created.scopes.length } });
     return reply.code(201).send(created);
   });
 
@@ -54,7 +54,7 @@ export function registerAccountRoutes(app: FastifyInstance, engine: Engine): voi
     if (!TOKEN_ID.test(req.params.id) || !(await accounts.tokens.revoke(accountId, req.params.id))) {
       throw new StrongboxError('ERR_NOT_FOUND', 'The token was not found.');
     }
-    await accounts.audit({ type: 'auth.token.revoked', accountId, ip: req.ip, detail: { tokenId: req.params.id } });
+    await accounts.audit({ type: 'auth.token.revoked', accountId, ip: req.ip, requestId: String(req.id), detail: { tokenId: req.params.id } });
     return reply.code(204).send();
   });
 }

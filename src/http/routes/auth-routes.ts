@@ -19,7 +19,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     const body = requireObjectBody(req.body);
     // `role` is not accepted here: a client can never choose its own role.
     rejectUnknownKeys(body, ['email', 'password']);
-    const account = await accounts.register(body.email, body.password);
+    const account = await accounts.register(body.email, body.password, { ip: req.ip, requestId: String(req.id) });
     return reply.code(201).send({ account });
   });
 
@@ -28,7 +28,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     const body = requireObjectBody(req.body);
     rejectUnknownKeys(body, ['email', 'password']);
     const r = await accounts.login(body.email, body.password, {
-      ip: req.ip, userAgent: req.headers['user-agent'] ?? null, deviceCookie: deviceCookieOf(req),
+      ip: req.ip, requestId: String(req.id), userAgent: req.headers['user-agent'] ?? null, deviceCookie: deviceCookieOf(req),
     });
     setSessionCookie(reply, r.token, config.auth.sessionTtl, r.deviceCookie);
     return reply.code(200).send({ token: r.token, account: r.account, csrfToken: r.csrfToken, mfaRequired: r.mfaRequired });
@@ -38,7 +38,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     rejectQuery(req.query);
     // Idempotent: a stale or unknown token still gets its cookie cleared.
     const token = tokenFromRequest(req);
-    if (token !== null) await accounts.logout(token);
+    if (token !== null) await accounts.logout(token, { ip: req.ip, requestId: String(req.id) });
     clearSessionCookie(reply);
     return reply.code(204).send();
   });
@@ -64,7 +64,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     if (!SESSION_ID.test(req.params.id) || !(await accounts.sessions.revoke(accountId, req.params.id))) {
       throw new StrongboxError('ERR_NOT_FOUND', 'The session was not found.');
     }
-    await accounts.audit({ type: 'auth.session.revoked', accountId, ip: req.ip, detail: { which: 'one' } });
+    await accounts.audit({ type: 'auth.session.revoked', accountId, ip: req.ip, requestId: String(req.id), detail: { which: 'one' } });
     return reply.code(204).send();
   });
 
@@ -73,7 +73,7 @@ export function registerAuthRoutes(app: FastifyInstance, engine: Engine): void {
     const ctx = requireCtx(await authOf(req, accounts));
     const accountId = requireAccount(ctx);
     const revoked = await accounts.sessions.revokeOthers(accountId, ctx.sessionHash);
-    await accounts.audit({ type: 'auth.session.revoked', accountId, ip: req.ip, detail: { which: 'others', count: revoked } });
+    await accounts.audit({ type: 'auth.session.revoked', accountId, ip: req.ip, requestId: String(req.id), detail: { which: 'others', count: revoked } });
     return { revoked };
   });
 }

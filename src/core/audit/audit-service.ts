@@ -1,0 +1,203 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditRow } from '../../db/audit/audit-store.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stages.ts';
+import type { RequestContext } from '../caller.ts';
+import { chainHash, type UnchainedRow } from './audit-chain.ts';
+import { encodeInput } from './audit-encode.ts';
+import type { AuditKeyring, SigningKey } from './audit-keys.ts';
+import type { AuditInput } from './audit-types.ts';
+import { verifyChain, type VerifyOptions, type VerifyResult } from './audit-verify.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Executor = Kysely<any>;
+
+export interface AuditServiceOptions {
+  readonly db: Database;
+  readonly keys: AuditKeyring;
+  /** Injectable clock for tests. */
+  readonly now?: () => Date;
+  /** Most read events committed together by one group commit; default 500. */
+  readonly maxBatch?: number;
+}
+
+interface PendingRead {
+  readonly inputs: readonly AuditInput[];
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Called with each durable batch's last seq (checkpoints count on it). */
+export type AppendListener = (lastSeq: number, count: number) => void;
+
+/**
+ * The audit trail's writer. Every append locks the chain head inside its transaction, so the
+ * chain stays linear under any number of writers and processes; the event commits or rolls
+ * back with the change it records (fail-closed). Sensitive reads are group-committed: the
+ * reads waiting while one batch commits form the next batch, and each read's promise
+ * resolves only after its batch is durable.
+ */
+export class AuditService implements AuditSink {
+  readonly #db: Database;
+  readonly #keys: AuditKeyring;
+  readonly #now: () => Date;
+  readonly #maxBatch: number;
+  #queue: PendingRead[] = [];
+  #flushing: Promise<void> | null = null;
+  readonly #listeners = new Set<AppendListener>();
+
+  constructor(opts: AuditServiceOptions) {
+    this.#db = opts.db;
+    this.#keys = opts.keys;
+    this.#now = opts.now ?? (() => new Date());
+    this.#maxBatch = opts.maxBatch ?? 500;
+  }
+
+  /**
+   * Appends one event, inside `trx` when given (it commits or rolls back with it), else in its
+   * own transaction, durable when this resolves. Throws ERR_AUDIT_UNAVAILABLE when it cannot be
+   * written: the caller's operation must then fail.
+   */
+  async append(event: AuditInput, trx?: Executor): Promise<void> {
+    await this.appendMany([event], trx);
+  }
+
+  async appendMany(events: readonly AuditInput[], trx?: Executor): Promise<void> {
+    if (events.length === 0) return;
+    const encoded = events.map((e) => encodeInput(e, 0, '', 0)); // validation fails before any lock
+    if (trx !== undefined) {
+      try {
+        await this.#write(trx, encoded);
+      } catch (err) {
+        throw unavailable(err);
+      }
+      return;
+    }
+    let last: number;
+    try {
+      last = await inAuditTransaction(this.#db, (t) => this.#write(t, encoded));
+    } catch (err) {
+      throw unavailable(err);
+    }
+    this.#notify(last, events.length);
+  }
+
+  /** AuditSink: a record write's event, inside the write's transaction. */
+  async record(event: AuditEvent, trx: Executor): Promise<void> {
+    await this.append({
+      action: `record.${event.action}`,
+      outcome: 'success',
+      actor: actorOf(event.actor, event.actorRole, event.request),
+      request: requestOf(event.request),
+      target: { collection: event.collection, recordId: event.recordId },
+      details: { fields: [...event.fields] },
+    }, trx);
+  }
+
+  /** AuditSink: resolves when the reads' events (one per record) are durable (group commit). */
+  recordRead(event: SensitiveReadEvent): Promise<void> {
+    const inputs: AuditInput[] = event.reads.map((r) => ({
+      action: 'record.read',
+      outcome: 'success',
+      actor: actorOf(event.actor, event.actorRole, event.request),
+      request: requestOf(event.request),
+      target: { collection: event.collection, recordId: r.recordId },
+      details: { fields: [...r.fields] },
+    }));
+    if (inputs.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ inputs, resolve, reject });
+      this.#flushing ??= this.#drain();
+    });
+  }
+
+  /** The checkpoint signing key's public half: all a checkpoint verifier needs. */
+  publicKey(): { readonly keyId: string; readonly publicKeyPem: string } {
+    const { keyId, publicKeyPem } = this.#keys.signer('audit-signing');
+    return { keyId, publicKeyPem };
+  }
+
+  /** The checkpoint signer (it signs; its private key never leaves the keyring). */
+  checkpointSigner(): SigningKey {
+    return this.#keys.signer('audit-signing');
+  }
+
+  /** Checks the whole chain against the given checkpoints (audit-verify.ts). */
+  verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
+    return verifyChain(this.#db, this.#keys, opts);
+  }
+
+  /** Checkpoints and sinks learn of durable appends made by this process. */
+  onAppend(listener: AppendListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Waits for queued read events (on shutdown). */
+  async flush(): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#queue.length > 0) {
+        // Whole requests only: a batch holds at least one, then as many as fit in maxBatch events.
+        let n = 0;
+        let take = 0;
+        while (take < this.#queue.length && (take === 0 || n + this.#queue[take].inputs.length <= this.#maxBatch)) {
+          n += this.#queue[take].inputs.length;
+          take++;
+        }
+        const batch = this.#queue.splice(0, take);
+        try {
+          await this.appendMany(batch.flatMap((p) => p.inputs));
+          for (const p of batch) p.resolve();
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  async #write(trx: Executor, encoded: readonly UnchainedRow[]): Promise<number> {
+    const key = this.#keys.mac('audit-hmac');
+    // The head lock is the last thing the transaction takes: it is held only until commit.
+    const head = await lockAuditHead(trx, this.#db.dialect);
+    const time = this.#now().toISOString();
+    let prev = head.hash;
+    const rows: AuditRow[] = encoded.map((r, i) => {
+      const row = { ...r, seq: head.seq + 1 + i, time, key_version: key.version };
+      prev = chainHash(key, prev, row);
+      return { ...row, hash: prev };
+    });
+    await writeAuditRows(trx, rows);
+    return rows[rows.length - 1].seq;
+  }
+
+  #notify(lastSeq: number, count: number): void {
+    for (const l of this.#listeners) {
+      try {
+        l(lastSeq, count);
+      } catch {
+        // a listener's failure never fails the append that already committed
+      }
+    }
+  }
+}
+
+function actorOf(accountId: string | null, role: string | null, req: RequestContext | undefined): AuditInput['actor'] {
+  return { accountId, role, tokenId: req?.tokenId ?? null };
+}
+
+function requestOf(req: RequestContext | undefined): AuditInput['request'] {
+  return req === undefined ? undefined : { ip: req.ip, id: req.id };
+}
+
+function unavailable(err: unknown): unknown {
+  if (err instanceof TypeError) return err; // a malformed event is a bug, reported as such
+  if (err instanceof StrongboxError && err.code === 'ERR_AUDIT_UNAVAILABLE') return err;
+  return new StrongboxError('ERR_AUDIT_UNAVAILABLE', undefined, undefined, { cause: err });
+}

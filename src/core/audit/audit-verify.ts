@@ -1,0 +1,103 @@
+import type { Database } from '../../db/database.ts';
+import { readAuditHead, readAuditRows } from '../../db/audit/audit-store.ts';
+import { chainMessage } from './audit-chain.ts';
+import type { AuditKeyring, MacKey } from './audit-keys.ts';
+import { originFor, type Checkpoint } from './checkpoint.ts';
+
+export interface VerifyOptions {
+  /** Signed checkpoints held outside the database (already signature-checked). */
+  readonly checkpoints?: readonly Checkpoint[];
+  /** Called after each batch with events checked so far and the total expected. */
+  readonly onProgress?: (checked: number, total: number) => void;
+  /** Events read per query; default 10,000. */
+  readonly batch?: number;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  /** Events whose HMAC was checked. */
+  readonly checked: number;
+  /** The head as the database states it. */
+  readonly headSeq: number;
+  /** The first sequence number that is wrong (or missing); null when ok. */
+  readonly firstBadSeq: number | null;
+  readonly problem: string | null;
+  /** The newest checkpoint the chain was compared with. */
+  readonly checkpoint: Checkpoint | null;
+}
+
+/**
+ * Checks the whole chain: consecutive sequence numbers from the base, every HMAC over the
+ * previous hash, the head row, and every external checkpoint (its size must be reached and its
+ * hash found at that seq: a truncated tail or a database rolled back to an older copy fails
+ * here). A pruned chain's base must be attested by a signed prune checkpoint.
+ */
+export async function verifyChain(db: Database, keys: AuditKeyring, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const head = await readAuditHead(db.kysely);
+  const origin = originFor(head.logId);
+  const cps = (opts.checkpoints ?? []).filter((c) => c.origin === origin);
+  const foreign = (opts.checkpoints ?? []).find((c) => c.origin !== origin);
+  const latest = cps.reduce<Checkpoint | null>((m, c) => (m === null || c.size > m.size ? c : m), null);
+  let checked = 0;
+  const fail = (seq: number, problem: string): VerifyResult =>
+    ({ ok: false, checked, headSeq: head.seq, firstBadSeq: seq, problem, checkpoint: latest });
+  if (foreign) return fail(head.baseSeq + 1, `a checkpoint belongs to another trail (${foreign.origin})`);
+
+  if (head.baseSeq > 0) {
+    const attested = cps.some((c) => c.pruned && c.pruned.seq === head.baseSeq && c.pruned.hash === head.baseHash);
+    if (!attested) return fail(head.baseSeq + 1, `the chain starts after seq ${head.baseSeq} but no signed prune checkpoint says so`);
+  }
+  // seq → hash that a checkpoint expects there
+  const expected = new Map<number, string>();
+  for (const c of cps) {
+    if (c.size > head.baseSeq) {
+      const seen = expected.get(c.size);
+      if (seen !== undefined && seen !== c.hash) return fail(c.size, `two checkpoints disagree at seq ${c.size}`);
+      expected.set(c.size, c.hash);
+    }
+  }
+
+  const total = head.seq - head.baseSeq;
+  const batch = opts.batch ?? 10_000;
+  const macs = new Map<number, MacKey>();
+  let prevSeq = head.baseSeq;
+  let prevHash = head.baseHash;
+  for (;;) {
+    const rows = await readAuditRows(db.kysely, prevSeq, batch);
+    if (rows.length === 0) break;
+    for (const r of rows) {
+      if (r.seq !== prevSeq + 1) {
+        return fail(prevSeq + 1, r.seq > prevSeq + 1 ? `event ${prevSeq + 1} is missing` : `event ${r.seq} is out of order`);
+      }
+      let mac = macs.get(r.key_version);
+      if (mac === undefined) {
+        try {
+          mac = keys.mac('audit-hmac', r.key_version);
+        } catch {
+          return fail(r.seq, `no audit key version ${r.key_version}`);
+        }
+        macs.set(r.key_version, mac);
+      }
+      const tag = Buffer.from(r.hash, 'hex');
+      if (tag.length !== 32 || !mac.verify(chainMessage(prevHash, r), tag)) {
+        return fail(r.seq, `event ${r.seq} does not match its hash (modified, forged or moved)`);
+      }
+      const want = expected.get(r.seq);
+      if (want !== undefined && want !== r.hash) {
+        return fail(r.seq, `event ${r.seq} differs from the signed checkpoint (the trail was rewritten or rolled back)`);
+      }
+      checked++;
+      prevSeq = r.seq;
+      prevHash = r.hash;
+    }
+    opts.onProgress?.(checked, total);
+    if (rows.length < batch) break;
+  }
+  if (latest !== null && latest.size > prevSeq) {
+    return fail(prevSeq + 1, `the signed checkpoint has ${latest.size} events but the trail ends at ${prevSeq} (truncated or rolled back)`);
+  }
+  if (prevSeq !== head.seq || prevHash !== head.hash) {
+    return fail(prevSeq === head.seq ? head.seq : Math.min(prevSeq, head.seq) + 1, `the trail ends at ${prevSeq} but its head says ${head.seq} (truncated)`);
+  }
+  return { ok: true, checked, headSeq: head.seq, firstBadSeq: null, problem: null, checkpoint: latest };
+}

@@ -1,0 +1,140 @@
+import { sql } from 'kysely';
+import type { Database, Dialect } from '../database.ts';
+import type { Executor } from '../migrate/introspect.ts';
+import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
+
+/** One stored event, column for column. */
+export interface AuditRow {
+  readonly seq: number;
+  readonly time: string;
+  readonly actor_id: string | null;
+  readonly actor_role: string | null;
+  readonly token_id: string | null;
+  readonly ip: string | null;
+  readonly request_id: string | null;
+  readonly action: string;
+  readonly target_collection: string | null;
+  readonly target_record: string | null;
+  readonly outcome: string;
+  /** canonical JSON text, hashed exactly as stored */
+  readonly details: string;
+  readonly key_version: number;
+  /** lower-case hex HMAC-SHA256 */
+  readonly hash: string;
+}
+
+export const AUDIT_COLUMNS = [
+  'seq', 'time', 'actor_id', 'actor_role', 'token_id', 'ip', 'request_id', 'action',
+  'target_collection', 'target_record', 'outcome', 'details', 'key_version', 'hash',
+] as const satisfies readonly (keyof AuditRow)[];
+
+/** The chain's last event and its base (seq 0 and zeros, or where the last prune cut). */
+export interface AuditHead {
+  readonly logId: string;
+  readonly seq: number;
+  readonly hash: string;
+  readonly baseSeq: number;
+  readonly baseHash: string;
+}
+
+// SQLite allows 32,766 bound values per statement; 14 columns per row.
+const INSERT_CHUNK = 1000;
+
+/**
+ * Runs fn in a transaction that may append events. SQLite: BEGIN IMMEDIATE, so reading the head
+ * and then writing cannot fail with SQLITE_BUSY when another process wrote in between.
+ */
+export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) => Promise<T>): Promise<T> {
+  if (db.dialect === 'postgres') return db.kysely.transaction().execute(fn);
+  return db.kysely.connection().execute(async (conn) => {
+    await sql`begin immediate`.execute(conn);
+    try {
+      const out = await fn(conn);
+      await sql`commit`.execute(conn);
+      return out;
+    } catch (err) {
+      await sql`rollback`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/**
+ * Reads the head inside the caller's transaction. On PostgreSQL the row is locked (FOR UPDATE)
+ * until that transaction ends: appenders in every process queue here, so the chain stays linear.
+ * SQLite serializes writers already.
+ */
+export async function lockAuditHead(trx: Executor, dialect: Dialect): Promise<AuditHead> {
+  let q = trx.selectFrom(AUDIT_HEAD_TABLE).select(['log_id', 'seq', 'hash', 'base_seq', 'base_hash']).where('id', '=', 1);
+  if (dialect === 'postgres') q = q.forUpdate();
+  return toHead(await q.executeTakeFirstOrThrow());
+}
+
+export async function readAuditHead(exec: Executor): Promise<AuditHead> {
+  const row = await exec.selectFrom(AUDIT_HEAD_TABLE).select(['log_id', 'seq', 'hash', 'base_seq', 'base_hash'])
+    .where('id', '=', 1).executeTakeFirstOrThrow();
+  return toHead(row);
+}
+
+function toHead(row: Record<string, unknown>): AuditHead {
+  return {
+    logId: String(row.log_id), seq: Number(row.seq), hash: String(row.hash),
+    baseSeq: Number(row.base_seq), baseHash: String(row.base_hash),
+  };
+}
+
+/** Inserts rows (already chained on from the locked head) and moves the head to the last one. */
+export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[]): Promise<void> {
+  if (rows.length === 0) return;
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await trx.insertInto(AUDIT_TABLE).values(rows.slice(i, i + INSERT_CHUNK) as AuditRow[]).execute();
+  }
+  const last = rows[rows.length - 1];
+  await trx.updateTable(AUDIT_HEAD_TABLE).set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+}
+
+/** Up to `limit` events after `afterSeq`, in chain order. */
+export async function readAuditRows(exec: Executor, afterSeq: number, limit: number): Promise<AuditRow[]> {
+  const rows = await exec.selectFrom(AUDIT_TABLE).select(AUDIT_COLUMNS)
+    .where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit).execute();
+  return rows.map(normalizeRow);
+}
+
+export async function readAuditRow(exec: Executor, seq: number): Promise<AuditRow | undefined> {
+  const row = await exec.selectFrom(AUDIT_TABLE).select(AUDIT_COLUMNS).where('seq', '=', seq).executeTakeFirst();
+  return row && normalizeRow(row);
+}
+
+/** The last seq whose time is before `time` (ISO text compares in time order), or the base. */
+export async function lastSeqBefore(exec: Executor, time: string): Promise<number | null> {
+  const row = await exec.selectFrom(AUDIT_TABLE).select(sql<unknown>`max(seq)`.as('s'))
+    .where('time', '<', time).executeTakeFirst();
+  return row?.s == null ? null : Number(row.s);
+}
+
+/** PostgreSQL returns bigint columns as numbers already (type-parsers.ts); keep both dialects alike. */
+export function normalizeRow(row: Record<string, unknown>): AuditRow {
+  const r = row as unknown as AuditRow;
+  return typeof r.seq === 'number' && typeof r.key_version === 'number'
+    ? r : { ...r, seq: Number(r.seq), key_version: Number(r.key_version) };
+}
+
+/**
+ * The one documented way events leave the table: deletes seq ≤ uptoSeq and records the cut as
+ * the chain's new base, in one transaction holding the head. The append-only guard is lifted
+ * for that transaction only (SQLite: the trigger is dropped and re-created inside it; PostgreSQL:
+ * a transaction-local setting the guard honours).
+ */
+export async function unsafePruneAuditRows(db: Database, uptoSeq: number, baseHash: string): Promise<number> {
+  return inAuditTransaction(db, async (trx) => {
+    const head = await lockAuditHead(trx, db.dialect);
+    if (uptoSeq <= head.baseSeq || uptoSeq > head.seq) return 0;
+    if (db.dialect === 'postgres') await sql`select set_config(${PG_PRUNE_SETTING}, 'on', true)`.execute(trx);
+    else await sql`drop trigger _sb_audit_no_delete`.execute(trx);
+    const res = await trx.deleteFrom(AUDIT_TABLE).where('seq', '<=', uptoSeq).executeTakeFirst();
+    if (db.dialect === 'postgres') await sql`select set_config(${PG_PRUNE_SETTING}, 'off', true)`.execute(trx);
+    else await SQLITE_GUARDS.delete.execute(trx);
+    await trx.updateTable(AUDIT_HEAD_TABLE).set({ base_seq: uptoSeq, base_hash: baseHash }).where('id', '=', 1).execute();
+    return Number(res.numDeletedRows);
+  });
+}

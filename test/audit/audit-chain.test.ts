@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { eachDialect } from '../helpers/dialects.ts';
+import { openAuditFixture, sampleEvent } from './audit-fixture.ts';
+
+eachDialect('audit chain', (t) => {
+  test('appends form one linear chain, also under many concurrent writers', async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      const { audit, records } = fx.engine;
+      await audit.append(sampleEvent(0));
+      const owner = { id: 'o1', role: 'user', email: null };
+      await Promise.all([
+        ...Array.from({ length: 40 }, (_, i) => audit.append(sampleEvent(i + 1))),
+        ...Array.from({ length: 20 }, (_, i) => records.create(owner, 'notes', { title: `t${i}` })),
+        ...Array.from({ length: 60 }, (_, i) => audit.recordRead({ collection: 'notes', reads: [{ recordId: `r${i}`, fields: ['body'] }], actor: 'o1', actorRole: 'user', at: new Date().toISOString() })),
+      ]);
+      const rows = await fx.engine.db.kysely.selectFrom('_sb_audit').select(['seq', 'action']).orderBy('seq').execute();
+      assert.equal(rows.length, 121);
+      assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: 121 }, (_, i) => i + 1));
+      assert.equal(rows.filter((r) => r.action === 'record.create').length, 20);
+      const res = await fx.engine.audit.verify();
+      assert.deepEqual({ ok: res.ok, checked: res.checked, problem: res.problem }, { ok: true, checked: 121, problem: null });
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('the table refuses UPDATE and DELETE (a bug cannot edit history)', async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      await fx.engine.audit.append(sampleEvent(1));
+      const k = fx.engine.db.kysely;
+      await assert.rejects(k.updateTable('_sb_audit').set({ outcome: 'success' }).execute(), /append-only/);
+      await assert.rejects(k.deleteFrom('_sb_audit').execute(), /append-only/);
+      if (t.dialect === 'postgres') await assert.rejects(sql`truncate _sb_audit`.execute(k), /append-only/);
+      assert.equal((await k.selectFrom('_sb_audit').selectAll().execute()).length, 1);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('a failing append fails the write it belongs to, and nothing is stored', async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      const bad = { ...sampleEvent(1), action: 'Not Dotted' };
+      await assert.rejects(fx.engine.audit.append(bad), TypeError);
+      await assert.rejects(fx.engine.audit.append({ ...sampleEvent(1), details: { 'a b': 1 } }), TypeError);
+      assert.equal((await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().execute()).length, 0);
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('free text is neutralized: no CR, LF or other control character is stored', async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      await fx.engine.audit.append({
+        action: 'auth.login', outcome: 'failure',
+        request: { ip: '1.2.3.4\r\nFAKE 200 ok', id: 'r\u0000\u001b[31m' },
+        details: { email: 'eve@example.com\nseq=99 action=auth.login outcome=success', agent: '\u202eevil\u2028x\\' },
+      });
+      const [row] = await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().execute();
+      const text = JSON.stringify(row);
+      assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/.test(`${row.ip}${row.request_id}${JSON.parse(String(row.details)).email}${JSON.parse(String(row.details)).agent}`), text);
+      assert.equal(row.ip, '1.2.3.4\\u000d\\u000aFAKE 200 ok');
+      assert.equal(JSON.parse(String(row.details)).agent, '\\u202eevil\\u2028x\\\\');
+    } finally {
+      await fx.close();
+    }
+  });
+});
+

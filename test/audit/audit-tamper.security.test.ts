@@ -1,0 +1,209 @@
+// An insider with write access to the database edits the audit trail (changes, deletes, forges,
+// reorders or truncates events, or restores an older copy) and hopes verification still passes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { sql, type Kysely } from 'kysely';
+import { eachDialect, type DialectCtx } from '../helpers/dialects.ts';
+import { testConfig } from '../helpers/test-engine.ts';
+import { openEngine, type Engine } from '../../src/core/engine.ts';
+import { unsafeEphemeralAuditKeys } from '../../src/crypto/ephemeral-audit-keys.ts';
+import { canonicalEncoding } from '../../src/core/audit/audit-chain.ts';
+import { loadCheckpoints } from '../../src/core/audit/audit-checkpoints.ts';
+import type { AuditRow } from '../../src/db/audit/audit-store.ts';
+import type { DatabaseConfig } from '../../src/config/config.ts';
+import { sampleEvent } from './audit-fixture.ts';
+
+const N = 20;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type K = Kysely<any>;
+
+interface Trail {
+  engine: Engine;
+  database: DatabaseConfig;
+  keys: ReturnType<typeof unsafeEphemeralAuditKeys>;
+  config: ReturnType<typeof testConfig>;
+}
+
+async function trail(t: DialectCtx, n = N): Promise<Trail> {
+  const database = await t.freshDatabase();
+  const keys = unsafeEphemeralAuditKeys();
+  const config = testConfig(database);
+  const engine = await openEngine(config, { auditKeys: keys });
+  mkdirSync(config.audit.checkpoints, { recursive: true });
+  for (let i = 1; i <= n; i++) await engine.audit.append(sampleEvent(i));
+  return { engine, database, keys, config };
+}
+
+/** Signs a checkpoint of the current head into the folder (what the server does every 1,000 events). */
+async function checkpoint(tr: Trail): Promise<void> {
+  const { Checkpointer } = await import('../../src/core/audit/checkpointer.ts');
+  const cp = new Checkpointer({ db: tr.engine.db, audit: tr.engine.audit, keys: tr.keys, config: tr.config.audit });
+  await cp.tick(true);
+}
+
+async function verify(tr: Trail) {
+  return tr.engine.audit.verify({ checkpoints: loadCheckpoints(tr.engine.audit, tr.config.audit) });
+}
+
+/** What the insider does first: lift the append-only guards. */
+async function unguard(k: K, dialect: string): Promise<void> {
+  if (dialect === 'sqlite') {
+    await sql`drop trigger if exists _sb_audit_no_update`.execute(k);
+    await sql`drop trigger if exists _sb_audit_no_delete`.execute(k);
+  } else {
+    await sql`alter table _sb_audit disable trigger user`.execute(k);
+  }
+}
+
+async function rows(k: K): Promise<AuditRow[]> {
+  return (await k.selectFrom('_sb_audit').selectAll().orderBy('seq').execute()).map((r) => ({ ...r, seq: Number(r.seq), key_version: Number(r.key_version) }) as AuditRow);
+}
+
+const sha = (prev: string, r: Omit<AuditRow, 'hash'>): string =>
+  createHash('sha256').update(Buffer.concat([Buffer.from(prev, 'hex'), Buffer.from(canonicalEncoding(r))])).digest('hex');
+
+async function expectBad(tr: Trail, seq: number, problem?: RegExp): Promise<void> {
+  const res = await verify(tr);
+  assert.equal(res.ok, false, 'verification must fail');
+  assert.equal(res.firstBadSeq, seq, String(res.problem));
+  if (problem) assert.match(String(res.problem), problem);
+}
+
+eachDialect('audit tamper corpus', (t) => {
+  test('an untouched trail verifies against its checkpoint', async () => {
+    const tr = await trail(t);
+    try {
+      await checkpoint(tr);
+      const res = await verify(tr);
+      assert.deepEqual([res.ok, res.checked, res.checkpoint?.size], [true, N, N]);
+    } finally {
+      await tr.engine.close();
+    }
+  });
+
+  test('modifying one byte of one event', async () => {
+    const tr = await trail(t);
+    try {
+      const k = tr.engine.db.kysely;
+      await unguard(k, t.dialect);
+      const r = (await rows(k))[6];
+      const changed = r.details.replace('"n":7', '"n":8');
+      assert.notEqual(changed, r.details);
+      await k.updateTable('_sb_audit').set({ details: changed }).where('seq', '=', 7).execute();
+      await expectBad(tr, 7, /does not match/);
+    } finally {
+      await tr.engine.close();
+    }
+  });
+
+  test('deleting one event', async () => {
+    const tr = await trail(t);
+    try {
+      const k = tr.engine.db.kysely;
+      await unguard(k, t.dialect);
+      await k.deleteFrom('_sb_audit').where('seq', '=', 5).execute();
+      await expectBad(tr, 5, /missing/);
+    } finally {
+      await tr.engine.close();
+    }
+  });
+
+  for (const recompute of [false, true]) {
+    test(`inserting a forged event ${recompute ? 'and recomputing a plain SHA-256 chain after it' : 'with a made-up hash'}`, async () => {
+      const tr = await trail(t);
+      try {
+        const k = tr.engine.db.kysely;
+        await unguard(k, t.dialect);
+        const all = await rows(k);
+        // Make room at seq 10: every later event moves up by one, the forged one takes its place.
+        await k.deleteFrom('_sb_audit').where('seq', '>=', 10).execute();
+        const forged: Omit<AuditRow, 'hash'> = { ...all[9], action: 'auth.login', outcome: 'success', actor_id: 'insider' };
+        let prev = all[8].hash;
+        const rest = [forged, ...all.slice(9)].map((r, i) => {
+          const row = { ...r, seq: 10 + i };
+          const hash = recompute ? sha(prev, row) : createHash('sha256').update(String(i)).digest('hex');
+          prev = hash;
+          return { ...row, hash };
+        });
+        await k.insertInto('_sb_audit').values(rest).execute();
+        await k.updateTable('_sb_audit_head').set({ seq: N + 1, hash: prev }).execute();
+        await expectBad(tr, 10, /does not match/);
+      } finally {
+        await tr.engine.close();
+      }
+    });
+  }
+
+  test('swapping two events', async () => {
+    const tr = await trail(t);
+    try {
+      const k = tr.engine.db.kysely;
+      await unguard(k, t.dialect);
+      const all = await rows(k);
+      await k.deleteFrom('_sb_audit').where('seq', 'in', [12, 13]).execute();
+      await k.insertInto('_sb_audit').values([{ ...all[12], seq: 12 }, { ...all[11], seq: 13 }]).execute();
+      await expectBad(tr, 12);
+    } finally {
+      await tr.engine.close();
+    }
+  });
+
+  for (const k of [1, 5]) {
+    test(`truncating the last ${k} event(s), head row rewritten to match`, async () => {
+      const tr = await trail(t);
+      try {
+        await checkpoint(tr);
+        const db = tr.engine.db.kysely;
+        await unguard(db, t.dialect);
+        const all = await rows(db);
+        await db.deleteFrom('_sb_audit').where('seq', '>', N - k).execute();
+        await db.updateTable('_sb_audit_head').set({ seq: N - k, hash: all[N - k - 1].hash }).execute();
+        await expectBad(tr, N - k + 1, /truncated or rolled back/);
+      } finally {
+        await tr.engine.close();
+      }
+    });
+  }
+
+  test('restoring an older copy of the whole database', async () => {
+    const tr = await trail(t, 10);
+    let { engine } = tr;
+    try {
+      // The older copy: SQLite copies the file; PostgreSQL copies the database as a template.
+      let restore: () => Promise<void>;
+      if (tr.database.kind === 'sqlite') {
+        const file = tr.database.path;
+        await engine.close();
+        copyFileSync(file, `${file}.old`);
+        engine = tr.engine = await openEngine(tr.config, { auditKeys: tr.keys });
+        restore = async () => {
+          await engine.close();
+          for (const suffix of ['-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+          copyFileSync(`${file}.old`, file);
+          engine = tr.engine = await openEngine(tr.config, { auditKeys: tr.keys });
+        };
+      } else {
+        const snapshot = await rows(engine.db.kysely);
+        const head = await engine.db.kysely.selectFrom('_sb_audit_head').selectAll().executeTakeFirstOrThrow();
+        restore = async () => {
+          const k = engine.db.kysely;
+          await unguard(k, 'postgres');
+          await k.deleteFrom('_sb_audit').execute();
+          await k.insertInto('_sb_audit').values(snapshot).execute();
+          await k.updateTable('_sb_audit_head').set({ seq: head.seq, hash: head.hash }).execute();
+        };
+      }
+      for (let i = 11; i <= N; i++) await engine.audit.append(sampleEvent(i));
+      await checkpoint(tr);
+      await restore();
+      await expectBad(tr, 11, /truncated or rolled back/);
+      // Even when the restored copy goes on to grow past the checkpoint, the fork is seen.
+      for (let i = 11; i <= N + 3; i++) await tr.engine.audit.append(sampleEvent(100 + i));
+      await expectBad(tr, N, /differs from the signed checkpoint/);
+    } finally {
+      await tr.engine.close();
+    }
+  });
+});
