@@ -31,9 +31,14 @@ export async function compare(tc: { diagnostic(m: string): void }, label: string
   // after 30 s (the test's time stays bounded on a loaded machine).
   const gap = () => Math.min(Math.abs(median(xs) - median(ys)), Math.abs(median(xs.map((x, i) => x - ys[i]))));
   await round();
-  for (let r = 1; r < 3 && gap() >= 5 && performance.now() - began < 30_000; r++) await round();
+  for (let r = 1; r < 3 && gap() >= Math.max(5, 0.05 * Math.min(median(xs), median(ys))) && performance.now() - began < 30_000; r++) await round();
   const report = `${label}: ${n} tries per case, medians ${median(xs).toFixed(1)} / ${median(ys).toFixed(1)} ms, paired ${median(xs.map((x, i) => x - ys[i])).toFixed(1)} ms`;
   tc.diagnostic(report);
   assert.ok(median(xs) > 5, `the hash is real work: ${report}`);
-  assert.ok(gap() < 5, report);
+  // 5 ms is the bound (an idle machine's hash is ~30 ms). On a machine so loaded that one hash
+  // takes ~200 ms, 5 ms is under 3% of a sample and load alone moves medians more: there the
+  // bound is 5% of the median. A missing dummy hash is ~100% either way.
+  const bound = Math.max(5, 0.05 * Math.min(median(xs), median(ys)));
+  tc.diagnostic(`bound ${bound.toFixed(1)} ms`);
+  assert.ok(gap() < bound, report);
 }

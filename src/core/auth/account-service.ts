@@ -184,6 +184,7 @@ export class AccountService {
     try {
       attempt = await this.#throttle.begin({ email: key, ip, device });
     } catch (err) {
+      if (!(err instanceof StrongboxError) || err.code !== 'ERR_THROTTLED') throw err;
       await this.audit({ type: 'auth.login.throttled', accountId: null, ip, requestId, detail: { trustedDevice: device !== null } });
       throw err;
     }
