@@ -5,7 +5,7 @@
  */
 import Fastify from 'fastify';
 import BetterSqlite3 from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 
 const file = process.argv[2];
@@ -20,14 +20,37 @@ db.exec(`create table if not exists items (id text primary key, created text not
   owner text, title text, n real) strict;
   create index if not exists ix_items__owner on items (owner);
   create index if not exists ix_items__created on items (created);
-  create index if not exists ix_items__title on items (title);`);
+  create index if not exists ix_items__title on items (title);
+  create table if not exists people (id text primary key, created text not null, updated text not null,
+  owner text, name text, ssn text, _bi_ssn text) strict;
+  create index if not exists ix_people__owner on people (owner);
+  create index if not exists ix_people__created on people (created);
+  create index if not exists ix_people___bi_ssn on people (_bi_ssn);`);
 
 const getOne = db.prepare('select id, created, updated, owner, title, n from items where id = ?');
 const listPage = db.prepare('select id, created, updated, owner, title, n from items where title = ? order by created, id limit ? offset ?');
 const countAll = db.prepare('select count(*) as c from items where title = ?');
 const insert = db.prepare('insert into items (id, created, updated, owner, title, n) values (?, ?, ?, ?, ?, ?) returning id, created, updated, owner, title, n');
 
+// Scenarios (e) and (f): the same record with a sensitive field, stored in plaintext with a plain
+// SHA-256 as its "index": what a backend without field encryption does.
+const getPerson = db.prepare('select id, created, updated, owner, name, ssn from people where id = ?');
+const insertPerson = db.prepare('insert into people (id, created, updated, owner, name, ssn, _bi_ssn) values (?, ?, ?, ?, ?, ?, ?) returning id, created, updated, owner, name, ssn');
+
 const app = Fastify({ logger: false });
+
+app.get<{ Params: { id: string } }>('/api/collections/people/records/:id', async (req, reply) => {
+  const row = getPerson.get(req.params.id);
+  if (!row) return reply.code(404).send({ error: { code: 'ERR_NOT_FOUND', message: 'The record was not found.' } });
+  return row;
+});
+
+app.post<{ Body: { name?: string; ssn?: string } }>('/api/collections/people/records', async (req, reply) => {
+  const now = new Date().toISOString();
+  const ssn = req.body?.ssn ?? null;
+  const row = insertPerson.get(randomBytes(15).toString('base64url'), now, now, null, req.body?.name ?? null, ssn, ssn === null ? null : createHash('sha256').update(ssn).digest('base64url'));
+  return reply.code(201).send(row);
+});
 
 app.get<{ Params: { id: string } }>('/api/collections/items/records/:id', async (req, reply) => {
   const row = getOne.get(req.params.id);

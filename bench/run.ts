@@ -41,7 +41,16 @@ collections:
       create: "@auth.id != null"
       update: "owner = @auth.id"
       delete: "owner = @auth.id"
+  people:
+    fields:
+      name: { type: text, max: 200 }
+      ssn: { type: text, sensitive: true, searchable: true, mask: last4, read: "owner = @auth.id" }
+    rules:
+      list: "owner = @auth.id"
+      view: "owner = @auth.id"
+      create: "@auth.id != null"
 `;
+const PEOPLE = 1000; // records with a sensitive field, for (e) and (f)
 
 const children: Child[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'strongbox-bench-'));
@@ -72,6 +81,12 @@ async function main(): Promise<number> {
   const otherIds = (await pool(OTHER, 16, (i) => call(sb.url, 'POST', R, { body: item(i), token: other, expect: 201 }))).map((r) => r.id as string);
   const baseIds = (await pool(OWN + OTHER, 16, (i) => call(base.url, 'POST', R, { body: item(i), expect: 201 }))).slice(0, OWN).map((r) => r.id as string);
 
+  const P = '/api/collections/people/records';
+  const person = (i: number) => ({ name: `p${i}`, ssn: `${String(100 + (i % 900)).padStart(3, '0')}-${String(i % 100).padStart(2, '0')}-${String(i).padStart(4, '0')}` });
+  const sbPeople = (await pool(PEOPLE, 16, (i) => call(sb.url, 'POST', P, { body: person(i), token, expect: 201 }))).map((r) => r.id as string);
+  const basePeople = (await pool(PEOPLE, 16, (i) => call(base.url, 'POST', P, { body: person(i), expect: 201 }))).map((r) => r.id as string);
+  if ((await call(sb.url, 'GET', `${P}/${sbPeople[3]}`, { token })).ssn !== person(3).ssn) throw new Error('(e) does not return the decrypted field');
+
   // Sanity: the rule hides the other user's record, and a title filter gives 20 rows on both.
   await call(sb.url, 'GET', `${R}/${otherIds[0]}`, { token, expect: 404 });
   const filter = (t: number) => `${R}?filter=${encodeURIComponent(`title = 't${t}'`)}&perPage=20`;
@@ -93,6 +108,14 @@ async function main(): Promise<number> {
   rows.push(await compare('(c) create', 0.4,
     { ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, paths: [R] },
     { ...common, url: base.url, method: 'POST', body: createBody, paths: [R] }));
+
+  rows.push(await compare('(e) GET by id, sensitive field decrypted', 0.5,
+    { ...common, url: sb.url, headers: auth, paths: sbPeople.map((id) => `${P}/${id}`) },
+    { ...common, url: base.url, paths: basePeople.map((id) => `${P}/${id}`) }));
+  const createPerson = JSON.stringify({ name: 'created', ssn: '123-45-6789' });
+  rows.push(await compare('(f) create, sensitive field encrypted + blind index', 0.4,
+    { ...common, url: sb.url, method: 'POST', headers: auth, body: createPerson, paths: [P] },
+    { ...common, url: base.url, method: 'POST', body: createPerson, paths: [P] }));
 
   // Login hashes on worker threads: from here Strongbox may use every CPU, as it would in production.
   unpin(sb);

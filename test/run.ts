@@ -4,6 +4,7 @@
  * Extra arguments pass through: `npm test -- test/db/x.test.ts`, `npm test -- --test-name-pattern=tls`.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -65,6 +66,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // One KEK for the whole run (test/helpers/test-engine.ts), generated fresh, never committed.
+  env.STRONGBOX_TEST_KEK ??= `strongbox-kek-v1:${randomBytes(32).toString('base64url')}`;
   const cluster = await startCluster(env);
   // Test processes put their temp files here, so even a run cut short by a signal (when their
   // own exit hooks never run) leaves nothing behind.

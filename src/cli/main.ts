@@ -9,6 +9,7 @@ import { registerInit } from './commands/init.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerAdmin } from './commands/admin.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerDb } from './commands/db.ts';
 import { registerBackup } from './commands/backup.ts';
@@ -29,6 +30,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerServe(program, ctx);
   registerMigrate(program, ctx);
   registerAdmin(program, ctx);
+  registerKeys(program, ctx);
   registerAudit(program, ctx);
   registerDb(program, ctx);
   registerBackup(program, ctx);

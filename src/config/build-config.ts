@@ -6,6 +6,7 @@ import { parseCollections } from './parse-collections.ts';
 import { parseDatabase, parseMigrate } from './parse-database.ts';
 import { parseBackup } from './parse-backup.ts';
 import { parseAuth, parseLimits, parseListen } from './parse-settings.ts';
+import { parseKeys } from './parse-keys.ts';
 import { parseAudit } from './parse-audit.ts';
 import { checkKeys, expectMap, own } from './read-value.ts';
 
@@ -22,7 +23,7 @@ export interface BuildConfigOptions {
   readonly configPath?: string | null;
 }
 
-const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'audit', 'collections', 'backup'] as const;
+const TOP_KEYS = ['database', 'migrate', 'listen', 'auth', 'limits', 'keys', 'audit', 'collections', 'backup'] as const;
 
 /**
  * Validates plain data (as parsed from strongbox.yaml) into a deep-frozen StrongboxConfig.
@@ -45,6 +46,7 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     listen: parseListen(own(map, 'listen'), sink),
     auth: parseAuth(own(map, 'auth'), dev, sink),
     limits: parseLimits(own(map, 'limits'), sink),
+    keys: parseKeys(own(map, 'keys'), opts.baseDir, sink),
     audit: parseAudit(own(map, 'audit'), opts.baseDir, sink),
     collections: parseCollections(own(map, 'collections'), sink),
     backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),

@@ -1,5 +1,6 @@
 import type { CollectionDef } from './schema.ts';
 import type { SignInSettings } from './parse-sign-in.ts';
+import type { KeysConfig } from './parse-keys.ts';
 
 export interface PostgresDatabaseConfig {
   readonly kind: 'postgres';
@@ -40,6 +41,8 @@ export interface StrongboxConfig {
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
   };
+  /** Where the KEK comes from (keys.kek) and how rotation batches. */
+  readonly keys: KeysConfig;
   /** The audit trail (docs/audit.md). */
   readonly audit: AuditConfig;
   /** Encrypted backups (docs/backups.md). */

@@ -25,6 +25,13 @@ listen:
   host: 127.0.0.1
   port: 8090
 
+# The key-encryption key (KEK) wraps every other key; it never lives in the database.
+# file:PATH (a 0600 file), env:NAME, or pkcs11:module=/usr/lib/softhsm/libsofthsm2.so;token=T;key=K
+# (PIN from the file named by STRONGBOX_PKCS11_PIN_FILE). serve --dev creates this dev key on
+# first run; production serve refuses a dev key.
+keys:
+  kek: file:./data/kek.key
+
 auth:
   register: true        # open POST /api/auth/register (default: true in dev, false otherwise)
   sessionTtl: 12h       # session lifetime: s, m, h or d; 5m to 30d (default 12h)
@@ -62,10 +69,10 @@ collections:
       name:  { type: text, required: true, max: 200 }
       email: { type: email }
       birth: { type: date }
-      # sensitive: filters may use only = and != (and only when searchable), never sort by it.
-      # Stored in plaintext for now: encryption at rest, blind indexes and masks (mask: last4
-      # shows only the last four characters) come with the Field encryption issue.
-      ssn:   { type: text, pattern: '^\d{3}-\d{2}-\d{4}$', sensitive: true, searchable: true, mask: last4 }
+      # sensitive: stored only as AES-256-GCM ciphertext (keys in the keyring, wrapped by the KEK).
+      # searchable keeps a blind index so filters may use = and != (nothing else, never sort).
+      # mask: last4 shows ***-**-6789 to a reader whose read rule does not allow the plaintext.
+      ssn:   { type: text, pattern: '^\d{3}-\d{2}-\d{4}$', sensitive: true, searchable: true, mask: last4, read: "owner = @auth.id" }
       notes: { type: text, max: 10000 }
     rules:
       list:   "owner = @auth.id || @auth.role = 'doctor'"

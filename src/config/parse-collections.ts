@@ -62,7 +62,15 @@ function parseFields(raw: unknown, path: KeyPath, sink: IssueSink): FieldDef[] |
     return null;
   }
   const fields: FieldDef[] = [];
+  const folded = new Map<string, string>();
   for (const name of names) {
+    const other = folded.get(name.toLowerCase());
+    if (other !== undefined) {
+      // SQLite compares column names case-insensitively: the two would be one column there.
+      sink.add([...path, name], `differs from field "${other}" only in case; field names must differ in more than case`, 'key');
+      continue;
+    }
+    folded.set(name.toLowerCase(), name);
     const field = parseField(name, map[name], [...path, name], sink);
     if (field) fields.push(field);
   }

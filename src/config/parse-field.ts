@@ -5,7 +5,7 @@ import { parseSelectValues } from './parse-select-values.ts';
 import {
   checkKeys, describe, expectMap, own, readBool, readOptInt, readOptNumber, readOptString, type RawMap,
 } from './read-value.ts';
-import { FIELD_TYPES, NAME_PATTERN, SYSTEM_FIELDS, type FieldDef, type FieldType, type MaskKind } from './schema.ts';
+import { FIELD_NAME_PATTERN, FIELD_TYPES, NAME_PATTERN, SYSTEM_FIELDS, type FieldDef, type FieldType, type MaskKind } from './schema.ts';
 
 /**
  * Keys every field accepts. Defaults: required/unique/index/sensitive/searchable false, mask null,
@@ -34,8 +34,10 @@ const LENGTH_RANGE = { min: 0, max: 16 * 1024 * 1024 };
 export function checkName(name: string, path: KeyPath, sink: IssueSink, what: 'field' | 'collection'): boolean {
   if (what === 'collection' && name.startsWith('_')) {
     sink.add(path, 'collection names may not start with "_" (reserved for system tables)', 'key');
-  } else if (!NAME_PATTERN.test(name)) {
-    sink.add(path, `invalid ${what} name: use a lower-case letter, then up to 27 of a-z, 0-9, _`, 'key');
+  } else if (what === 'collection' && !NAME_PATTERN.test(name)) {
+    sink.add(path, 'invalid collection name: use a lower-case letter, then up to 27 of a-z, 0-9, _', 'key');
+  } else if (what === 'field' && !FIELD_NAME_PATTERN.test(name)) {
+    sink.add(path, 'invalid field name: use a letter, then up to 27 letters, digits or _', 'key');
   } else if (what === 'field' && (SYSTEM_FIELDS as readonly string[]).includes(name)) {
     sink.add(path, `"${name}" is a system field on every record and cannot be declared`, 'key');
   } else return true;
@@ -132,13 +134,15 @@ function withTypeKeys(type: FieldType, c: Common, map: RawMap, path: KeyPath, si
 }
 
 /**
- * Flag combinations. sensitive + unique/index is refused for now: an index over ciphertext is
- * useless and over plaintext leaks it; uniqueness on a blind index comes with "Field encryption".
+ * Flag combinations. A sensitive field is never indexed as such (an index over ciphertext is
+ * useless); `unique` on a sensitive field is enforced through its blind index, so it needs
+ * `searchable: true`.
  */
 function checkFlags(f: FieldDef, path: KeyPath, sink: IssueSink): void {
   const listy = f.type === 'json' || (f.type === 'select' && f.multiple);
-  if (f.sensitive && f.unique) sink.add([...path, 'unique'], 'a sensitive field cannot be unique (not supported yet)');
+  if (f.sensitive && f.unique && !f.searchable) sink.add([...path, 'unique'], 'a sensitive field can be unique only through its blind index: add searchable: true');
   if (f.sensitive && f.index) sink.add([...path, 'index'], 'a sensitive field cannot be indexed (use searchable)');
+  if (f.sensitive && f.type === 'relation') sink.add([...path, 'sensitive'], 'a relation cannot be sensitive (it must stay comparable to keep references valid)');
   if (f.searchable && !f.sensitive) sink.add([...path, 'searchable'], 'searchable requires sensitive: true');
   if (f.searchable && listy) sink.add([...path, 'searchable'], 'json and multiple-select fields cannot be searchable');
   if (f.mask !== null && !f.sensitive) sink.add([...path, 'mask'], 'mask requires sensitive: true');

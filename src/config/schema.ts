@@ -70,5 +70,11 @@ export type SystemField = (typeof SYSTEM_FIELDS)[number];
 export const JSON_MAX_BYTES = 64 * 1024; // 64 KiB
 export const JSON_MAX_DEPTH = 20;
 
-/** Collection and field names: lower-case identifiers; a leading underscore is reserved for system tables. */
+/** Collection names: lower-case identifiers; a leading underscore is reserved for system tables. */
 export const NAME_PATTERN = /^[a-z][a-z0-9_]{0,27}$/; // ≤ 28 chars so index names fit PostgreSQL's 63
+/**
+ * Field names: a letter, then letters, digits or `_` (camelCase as JavaScript writes it). Columns
+ * are always quoted, so both dialects keep the exact case; two names that differ only in case
+ * are refused, since SQLite compares column names case-insensitively.
+ */
+export const FIELD_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,27}$/;

@@ -5,10 +5,12 @@ import { RecordService } from './records/record-service.ts';
 import type { AccountService } from './auth/account-service.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { openSignIn } from './auth/open-sign-in.ts';
+import { KeyService } from './keys/key-service.ts';
+import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
+import { startReencryption } from './keys/background-reencrypt.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
-import { unsafeEphemeralAuditKeys } from '../crypto/ephemeral-audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
 export interface Engine {
@@ -16,6 +18,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** The keyring: every key the server uses, stored only wrapped by the KEK. */
+  readonly keys: KeyService;
   /** The tamper-evident audit trail (docs/audit.md). */
   readonly audit: AuditService;
   /** Starts what a serving instance runs besides requests (signed audit checkpoints); close() stops it. */
@@ -28,7 +32,9 @@ export interface Engine {
 export interface OpenEngineOptions {
   /** Apply destructive schema changes too (strongbox migrate --allow-destructive). */
   readonly allowDestructive?: boolean;
-  /** The audit trail's keys; default the keyring. */
+  /** Production `serve`: refuses a dev KEK (maintenance commands may open any). */
+  readonly serving?: boolean;
+  /** The audit trail's keys; default the keyring (engine.keys). */
   readonly auditKeys?: AuditKeyring;
   /** Where the pepper comes from (STRONGBOX_PEPPER_FILE, STRONGBOX_PEPPER); default process.env. */
   readonly env?: NodeJS.ProcessEnv;
@@ -46,20 +52,31 @@ export interface OpenEngineOptions {
  */
 export async function openEngine(config: StrongboxConfig, opts: OpenEngineOptions = {}): Promise<Engine> {
   const db = await openConfigured(config, config.database);
+  let keys: KeyService | undefined;
   try {
     await runStartMigrations(config, db, opts.allowDestructive === true);
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
-    const auditKeys = opts.auditKeys ?? unsafeEphemeralAuditKeys();
+    keys = await KeyService.open(db, {
+      kek: config.keys.kek,
+      dev: config.dev,
+      serving: opts.serving === true,
+      collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+    });
+    const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
     const audit = new AuditService({ db, keys: auditKeys });
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { audit } });
-    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit } });
+    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
+    // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
+    // lets one work at a time, and another take over when it stops.
+    const background = opts.serving ? startReencryption(db, keys, config) : undefined;
     let closed = false;
     return {
       config,
       db,
       records,
       accounts,
+      keys,
       audit,
       startBackgroundJobs(onError) {
         checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
@@ -77,10 +94,13 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         closed = true;
         await audit.flush();
         await checkpointer?.stop();
+        await background?.stop();
+        await keys?.close();
         await db.close();
       },
     };
   } catch (err) {
+    await keys?.close();
     await db.close();
     throw err;
   }

@@ -13,3 +13,8 @@ export function randomId(): string {
 export function isRecordId(s: unknown): s is string {
   return typeof s === 'string' && ID_PATTERN.test(s);
 }
+
+/** A record's sensitive revision: 96 random bits, new at every write of its sensitive fields. */
+export function randomRevision(): string {
+  return randomBytes(12).toString('base64url');
+}

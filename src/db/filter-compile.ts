@@ -15,7 +15,7 @@ import { compareScalars, FLIP, operandValue, rewriteForColumn, type Scalar } fro
  * Where a sensitive (searchable) field is matched: its blind-index column and the index of a value.
  * Supplied by the field-encryption stage; without it the plain column is compared.
  */
-export type SensitiveMatcher = (field: FieldDef) => { readonly column: string; index(value: Scalar): unknown };
+export type SensitiveMatcher = (field: FieldDef, collection: CollectionDef) => { readonly column: string; index(value: Scalar): unknown };
 
 export interface CompileEnv {
   readonly collection: CollectionDef;
@@ -89,7 +89,7 @@ function column(o: Extract<Operand, { kind: 'field' }>, env: CompileEnv): Column
     // checkExpr rejects these first; this guards a caller that skipped it
     throw new StrongboxError('ERR_FILTER_UNKNOWN_FIELD', `unknown field at position ${o.pos}`, { position: o.pos });
   }
-  const name = field.sensitive && field.def && env.sensitive ? env.sensitive(field.def).column : field.name;
+  const name = field.sensitive && field.def && env.sensitive ? env.sensitive(field.def, env.collection).column : field.name;
   return { field, ref: columnRef(env.table, name) };
 }
 
@@ -163,7 +163,7 @@ function columnValue(op: CompareOp, col: Column, v: Scalar, env: CompileEnv): No
 function bind(col: Column, v: Scalar, env: CompileEnv): unknown {
   const def = col.field.def;
   if (!def) return v;
-  if (col.field.sensitive && env.sensitive) return env.sensitive(def).index(v);
+  if (col.field.sensitive && env.sensitive) return env.sensitive(def, env.collection).index(v);
   return encodeValue(def, v, env.dialect);
 }
 

@@ -19,6 +19,7 @@ export const ERRORS = {
   ERR_FILTER_UNKNOWN_FIELD: { status: 400, message: 'The filter names an unknown field.' },
   ERR_FILTER_TYPE: { status: 400, message: 'The filter compares values of the wrong type.' },
   ERR_FILTER_FORBIDDEN_FIELD: { status: 400, message: 'The filter names a field you may not use.' },
+  ERR_FILTER_SENSITIVE_OPERATOR: { status: 400, message: 'A sensitive field can only be compared with = or != and never sorted.' },
   // access
   ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
   ERR_INVALID_CREDENTIALS: { status: 401, message: 'The email or password is incorrect.' },
@@ -42,6 +43,10 @@ export const ERRORS = {
   ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },
   ERR_MIGRATION: { status: 500, message: 'The schema migration failed.' },
   ERR_USAGE: { status: 400, message: 'The command line is invalid.' },
+  ERR_KEK_INVALID: { status: 500, message: 'The key-encryption key is missing, malformed or not allowed here.' },
+  ERR_KEK_UNAVAILABLE: { status: 500, message: 'The key-encryption key could not be reached (HSM token, PIN or module).' },
+  ERR_KEK_MISMATCH: { status: 500, message: 'The key-encryption key does not unwrap the stored keys.' },
+  ERR_KEY_ROTATION: { status: 500, message: 'The key operation could not be completed.' },
   ERR_TLS_REQUIRED: { status: 500, message: 'TLS is not configured; plain HTTP is allowed only in dev mode on a loopback host.' },
   // audit trail (docs/audit.md)
   ERR_AUDIT_UNAVAILABLE: { status: 503, message: 'The audit trail cannot be written, so the operation was not performed; try again later.' },

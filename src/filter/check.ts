@@ -63,9 +63,10 @@ function checkCompareTypes(expr: Extract<Expr, { kind: 'compare' }>, ctx: CheckC
   const r = side(right, ctx);
   for (const [s, other, operand] of [[l, r, left], [r, l, right]] as const) {
     if (s.field?.sensitive) {
-      if (!s.field.searchable) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} is not searchable`, operand);
-      if (op !== '=' && op !== '!=') throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} allows only = and !=`, operand);
-      if (other.field) throw typeError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive ${s.label} can only be compared with a value`, operand);
+      // Only = and != on a blind index exist for an encrypted value; anything else would need the plaintext.
+      if (!s.field.searchable) throw typeError('ERR_FILTER_SENSITIVE_OPERATOR', `sensitive ${s.label} is not searchable`, operand);
+      if (op !== '=' && op !== '!=') throw typeError('ERR_FILTER_SENSITIVE_OPERATOR', `sensitive ${s.label} allows only = and !=`, operand);
+      if (other.field) throw typeError('ERR_FILTER_SENSITIVE_OPERATOR', `sensitive ${s.label} can only be compared with a value`, operand);
     }
     if (s.kind === 'null' && op !== '=' && op !== '!=') throw typeError('ERR_FILTER_TYPE', `null can only be compared with = or !=`, operand);
     if ((op === '~' || op === '!~') && s.kind !== 'null' && !s.substring) {
@@ -150,7 +151,7 @@ function mismatch(a: Side, b: Side, at: Operand): Error {
   return typeError('ERR_FILTER_TYPE', `cannot compare ${what(a)} with ${what(b)}`, at);
 }
 
-function typeError(code: 'ERR_FILTER_TYPE' | 'ERR_FILTER_FORBIDDEN_FIELD' | 'ERR_FILTER_UNKNOWN_FIELD', what: string, at: { pos: number }): Error {
+function typeError(code: 'ERR_FILTER_TYPE' | 'ERR_FILTER_FORBIDDEN_FIELD' | 'ERR_FILTER_UNKNOWN_FIELD' | 'ERR_FILTER_SENSITIVE_OPERATOR', what: string, at: { pos: number }): Error {
   return filterError(code, what, at.pos);
 }
 
@@ -158,7 +159,7 @@ function typeError(code: 'ERR_FILTER_TYPE' | 'ERR_FILTER_FORBIDDEN_FIELD' | 'ERR
 export function checkSort(terms: readonly SortTerm[], ctx: CheckContext): void {
   for (const term of terms) {
     const f = usableField(term.field, term.pos, ctx);
-    if (f.sensitive) throw filterError('ERR_FILTER_FORBIDDEN_FIELD', `sensitive field ${describeName(f.name)} cannot be sorted`, term.pos);
+    if (f.sensitive) throw filterError('ERR_FILTER_SENSITIVE_OPERATOR', `sensitive field ${describeName(f.name)} cannot be sorted`, term.pos);
     if (f.kind === 'none') throw filterError('ERR_FILTER_TYPE', `field ${describeName(f.name)} (${f.def?.type}) cannot be sorted`, term.pos);
   }
 }

@@ -43,5 +43,5 @@ function expected(text: string, i: number, want: string): Error {
 }
 
 const isSpace = (c: number): boolean => c === 32 || c === 9;
-const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || c === 95;
+const isIdentStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57);

@@ -18,7 +18,8 @@ const C_TAB = 9, C_LF = 10, C_CR = 13, C_SPACE = 32, C_BANG = 33, C_DQ = 34, C_A
 const C_LP = 40, C_RP = 41, C_MINUS = 45, C_DOT = 46, C_0 = 48, C_9 = 57, C_LT = 60, C_EQ = 61, C_GT = 62;
 const C_COLON = 58, C_AT = 64, C_BSL = 92, C_US = 95, C_A = 97, C_Z = 122, C_PIPE = 124, C_TILDE = 126, C_E = 101, C_EU = 69;
 
-const isIdentStart = (c: number): boolean => (c >= C_A && c <= C_Z) || c === C_US;
+// Field names may be camelCase (config FIELD_NAME_PATTERN), so identifiers take both cases.
+const isIdentStart = (c: number): boolean => (c >= C_A && c <= C_Z) || (c >= 65 && c <= 90) || c === C_US;
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= C_0 && c <= C_9);
 const isDigit = (c: number): boolean => c >= C_0 && c <= C_9;
 

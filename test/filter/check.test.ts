@@ -82,14 +82,14 @@ describe('checkExpr: errors', () => {
     fails('@auth.id = 5', 'ERR_FILTER_TYPE', 11);
   });
 
-  test('ERR_FILTER_FORBIDDEN_FIELD: unreadable fields, sensitive fields, @body outside write rules', () => {
+  test('ERR_FILTER_FORBIDDEN_FIELD: unreadable fields and @body outside write rules; ERR_FILTER_SENSITIVE_OPERATOR: sensitive fields', () => {
     const readable: CheckContext = { collection: ITEMS, mode: 'filter', readable: new Set(['title']) };
     check("title = 'a' && id != 'x' && owner = @auth.id && created > '2024-01-01'", readable);
     fails("title = 'a' || n > 1", 'ERR_FILTER_FORBIDDEN_FIELD', 15, /field 'n' may not be used/, readable);
-    fails("ssn ~ '1'", 'ERR_FILTER_FORBIDDEN_FIELD', 0, /allows only = and !=/);
-    fails("ssn > '1'", 'ERR_FILTER_FORBIDDEN_FIELD', 0);
-    fails("secret = '1'", 'ERR_FILTER_FORBIDDEN_FIELD', 0, /not searchable/);
-    fails('ssn = title', 'ERR_FILTER_FORBIDDEN_FIELD', 0, /only be compared with a value/);
+    fails("ssn ~ '1'", 'ERR_FILTER_SENSITIVE_OPERATOR', 0, /allows only = and !=/);
+    fails("ssn > '1'", 'ERR_FILTER_SENSITIVE_OPERATOR', 0);
+    fails("secret = '1'", 'ERR_FILTER_SENSITIVE_OPERATOR', 0, /not searchable/);
+    fails('ssn = title', 'ERR_FILTER_SENSITIVE_OPERATOR', 0, /only be compared with a value/);
     fails("@body.title = 'x'", 'ERR_FILTER_FORBIDDEN_FIELD', 0, /only allowed in create and update rules/);
     fails("@body.title = 'x'", 'ERR_FILTER_FORBIDDEN_FIELD', 0, undefined, { collection: ITEMS, mode: 'rule' });
   });

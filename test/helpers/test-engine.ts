@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,16 @@ export interface TestConfigOptions {
   readonly auth?: Partial<StrongboxConfig['auth']>;
 }
 
+/**
+ * Tests share one KEK per run through this variable (test/run.ts sets it; a file run on its own
+ * makes one here), so child processes and reopened databases unwrap the same keys.
+ */
+export const TEST_KEK_ENV = 'STRONGBOX_TEST_KEK';
+export function ensureTestKek(): string {
+  process.env[TEST_KEK_ENV] ??= `strongbox-kek-v1:${randomBytes(32).toString('base64url')}`;
+  return TEST_KEK_ENV;
+}
+
 export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {}): StrongboxConfig {
   const collections: Record<string, CollectionDef> = {};
   for (const c of opts.collections ?? [NOTES]) collections[c.name] = c;
@@ -62,6 +73,7 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
       sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
     },
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
+    keys: { kek: { kind: 'env', name: ensureTestKek() }, rotationBatch: 500 },
     audit: { checkpoints: join(mkdtempSync(join(tmpdir(), 'sb-audit-')), 'checkpoints'), checkpointEvery: 1000, checkpointInterval: 60 },
     backup: { recipients: [], dir: join(tmpdir(), 'strongbox-test-backups'), schedule: null, keep: { count: 14, age: null }, verify: null, offsite: [], rcloneConfig: null },
     collections,

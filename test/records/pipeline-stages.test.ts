@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AuditEvent, AuditSink, SensitiveStage } from '../../src/core/records/stages.ts';
-import { plaintextSensitiveStage } from '../../src/core/records/stages.ts';
+import { fieldEncryptionStage } from '../../src/core/records/field-encryption-stage.ts';
 import { collection, field } from '../helpers/test-engine.ts';
 import { eachDialect } from '../helpers/dialects.ts';
 import { randomId } from '../../src/crypto/random-id.ts';
@@ -11,7 +11,9 @@ const throwingSink: AuditSink = {
   async record() {
     throw new Error('audit store unavailable');
   },
-  async recordRead() {},
+  async recordRead() {
+    throw new Error('audit store unavailable');
+  },
 };
 
 const SECRETS = collection('secrets', [field('label', 'text'), field('pin', 'text', { sensitive: true }), field('flag', 'boolean', { sensitive: true })], {
@@ -61,17 +63,19 @@ eachDialect('pipeline stages', (t) => {
 
   test('the sensitive stage encodes and decodes sensitive fields only', async () => {
     const calls: string[] = [];
+    const box: { real?: SensitiveStage } = {};
     const spy: SensitiveStage = {
       async encode(loc, values) {
         calls.push(`encode:${loc.collection.name}:${Object.keys(values).join(',')}`);
-        return plaintextSensitiveStage.encode(loc, values);
+        return (box.real as SensitiveStage).encode(loc, values);
       },
-      async decode(loc, row, who) {
+      async decode(loc, row, view) {
         calls.push(`decode:${loc.recordId === row.id}`);
-        return plaintextSensitiveStage.decode(loc, row, who);
+        return (box.real as SensitiveStage).decode(loc, row, view);
       },
     };
     const fx = await openFixture(t, { sensitive: spy }, [...ALL, SECRETS]);
+    box.real = fieldEncryptionStage(fx.keys);
     const r = await fx.svc.create(caller(), 'secrets', { label: 'l', pin: '1234', flag: true });
     assert.deepEqual([r.label, r.pin, r.flag], ['l', '1234', true]);
     assert.deepEqual(calls, ['encode:secrets:label,pin,flag', 'decode:true']);

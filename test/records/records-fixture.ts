@@ -13,7 +13,9 @@ import { planMigration } from '../../src/db/migrate/plan-migration.ts';
 import { runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
 import { randomId } from '../../src/crypto/random-id.ts';
 import type { DialectCtx } from '../helpers/dialects.ts';
-import { collection, field } from '../helpers/test-engine.ts';
+import { collection, ensureTestKek, field } from '../helpers/test-engine.ts';
+import { KeyService } from '../../src/core/keys/key-service.ts';
+import { fieldEncryptionStage } from '../../src/core/records/field-encryption-stage.ts';
 
 const OWNER_RULES = {
   list: 'owner = @auth.id',
@@ -75,6 +77,7 @@ export const ADMIN: Caller = Object.freeze({ id: randomId(), role: 'admin', emai
 export interface Fixture {
   readonly db: Database;
   readonly svc: RecordService;
+  readonly keys: KeyService;
   count(table: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -84,15 +87,23 @@ export async function openFixture(t: DialectCtx, stages?: Partial<RecordStages>,
   await runSystemMigrations(db);
   await applyMigration(db, await planMigration(db, collections), { allowDestructive: false });
   const map = Object.fromEntries(collections.map((c) => [c.name, c]));
-  const svc = new RecordService({ db, collections: map, limits: { perPageDefault: 30, perPageMax: 500 }, stages });
+  const keys = await KeyService.open(db, {
+    kek: { kind: 'env', name: ensureTestKek() }, dev: true,
+    collections: collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+  });
+  const svc = new RecordService({ db, collections: map, limits: { perPageDefault: 30, perPageMax: 500 }, stages: { sensitive: fieldEncryptionStage(keys), ...stages } });
   return {
     db,
     svc,
+    keys,
     async count(table) {
       const row = await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
     },
-    close: () => db.close(),
+    async close() {
+      await keys.close();
+      await db.close();
+    },
   };
 }
 

@@ -12,7 +12,9 @@ export function registerInit(program: Command, ctx: CliContext): void {
       const path = resolve(opts.dir, DEFAULT_CONFIG_FILE);
       const config = await writeDevConfig(path);
       const dataDir = ensureDataDir(config);
-      ctx.io.out(`strongbox: wrote ${display(path)}${dataDir ? ` and ${display(dataDir)}/` : ''}`);
+      const { createDevKek } = await import('../../core/keys/open-kek.ts');
+      const kek = createDevKek(config.keys.kek);
+      ctx.io.out(`strongbox: wrote ${display(path)}${dataDir ? ` and ${display(dataDir)}/` : ''}${kek ? ` with a development KEK (${display(kek)}, 0600)` : ''}`);
       ctx.io.out(`next: npx strongbox serve --dev${opts.dir === '.' ? '' : ` --config ${display(path)}`}`);
     });
 }

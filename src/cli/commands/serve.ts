@@ -48,7 +48,7 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   // Loaded on demand so `--help` and usage errors stay fast.
   const { openEngine } = await import('../../core/engine.ts');
   const { buildServer } = await import('../../http/build-server.ts');
-  const engine = await openEngine(config, { refuseUnsafeRole: !config.dev }).catch((err: unknown) => { throw withMigrateHint(err); });
+  const engine = await openEngine(config, { serving: true, refuseUnsafeRole: !config.dev }).catch((err: unknown) => { throw withMigrateHint(err); });
   let app: Awaited<ReturnType<typeof BuildServer>> | undefined;
   let backups: { stop(): Promise<void> } | undefined;
   try {

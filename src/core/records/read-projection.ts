@@ -5,6 +5,7 @@ import type { MacroValues } from '../../filter/macros.ts';
 import type { Dialect } from '../../db/database.ts';
 import { decodesAsIs } from '../../db/column-codec.ts';
 import type { RuleCache } from './rule-cache.ts';
+import { hasMaskColumn, maskColumn, REVISION_COLUMN } from './sensitive-columns.ts';
 import { evaluateStatic, referencesFields } from './static-rule.ts';
 
 /**
@@ -52,6 +53,10 @@ export interface ReadPlan {
   readonly systemFields: readonly string[];
   readonly fields: readonly FieldDef[];
   readonly ruleColumns: ReadonlyArray<{ readonly field: string; readonly alias: string; readonly expr: Expr }>;
+  /** Sensitive fields this caller may never read in full but sees masked: only their mask column is selected. */
+  readonly maskOnly: ReadonlySet<string>;
+  /** Sensitive fields in `fields` (decrypted or masked per row). */
+  readonly sensitive: readonly FieldDef[];
   /**
    * The driver's row already is the output record: its columns are exactly the selected ones, in
    * output order, with nothing to decode, decrypt or drop. Reads then skip the per-row copy.
@@ -63,16 +68,31 @@ export interface ReadPlan {
 export function planRead(collection: CollectionDef, access: ReadAccess, dialect: Dialect, projection?: readonly string[]): ReadPlan {
   const wanted = projection ? new Set(projection) : undefined;
   const systemFields = SYSTEM_FIELDS.filter((s) => s === 'id' || !wanted || wanted.has(s));
-  const fields = collection.fields.filter((f) => !access.hidden.has(f.name) && (!wanted || wanted.has(f.name)));
+  // A hidden sensitive field with a mask is still shown, masked; its value column is not read.
+  const fields = collection.fields.filter((f) => (!access.hidden.has(f.name) || hasMaskColumn(f)) && (!wanted || wanted.has(f.name)));
+  const maskOnly = new Set(fields.filter((f) => access.hidden.has(f.name)).map((f) => f.name));
   const ruleColumns = fields
     .filter((f) => access.perRecord.has(f.name))
     .map((f) => ({ field: f.name, alias: `__r_${f.name}`, expr: access.perRecord.get(f.name) as Expr }));
   const rowIsRecord = ruleColumns.length === 0 && fields.every((f) => !f.sensitive && decodesAsIs(f, dialect));
-  return { systemFields, fields, ruleColumns, rowIsRecord };
+  return { systemFields, fields, ruleColumns, rowIsRecord, maskOnly, sensitive: fields.filter((f) => f.sensitive) };
 }
 
 export function selectedColumns(plan: ReadPlan): string[] {
-  return [...plan.systemFields, ...plan.fields.map((f) => f.name)];
+  const cols = [...plan.systemFields];
+  if (plan.sensitive.length > 0) cols.push(REVISION_COLUMN);
+  for (const f of plan.fields) {
+    if (!plan.maskOnly.has(f.name)) cols.push(f.name);
+    if (hasMaskColumn(f) && (plan.maskOnly.has(f.name) || plan.ruleColumns.some((c) => c.field === f.name))) cols.push(maskColumn(f.name));
+  }
+  return cols;
+}
+
+/** Field names whose per-record read rule is false for this row. */
+export function deniedFields(plan: ReadPlan, row: Readonly<Record<string, unknown>>): Set<string> {
+  const denied = new Set<string>();
+  for (const c of plan.ruleColumns) if (!sqlTrue(row[c.alias])) denied.add(c.field);
+  return denied;
 }
 
 /** SQLite answers a boolean expression with 0/1, PostgreSQL with true/false; NULL means no. */
@@ -85,14 +105,25 @@ export function sqlTrue(v: unknown): boolean {
  * per-record read rule is false for this row is left out entirely (not nulled), so its absence
  * says nothing about its value.
  */
-export function projectRow(plan: ReadPlan, row: Readonly<Record<string, unknown>>, decoded: Readonly<Record<string, unknown>>): Record<string, unknown> {
+export function projectRow(
+  plan: ReadPlan,
+  row: Readonly<Record<string, unknown>>,
+  decoded: Readonly<Record<string, unknown>>,
+  masked: ReadonlySet<string> = NONE,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const s of plan.systemFields) out[s] = row[s] ?? null;
-  if (plan.ruleColumns.length === 0) {
+  if (plan.ruleColumns.length === 0 && plan.maskOnly.size === 0) {
     for (const f of plan.fields) out[f.name] = decoded[f.name] ?? null;
     return out;
   }
-  const denied = new Set(plan.ruleColumns.filter((c) => !sqlTrue(row[c.alias])).map((c) => c.field));
-  for (const f of plan.fields) if (!denied.has(f.name)) out[f.name] = decoded[f.name] ?? null;
+  const denied = deniedFields(plan, row);
+  for (const f of plan.maskOnly) denied.add(f);
+  for (const f of plan.fields) {
+    if (!denied.has(f.name)) out[f.name] = decoded[f.name] ?? null;
+    else if (masked.has(f.name)) out[f.name] = decoded[f.name];
+  }
   return out;
 }
+
+const NONE: ReadonlySet<string> = new Set();

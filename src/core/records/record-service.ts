@@ -4,7 +4,7 @@ import type { Database } from '../../db/database.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
 import { applySort } from '../../db/filter-sort.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
-import { isRecordId, randomId } from '../../crypto/random-id.ts';
+import { isRecordId, randomId, randomRevision } from '../../crypto/random-id.ts';
 import type { Expr, SortTerm } from '../../filter/ast.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { isAdmin, type Caller } from '../caller.ts';
@@ -18,6 +18,10 @@ import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts
 import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
+import { filterGuards, guardFilter } from './filter-guard.ts';
+import { releaseReferences } from './relation-release.ts';
+import { outputSensitive } from './sensitive-read.ts';
+import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
 
 export interface RecordServiceOptions {
@@ -76,8 +80,10 @@ export class RecordService {
     if (rule === 'none') throw denied(caller, 'list');
     const env = this.env(def, caller);
     const access = this.access(def, caller, env);
-    const filter = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, access.filterable, access.filterableKey);
-    const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, access.filterable, access.filterableKey);
+    const guarded = filterGuards(def, access);
+    const checked = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, guarded.filterable, guarded.filterableKey);
+    const filter = checked && guardFilter(checked, guarded.guards);
+    const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, guarded.filterable, guarded.filterableKey);
     const whereOf = (): Expression<SqlBool>[] => [
       ...(rule === 'all' ? [] : [compile(rule, env)]),
       ...(filter === undefined ? [] : [compile(filter, env)]),
@@ -93,7 +99,7 @@ export class RecordService {
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
     }, [perPage, offset]);
-    const items = await this.outputAll(def, plan, rows, caller);
+    const items = await this.outputAll(def, plan, rows, caller, env.macros.now);
     if (q.skipTotal === true) return { items, page, perPage };
 
     const { rows: [counted] } = await this.queries.execute(this.db, shape && `count\u0000${shape}`, () => {
@@ -121,7 +127,7 @@ export class RecordService {
       return { query: select, meta: plan };
     }, [id]);
     if (!row) throw notFound();
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, env.macros.now);
   }
 
   async create(caller: Caller, collection: string, body: unknown): Promise<RecordOut> {
@@ -133,6 +139,7 @@ export class RecordService {
     const env = this.env(def, caller, values);
     const plan = this.plan(def, this.access(def, caller, env));
     const now = env.macros.now;
+    await this.prepareSensitive(def);
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
       if (rule !== 'all') {
@@ -140,7 +147,7 @@ export class RecordService {
         const row = { ...values, id, created: now, updated: now, owner: caller.id };
         if (!decideCreateRule(rule, def, row, env.macros)) throw denied(caller, 'create');
       }
-      const stored = await this.encode(def, id, values);
+      const stored = await this.encode(def, id, values, def.fields.some((f) => f.sensitive) ? randomRevision() : undefined);
       const inserted = await trx.insertInto(def.name)
         .values({ ...stored, id, created: now, updated: now, owner: caller.id })
         .returning(selection(plan, env))
@@ -148,7 +155,7 @@ export class RecordService {
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
     });
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, now);
   }
 
   async update(caller: Caller, collection: string, id: string, body: unknown): Promise<RecordOut> {
@@ -161,9 +168,13 @@ export class RecordService {
     const env = this.env(def, caller, values);
     const plan = this.plan(def, this.access(def, caller, env));
     const now = env.macros.now;
+    await this.prepareSensitive(def);
     const row = await this.transaction(def, async (trx) => {
       await this.checkRelations(trx, def, values, caller);
-      const stored = await this.encode(def, id, values);
+      // A write of any sensitive field renews the record's revision, so the others are re-sealed with it.
+      const sensitive = def.fields.some((f) => f.sensitive && Object.hasOwn(values, f.name));
+      const toStore = sensitive ? { ...(await this.keptSensitive(trx, def, id, values, rule, view, env)), ...values } : values;
+      const stored = await this.encode(def, id, toStore, sensitive ? randomRevision() : undefined);
       // The rules sit in this UPDATE's WHERE and see the row as it was before the change. A record
       // the caller may not view cannot be changed either: it does not exist for them.
       let update = trx.updateTable(def.name).set({ ...stored, updated: now }).where('id', '=', id);
@@ -174,7 +185,7 @@ export class RecordService {
       await this.audit(trx, 'update', def, id, caller, Object.keys(values), now);
       return updated;
     });
-    return this.output(def, plan, row, caller);
+    return this.outputOne(def, plan, row, caller, now);
   }
 
   async delete(caller: Caller, collection: string, id: string): Promise<void> {
@@ -190,7 +201,10 @@ export class RecordService {
       if (view !== 'all') del = del.where(compile(view, env));
       const gone = await del.returning('id').executeTakeFirst();
       if (!gone) throw notFound();
-      await this.audit(trx, 'delete', def, id, caller, [], env.macros.now);
+      const now = env.macros.now;
+      await releaseReferences(trx, this.collections, def.name, id, now,
+        (other, recordId, field) => this.audit(trx, 'update', other, recordId, caller, [field], now));
+      await this.audit(trx, 'delete', def, id, caller, [], now);
     });
   }
 
@@ -280,42 +294,68 @@ export class RecordService {
   }
 
   /** Column values to store: the codec for ordinary fields, the sensitive stage for sensitive ones. */
-  private async encode(def: CollectionDef, recordId: string, values: RecordValues): Promise<Record<string, unknown>> {
+  private async encode(def: CollectionDef, recordId: string, values: RecordValues, revision: string | undefined): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const f of def.fields) {
       if (!f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], this.db.dialect);
     }
-    if (def.fields.some((f) => f.sensitive)) {
-      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect }, values));
+    if (revision !== undefined && def.fields.some((f) => f.sensitive)) {
+      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect, revision }, values));
     }
     return out;
   }
 
-  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller): RecordOut[] | Promise<RecordOut[]> {
-    if (plan.rowIsRecord) return rows;
-    const out = rows.map((row) => this.output(def, plan, row, caller));
-    return out.some((o) => o instanceof Promise) ? Promise.all(out) : (out as RecordOut[]);
+  /**
+   * The current plaintext of the sensitive fields an update does not set, read under the same
+   * rules as the UPDATE (so nothing is decrypted for a record the caller may not change), to be
+   * re-sealed with the new revision. Never returned to the caller.
+   */
+  private async keptSensitive(trx: Executor, def: CollectionDef, id: string, values: RecordValues, rule: RuleAccess, view: RuleAccess, env: QueryEnv): Promise<RecordValues> {
+    const kept = def.fields.filter((f) => f.sensitive && !Object.hasOwn(values, f.name));
+    if (kept.length === 0) return {};
+    let q = trx.selectFrom(def.name).select(['id', REVISION_COLUMN, ...kept.map((f) => f.name)]).where('id', '=', id);
+    if (rule !== 'all' && rule !== 'none') q = q.where(compile(rule, env));
+    if (view !== 'all' && view !== 'none') q = q.where(compile(view, env));
+    const row = await q.executeTakeFirst();
+    if (!row) throw notFound();
+    return this.stages.sensitive.decode({ collection: def, recordId: id, dialect: this.db.dialect, exec: trx }, row, { reveal: kept, mask: [] });
   }
 
-  private output(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller): RecordOut | Promise<RecordOut> {
+  private async prepareSensitive(def: CollectionDef): Promise<void> {
+    if (this.stages.sensitive.prepare && def.fields.some((f) => f.sensitive)) await this.stages.sensitive.prepare();
+  }
+
+  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): RecordOut[] | Promise<RecordOut[]> {
+    if (plan.rowIsRecord) return rows;
+    if (plan.sensitive.length === 0) return rows.map((row) => this.plainOutput(plan, row));
+    return this.sensitiveOutput(def, plan, rows, caller, at);
+  }
+
+  private outputOne(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller, at: string): RecordOut | Promise<RecordOut> {
     if (plan.rowIsRecord) return row;
+    if (plan.sensitive.length === 0) return this.plainOutput(plan, row);
+    return this.sensitiveOutput(def, plan, [row], caller, at).then(([r]) => r);
+  }
+
+  private plainOutput(plan: ReadPlan, row: Record<string, unknown>): RecordOut {
+    return projectRow(plan, row, this.decodePlain(plan, row));
+  }
+
+  private decodePlain(plan: ReadPlan, row: Record<string, unknown>): Record<string, unknown> {
     const decoded: Record<string, unknown> = Object.create(null);
     for (const f of plan.fields) if (!f.sensitive) decoded[f.name] = decodeValue(f, row[f.name], this.db.dialect);
-    // Reads without sensitive fields stay synchronous: a list would otherwise pay a promise per row.
-    if (!plan.fields.some((f) => f.sensitive)) return projectRow(plan, row, decoded);
-    const loc = { collection: def, recordId: String(row.id), dialect: this.db.dialect };
-    return this.stages.sensitive.decode(loc, row, caller).then(async (plain) => {
-      const out = projectRow(plan, row, Object.assign(decoded, plain));
-      // The plaintext leaves only after its read event is durable (fail-closed).
-      const read = plan.fields.filter((f) => f.sensitive && Object.hasOwn(out, f.name)).map((f) => f.name);
-      if (read.length > 0) {
-        await this.stages.audit.recordRead({
-          collection: def.name, actor: caller.id, actorRole: caller.role, reads: [{ recordId: loc.recordId, fields: read }],
-          at: isoNow(), request: caller.request,
-        });
-      }
-      return out;
-    });
+    return decoded;
+  }
+
+  /** Decrypts what the caller may see; the plaintext leaves only after its read event is recorded. */
+  private async sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): Promise<RecordOut[]> {
+    const outs = await Promise.all(rows.map((row) => outputSensitive(this.stages.sensitive,
+      { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row))));
+    const reads = outs.filter((o) => o.revealed.length > 0).map((o) => ({ recordId: String(o.record.id), fields: o.revealed }));
+    if (reads.length > 0) {
+      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at, request: caller.request });
+    }
+    return outs.map((o) => o.record);
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {

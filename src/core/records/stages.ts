@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
-import type { CollectionDef } from '../../config/schema.ts';
+import type { CollectionDef, FieldDef } from '../../config/schema.ts';
 import type { Dialect } from '../../db/database.ts';
 import type { SensitiveMatcher } from '../../db/filter-compile.ts';
-import { decodeValue, encodeValue } from '../../db/column-codec.ts';
-import type { Caller, RequestContext } from '../caller.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import type { RequestContext } from '../caller.ts';
 
 export type { RequestContext };
 
@@ -12,39 +12,44 @@ export interface RecordLocation {
   readonly collection: CollectionDef;
   readonly recordId: string;
   readonly dialect: Dialect;
+  /** The sensitive revision a write binds its ciphertexts to (`_sv`); reads take it from the row. */
+  readonly revision?: string;
+  /** The open transaction, when the stage runs inside one (its key lookups must use it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly exec?: Kysely<any>;
+}
+
+/** Which sensitive fields of one row a reader gets: in full (decrypted) or as their mask. */
+export interface SensitiveView {
+  readonly reveal: readonly FieldDef[];
+  readonly mask: readonly FieldDef[];
 }
 
 /**
  * The sensitive-field stage. It owns the stored form of every field with `sensitive: true`:
- * `encode` turns validated plaintext into column values (it may add columns, e.g. blind
- * indexes), `decode` turns stored columns back into plaintext for a reader. Every other field
+ * `encode` turns validated plaintext into column values (it adds the blind-index and mask
+ * columns), `decode` turns stored columns back into what one reader may see. Every other field
  * is encoded by the store stage with the column codec.
  */
 export interface SensitiveStage {
-  /** Where `=`/`!=` on a searchable sensitive field compare (its blind index); absent = the plain column. */
+  /** Where `=`/`!=` on a searchable sensitive field compare (its blind index). */
   readonly matcher?: SensitiveMatcher;
+  /** Runs before a write's transaction opens (e.g. to see a key version another instance added). */
+  prepare?(): Promise<void>;
   encode(loc: RecordLocation, values: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
-  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, caller: Caller): Promise<Record<string, unknown>>;
+  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView): Promise<Record<string, unknown>>;
 }
 
 /**
- * Field encryption replaces this stage. Until then sensitive fields are stored with the same
- * column codec as any other field.
+ * Without a keyring nothing sensitive is stored: this stage refuses, so a service built without
+ * field encryption cannot write a sensitive value in plaintext by mistake.
  */
-export const plaintextSensitiveStage: SensitiveStage = {
-  async encode(loc, values) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const f of loc.collection.fields) {
-      if (f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], loc.dialect);
-    }
-    return out;
+export const refusingSensitiveStage: SensitiveStage = {
+  async encode(loc) {
+    throw new StrongboxError('ERR_INTERNAL', `collection ${loc.collection.name} has sensitive fields but no keyring is configured`);
   },
-  async decode(loc, row) {
-    const out: Record<string, unknown> = Object.create(null);
-    for (const f of loc.collection.fields) {
-      if (f.sensitive && Object.hasOwn(row, f.name)) out[f.name] = decodeValue(f, row[f.name], loc.dialect);
-    }
-    return out;
+  async decode(loc) {
+    throw new StrongboxError('ERR_INTERNAL', `collection ${loc.collection.name} has sensitive fields but no keyring is configured`);
   },
 };
 
@@ -66,6 +71,7 @@ export interface AuditEvent {
   readonly request?: RequestContext;
 }
 
+/** Reads that returned a sensitive field's plaintext: who read which fields of which records. */
 export interface SensitiveReadEvent {
   readonly collection: string;
   readonly actor: string | null;
@@ -79,7 +85,8 @@ export interface SensitiveReadEvent {
 
 /**
  * The audit stage. `record` runs inside the write's transaction with that transaction as
- * `trx`; if it throws, the write rolls back (fail-closed).
+ * `trx`; if it throws, the write rolls back (fail-closed). `recordRead` is awaited before a
+ * read's plaintext is returned; if it throws, the read fails.
  */
 export interface AuditSink {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -102,4 +109,4 @@ export interface RecordStages {
   readonly audit: AuditSink;
 }
 
-export const DEFAULT_STAGES: RecordStages = Object.freeze({ sensitive: plaintextSensitiveStage, audit: noopAuditSink });
+export const DEFAULT_STAGES: RecordStages = Object.freeze({ sensitive: refusingSensitiveStage, audit: noopAuditSink });

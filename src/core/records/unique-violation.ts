@@ -15,7 +15,7 @@ function violatedColumn(err: unknown, table: string): string | null | undefined 
   }
   if (e.code === '23505') {
     // detail "Key (title)=(…) already exists." carries the value too; only the name is kept.
-    const m = typeof e.detail === 'string' ? /^Key \(([a-z0-9_]+)[,)]/.exec(e.detail) : null;
+    const m = typeof e.detail === 'string' ? /^Key \("?([A-Za-z0-9_]+)"?[,)]/.exec(e.detail) : null;
     return m?.[1] ?? null;
   }
   return undefined;
@@ -26,8 +26,10 @@ function violatedColumn(err: unknown, table: string): string | null | undefined 
  * clashing value); returns any other error unchanged so the edge reports it as ERR_INTERNAL.
  */
 export function mapUniqueViolation(err: unknown, collection: CollectionDef): unknown {
-  const column = violatedColumn(err, collection.name);
-  if (column === undefined) return err;
+  const raw = violatedColumn(err, collection.name);
+  if (raw === undefined) return err;
+  // A searchable sensitive field is unique through its blind index column.
+  const column = raw !== null && raw.startsWith('_bi_') ? raw.slice(4) : raw;
   const known = column !== null && (column === 'id' || collection.fields.some((f) => f.name === column));
   if (!known) return new StrongboxError('ERR_CONFLICT', 'a unique value conflicts with an existing record', undefined, { cause: err });
   return new StrongboxError('ERR_CONFLICT', `another record already has this ${column}`, { fields: { [column]: 'must be unique' } }, { cause: err });

@@ -9,6 +9,8 @@ import type { Dialect } from '../database.ts';
 export type Storage = 'text' | 'integer' | 'real' | 'boolean' | 'json';
 
 export function storageOf(field: FieldDef, dialect: Dialect): Storage {
+  // A sensitive value is stored as base64 ciphertext, whatever its type (core/records/field-encryption-stage.ts).
+  if (field.sensitive) return 'text';
   switch (field.type) {
     case 'number':
       return field.integer ? 'integer' : 'real';

@@ -10,6 +10,7 @@ import {
 import type { Executor } from './introspect.ts';
 import { makeStep, type MigrationStep, type StepKind } from './plan-types.ts';
 import { findColumn, type TableModel } from './table-model.ts';
+import { companionColumns, isCompanionColumn } from './companion-columns.ts';
 
 export interface PlanCtx extends DdlCtx { readonly exec: Executor }
 
@@ -28,12 +29,15 @@ export function planCreate(ctx: PlanCtx, def: CollectionDef): MigrationStep {
     ],
     indexes: [],
   };
+  for (const c of companionColumns(def)) t.columns.push({ name: c.name, storage: 'text', notNull: false, primaryKey: false });
   const queries = [createTableDdl(ctx, t)];
   for (const c of SYSTEM_INDEXED) queries.push(createIndexDdl(ctx, t, c, false));
   for (const f of def.fields) {
+    if (f.sensitive) continue; // indexed through its blind index (companion columns below)
     if (f.unique) queries.push(createIndexDdl(ctx, t, f.name, true));
     else if (f.index) queries.push(createIndexDdl(ctx, t, f.name, false));
   }
+  for (const c of companionColumns(def)) if (c.index !== null) queries.push(createIndexDdl(ctx, t, c.name, c.index === 'unique'));
   return makeStep({ kind: 'create_collection', collection: def.name, destructive: false,
     description: `create collection "${def.name}" with ${def.fields.length} field(s)`, queries });
 }
@@ -122,6 +126,7 @@ export async function planAlter(ctx: PlanCtx, def: CollectionDef, t: TableModel,
     }
   }
   for (const f of def.fields) {
+    if (f.sensitive) continue; // its indexes live on the blind-index column (planCompanions)
     if (f.unique && !t.indexes.some((i) => i.name === uniqueName(table, f.name))) {
       const state = fresh.get(f.name);
       const dups = state === 'null' ? 0 : state === 'default' ? Math.max(rows - 1, 0) : await countDuplicates(ctx.exec, table, f.name);
@@ -134,6 +139,37 @@ export async function planAlter(ctx: PlanCtx, def: CollectionDef, t: TableModel,
         + (loosens ? ' (so the column drops NOT NULL; required still applies to writes)' : '') : ''), queries);
     } else if (f.index && !f.unique && !t.indexes.some((i) => i.name === indexName(table, f.name))) {
       step('add_index', f.name, false, `add index on "${table}.${f.name}"`, [createIndexDdl(ctx, t, f.name, false)]);
+    }
+  }
+  steps.push(...planCompanions(ctx, def, t));
+  return steps;
+}
+
+/**
+ * The derived columns of sensitive fields (blind index, encrypted mask): added when a field
+ * needs one, dropped when it no longer does. Dropping one loses nothing that the ciphertext
+ * does not still hold, so it is not destructive. A blind index added to existing rows starts
+ * NULL: those rows match an equality filter only after they are written again.
+ */
+function planCompanions(ctx: PlanCtx, def: CollectionDef, t: TableModel): MigrationStep[] {
+  const steps: MigrationStep[] = [];
+  const wanted = companionColumns(def);
+  const names = new Set(wanted.map((c) => c.name));
+  for (const col of [...t.columns]) {
+    if (!isCompanionColumn(col.name) || names.has(col.name)) continue;
+    steps.push(makeStep({ kind: 'drop_field', collection: def.name, field: col.name, destructive: false,
+      description: `drop derived column "${def.name}.${col.name}"`, queries: dropColumnDdl(ctx, t, col.name) }));
+  }
+  for (const c of wanted) {
+    const queries: CompiledQuery[] = [];
+    if (!findColumn(t, c.name)) queries.push(addColumnDdl(ctx, t, c.name, 'text'));
+    for (const ix of t.indexes.filter((i) => i.column === c.name && (c.index === null || i.unique !== (c.index === 'unique')))) {
+      queries.push(dropIndexDdl(ctx, t, ix));
+    }
+    if (c.index !== null && !t.indexes.some((i) => i.column === c.name)) queries.push(createIndexDdl(ctx, t, c.name, c.index === 'unique'));
+    if (queries.length > 0) {
+      steps.push(makeStep({ kind: 'add_field', collection: def.name, field: c.name, destructive: false,
+        description: `derived column "${def.name}.${c.name}" for sensitive field "${c.field}"`, queries }));
     }
   }
   return steps;

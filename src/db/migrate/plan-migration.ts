@@ -1,4 +1,4 @@
-import { NAME_PATTERN, type CollectionDef } from '../../config/schema.ts';
+import { FIELD_NAME_PATTERN, NAME_PATTERN, type CollectionDef } from '../../config/schema.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
 import { countRows, readSnapshots } from './data-probes.ts';
@@ -19,7 +19,7 @@ export async function planMigration(db: Database, collections: readonly Collecti
 /** planMigration on a given executor, so applyMigration can re-plan inside its transaction. */
 export async function planWith(exec: Executor, dialect: Dialect, collections: readonly CollectionDef[]): Promise<MigrationPlan> {
   for (const c of collections) {
-    if (!NAME_PATTERN.test(c.name) || c.fields.some((f) => !NAME_PATTERN.test(f.name))) {
+    if (!NAME_PATTERN.test(c.name) || c.fields.some((f) => !FIELD_NAME_PATTERN.test(f.name))) {
       throw new StrongboxError('ERR_MIGRATION', `Collection "${c.name}" has a name that cannot be a table or column.`);
     }
   }

@@ -51,6 +51,38 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
     },
   },
   {
+    version: 3,
+    name: 'keyring: wrapped keys and re-encryption jobs',
+    // Keys are stored only wrapped by the KEK (base64 text, so both dialects and backups see the
+    // same bytes). A version is 'active' until retired; retired rows keep no key material.
+    async up(exec) {
+      await exec.schema.createTable('_sb_keys')
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('kek_id', 'text', (c) => c.notNull())
+        .addColumn('wrapped', 'text')
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('retired', 'text')
+        .addPrimaryKeyConstraint('pk__sb_keys', ['purpose', 'scope', 'version'])
+        .execute();
+      await exec.schema.createTable('_sb_key_jobs')
+        .addColumn('collection', 'text', (c) => c.primaryKey())
+        .addColumn('target_version', 'integer', (c) => c.notNull())
+        .addColumn('cursor', 'text', (c) => c.notNull())
+        .addColumn('done', 'integer', (c) => c.notNull())
+        .addColumn('total', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('changed', 'integer', (c) => c.notNull())
+        .addColumn('pass_started', 'text', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_until', 'text')
+        .addColumn('updated', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  {
     version: 4,
     name: 'audit trail: HMAC-chained events, chain head, append-only guards',
     up: (exec, dialect) => createAuditTables(exec, dialect),

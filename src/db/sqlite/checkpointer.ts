@@ -24,10 +24,17 @@ export function startCheckpointer(path: string, intervalMs = CHECKPOINT_INTERVAL
   worker.unref(); // never what keeps a process alive
   // A failing checkpointer must not take the server down: the fallback threshold still bounds the WAL.
   worker.on('error', () => {});
+  // A worker that already ended (it failed) must not leave stop() waiting for an exit event that came before.
+  let exited = false;
+  worker.once('exit', () => { exited = true; });
   let stopped: Promise<void> | null = null;
   return {
     stop() {
       stopped ??= new Promise<void>((resolve) => {
+        if (exited) {
+          resolve();
+          return;
+        }
         worker.once('exit', () => resolve());
         worker.ref(); // closing is awaited, so the process waits for it
         worker.postMessage('close');

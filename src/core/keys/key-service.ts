@@ -1,0 +1,217 @@
+import type { Database } from '../../db/database.ts';
+import type { KekConfig } from '../../config/parse-keys.ts';
+import { KekUnwrapError, type KekProvider } from '../../crypto/kek/kek-provider.ts';
+import { FieldDecryptError, fieldKeyId } from '../../crypto/field-cipher.ts';
+import { Keyring, type WrappedKey, type KeyPurpose, type MacPurpose, type SealingPurpose, type SigningPurpose } from '../../crypto/keyring.ts';
+import type { MacKey, SealingKey, SigningKey } from '../../crypto/purpose-keys.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { insertKey, latestVersion, listKeys, replaceWrapped, retireKey, type StoredKey } from './key-store.ts';
+import { openKek } from './open-kek.ts';
+import type { Kysely } from 'kysely';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Executor = Kysely<any>;
+
+/** Server-wide keys, one purpose each, created on first start. */
+const SERVER_PURPOSES: readonly KeyPurpose[] = ['audit-hmac', 'audit-signing', 'backup-signing', 'totp', 'device-cookie', 'csrf'];
+/** How stale this process's view of the newest data key may get (another process may rotate). */
+const REFRESH_MS = 1000;
+
+export interface KeyServiceOptions {
+  readonly kek: KekConfig;
+  readonly dev: boolean;
+  /** Production `serve`: a dev KEK is refused. */
+  readonly serving?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Collections that hold sensitive fields: each gets its data and blind-index keys. */
+  readonly collections: readonly string[];
+  /** Injected clock (ms); tests control it. */
+  readonly now?: () => number;
+}
+
+/** Thrown for a ciphertext that does not open: callers log `reason` and answer ERR_INTERNAL. */
+export { FieldDecryptError };
+
+/**
+ * The keyring as the rest of core sees it: purpose-bound operations over keys that are stored
+ * only wrapped (`_sb_keys`) and held unwrapped only inside src/crypto/. Many instances agree
+ * because every version lives in the database; a process picks up another's new version
+ * within REFRESH_MS for writes and at once for reads (an unknown key id triggers a reload).
+ */
+export class KeyService {
+  private readonly primary = new Map<string, number>();
+  private lastRefresh = 0;
+  private refreshing: Promise<void> | null = null;
+  private readonly now: () => number;
+
+  private constructor(private readonly db: Database, private readonly ring: Keyring, private readonly opts: KeyServiceOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  static async open(db: Database, opts: KeyServiceOptions): Promise<KeyService> {
+    // A missing KEK file is created only for a database that holds no keys yet.
+    const empty = (await listKeys(db.kysely)).length === 0;
+    const kek = openKek(opts.kek, { dev: opts.dev, serving: opts.serving === true, env: opts.env, create: empty });
+    const svc = new KeyService(db, new Keyring(kek), opts);
+    try {
+      await svc.reload(true);
+      for (const p of SERVER_PURPOSES) await svc.ensure(p, '');
+      for (const c of opts.collections) {
+        await svc.ensure('field-data', c);
+        await svc.ensure('blind-index', c);
+      }
+      return svc;
+    } catch (err) {
+      await svc.ring.close();
+      throw err;
+    }
+  }
+
+  get kekId(): string {
+    return this.ring.kekId;
+  }
+
+  mac(purpose: MacPurpose, version?: number): MacKey {
+    return this.ring.mac(purpose, version ?? this.current(purpose, ''));
+  }
+
+  signer(purpose: SigningPurpose): SigningKey {
+    return this.ring.signer(purpose, this.current(purpose, ''));
+  }
+
+  sealer(purpose: SealingPurpose): SealingKey {
+    return this.ring.sealer(purpose, this.current(purpose, ''));
+  }
+
+  /** The data-key version new writes of `collection` use. */
+  fieldVersion(collection: string): number {
+    return this.current('field-data', collection);
+  }
+
+  /**
+   * Keeps the newest-version view fresh (cheap: at most one query per REFRESH_MS). Call it
+   * outside a transaction, or pass the transaction as `exec`: SQLite has one connection, and a
+   * query on it from inside another's transaction would wait forever.
+   */
+  async fresh(exec?: Executor): Promise<void> {
+    if (this.now() - this.lastRefresh >= REFRESH_MS) await this.reload(false, exec);
+  }
+
+  /** AES-256-GCM under the collection's current data key; base64 of the documented layout. */
+  sealField(collection: string, field: string, recordId: string, revision: string, plaintext: Buffer): string {
+    const v = this.fieldVersion(collection);
+    return this.ring.sealField(collection, v, { collection, field, recordId, revision }, plaintext).toString('base64');
+  }
+
+  /** Opens a stored value with whichever live key it names; throws FieldDecryptError otherwise. */
+  async openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown, exec?: Executor): Promise<Buffer> {
+    const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : Buffer.alloc(0);
+    const v = fieldKeyId(bytes);
+    if (v !== null && !this.ring.has('field-data', collection, v)) await this.reload(false, exec);
+    if (typeof revision !== 'string') throw new FieldDecryptError('the record has no sensitive revision');
+    return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
+  }
+
+  /** The key id a stored value names (null for a foreign value). */
+  storedVersion(stored: unknown): number | null {
+    return typeof stored === 'string' ? fieldKeyId(Buffer.from(stored, 'base64')) : null;
+  }
+
+  blindIndex(collection: string, normalized: string): string {
+    return this.ring.blindIndex(collection, this.current('blind-index', collection), normalized);
+  }
+
+  /** Adds a new data-key version per collection; every write from now on uses it. */
+  async rotateDataKeys(collections: readonly string[]): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const c of collections) {
+      const next = (await latestVersion(this.db.kysely, 'field-data', c)) + 1;
+      const w = await this.ring.generate('field-data', c, next);
+      if (!(await insertKey(this.db.kysely, w, new Date(this.now()).toISOString()))) {
+        this.ring.retire('field-data', c, next);
+      }
+      await this.reload(true);
+      out[c] = this.fieldVersion(c);
+    }
+    return out;
+  }
+
+  /** Retires a data-key version: its row loses the wrapped key and the bytes here are zeroed. */
+  async retireDataKey(collection: string, version: number): Promise<void> {
+    if (version >= this.fieldVersion(collection)) throw new StrongboxError('ERR_KEY_ROTATION', 'the current data key cannot be retired');
+    await retireKey(this.db.kysely, 'field-data', collection, version, new Date(this.now()).toISOString());
+    this.ring.retire('field-data', collection, version);
+  }
+
+  /** Live data-key versions of a collection, oldest first. */
+  dataKeyVersions(collection: string, stored: readonly StoredKey[]): number[] {
+    return stored.filter((k) => k.purpose === 'field-data' && k.scope === collection && k.state === 'active').map((k) => k.version);
+  }
+
+  /** Re-wraps every live key under `to` in one transaction, then uses `to`. The keys do not change. */
+  async rotateKek(to: KekProvider): Promise<number> {
+    const keys = (await listKeys(this.db.kysely)).filter((k) => k.state === 'active');
+    const rewrapped: WrappedKey[] = [];
+    for (const k of keys) rewrapped.push(await this.ring.rewrap(k.purpose, k.scope, k.version, to));
+    await this.db.kysely.transaction().execute(async (trx) => {
+      for (const w of rewrapped) await replaceWrapped(trx, w);
+    });
+    await this.ring.useKek(to);
+    return rewrapped.length;
+  }
+
+  async stored(): Promise<StoredKey[]> {
+    return listKeys(this.db.kysely);
+  }
+
+  async close(): Promise<void> {
+    await this.ring.close();
+  }
+
+  private current(purpose: KeyPurpose, scope: string): number {
+    const v = this.primary.get(`${purpose}\u0000${scope}`);
+    if (v === undefined) throw new StrongboxError('ERR_KEY_ROTATION', `no key for ${purpose}${scope ? ` of ${scope}` : ''}`);
+    return v;
+  }
+
+  private async ensure(purpose: KeyPurpose, scope: string): Promise<void> {
+    if (this.primary.has(`${purpose}\u0000${scope}`)) return;
+    const w = await this.ring.generate(purpose, scope, 1);
+    if (!(await insertKey(this.db.kysely, w, new Date(this.now()).toISOString()))) {
+      // another instance stored version 1 first: use theirs
+      this.ring.retire(purpose, scope, 1);
+    }
+    await this.reload(true);
+  }
+
+  /** Loads every live key this process does not hold yet and zeroes the ones retired elsewhere. */
+  private reload(force: boolean, exec?: Executor): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    if (!force && this.now() - this.lastRefresh < 50) return Promise.resolve();
+    this.refreshing = (async () => {
+      try {
+        const rows = await listKeys(exec ?? this.db.kysely);
+        for (const k of rows) {
+          if (k.state === 'retired' || k.wrapped === null) {
+            this.ring.retire(k.purpose, k.scope, k.version);
+            continue;
+          }
+          try {
+            await this.ring.load({ purpose: k.purpose, scope: k.scope, version: k.version, kekId: k.kekId, wrapped: k.wrapped });
+          } catch (err) {
+            if (!(err instanceof KekUnwrapError)) throw err;
+            throw new StrongboxError('ERR_KEK_MISMATCH', k.kekId === this.ring.kekId
+              ? `the stored key ${k.purpose}${k.scope ? `/${k.scope}` : ''} v${k.version} does not unwrap with the configured KEK (tampered or damaged)`
+              : `the stored keys were wrapped by KEK ${k.kekId}, but keys.kek is KEK ${this.ring.kekId}; nothing was changed`, undefined, { cause: err });
+          }
+          const slot = `${k.purpose}\u0000${k.scope}`;
+          if ((this.primary.get(slot) ?? 0) < k.version) this.primary.set(slot, k.version);
+        }
+        this.lastRefresh = this.now();
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+}

@@ -1,0 +1,35 @@
+import type { FieldDef } from '../../config/schema.ts';
+import { deniedFields, projectRow, type ReadPlan } from './read-projection.ts';
+import { hasMaskColumn } from './sensitive-columns.ts';
+import type { RecordLocation, SensitiveStage } from './stages.ts';
+
+/** One row's output and the sensitive fields whose plaintext it reveals (for the read audit). */
+export interface SensitiveOutput {
+  readonly record: Record<string, unknown>;
+  readonly revealed: readonly string[];
+}
+
+/**
+ * Decrypts exactly what this reader may see of one row: fields whose read rule holds are
+ * decrypted; the others are shown by their mask (the mask column is decrypted, not the value),
+ * or left out when the field has no mask.
+ */
+export async function outputSensitive(
+  stage: SensitiveStage,
+  loc: RecordLocation,
+  plan: ReadPlan,
+  row: Readonly<Record<string, unknown>>,
+  decoded: Record<string, unknown>,
+): Promise<SensitiveOutput> {
+  const denied = deniedFields(plan, row);
+  const reveal: FieldDef[] = [];
+  const mask: FieldDef[] = [];
+  for (const f of plan.sensitive) {
+    if (!plan.maskOnly.has(f.name) && !denied.has(f.name)) reveal.push(f);
+    else if (hasMaskColumn(f)) mask.push(f);
+  }
+  const plain = await stage.decode(loc, row, { reveal, mask });
+  const masked = new Set(mask.filter((f) => Object.hasOwn(plain, f.name)).map((f) => f.name));
+  const record = projectRow(plan, row, Object.assign(decoded, plain), masked);
+  return { record, revealed: reveal.filter((f) => row[f.name] !== null && row[f.name] !== undefined).map((f) => f.name) };
+}

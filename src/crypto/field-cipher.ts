@@ -1,0 +1,76 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+
+/**
+ * The stored form of a sensitive value (base64 of these bytes in a text column):
+ *
+ *   offset  size  content
+ *   0       1     format version (1)
+ *   1       4     key id: the collection's data-key version, unsigned big-endian
+ *   5       12    nonce, random per encryption
+ *   17      n     AES-256-GCM ciphertext of the value's JSON encoding
+ *   17+n    16    GCM tag
+ *
+ * The associated data is the 5 header bytes plus "strongbox/field/v1", collection, field,
+ * record id and the record's sensitive revision (NUL-separated), so a ciphertext moved to another
+ * record, field or collection, given another key id, or written back after a later write of the
+ * record's sensitive fields (the revision changes with each such write), fails to decrypt.
+ */
+export const FIELD_FORMAT_VERSION = 1;
+const HEADER_BYTES = 5;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+export const FIELD_OVERHEAD_BYTES = HEADER_BYTES + NONCE_BYTES + TAG_BYTES;
+
+/** Where a value lives; it becomes the associated data. */
+export interface FieldPlace {
+  readonly collection: string;
+  readonly field: string;
+  readonly recordId: string;
+  /** Random per write of the record's sensitive fields (the `_sv` column). */
+  readonly revision: string;
+}
+
+/** One opaque failure for every decryption problem: the log gets `reason`, a client gets nothing. */
+export class FieldDecryptError extends Error {
+  constructor(readonly reason: string) {
+    super(`field decryption failed: ${reason}`);
+    this.name = 'FieldDecryptError';
+  }
+}
+
+function aad(header: Buffer, place: FieldPlace): Buffer {
+  return Buffer.concat([header, Buffer.from(`strongbox/field/v1\u0000${place.collection}\u0000${place.field}\u0000${place.recordId}\u0000${place.revision}`, 'utf8')]);
+}
+
+export function sealField(key: Buffer, keyId: number, place: FieldPlace, plaintext: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + NONCE_BYTES + plaintext.length + TAG_BYTES);
+  out[0] = FIELD_FORMAT_VERSION;
+  out.writeUInt32BE(keyId, 1);
+  const nonce = randomBytes(NONCE_BYTES);
+  nonce.copy(out, HEADER_BYTES);
+  const c = createCipheriv('aes-256-gcm', key, nonce);
+  c.setAAD(aad(out.subarray(0, HEADER_BYTES), place));
+  const n = c.update(plaintext).copy(out, HEADER_BYTES + NONCE_BYTES);
+  c.final();
+  c.getAuthTag().copy(out, HEADER_BYTES + NONCE_BYTES + n);
+  return out;
+}
+
+/** The key id a stored value names, or null when it is not this format (truncated, foreign). */
+export function fieldKeyId(stored: Buffer): number | null {
+  if (stored.length < FIELD_OVERHEAD_BYTES || stored[0] !== FIELD_FORMAT_VERSION) return null;
+  return stored.readUInt32BE(1);
+}
+
+export function openField(key: Buffer, place: FieldPlace, stored: Buffer): Buffer {
+  if (fieldKeyId(stored) === null) throw new FieldDecryptError('not a Strongbox field ciphertext (truncated or foreign)');
+  const nonce = stored.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES);
+  const d = createDecipheriv('aes-256-gcm', key, nonce);
+  d.setAAD(aad(stored.subarray(0, HEADER_BYTES), place));
+  d.setAuthTag(stored.subarray(stored.length - TAG_BYTES));
+  try {
+    return Buffer.concat([d.update(stored.subarray(HEADER_BYTES + NONCE_BYTES, stored.length - TAG_BYTES)), d.final()]);
+  } catch {
+    throw new FieldDecryptError(`authentication failed for ${place.collection}.${place.field} of record ${place.recordId}`);
+  }
+}
