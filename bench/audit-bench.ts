@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../src/core/engine.ts';
 import { testConfig } from '../test/helpers/test-engine.ts';
-import { unsafeEphemeralAuditKeys } from '../src/crypto/ephemeral-audit-keys.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
 const dir = mkdtempSync(join(tmpdir(), 'sb-audit-bench-'));
-const engine = await openEngine(testConfig({ kind: 'sqlite', path: join(dir, 'bench.db') }), { auditKeys: unsafeEphemeralAuditKeys() });
+const engine = await openEngine(testConfig({ kind: 'sqlite', path: join(dir, 'bench.db') }));
 const ev = (i: number) => ({
   action: 'record.read', outcome: 'success' as const, actor: { accountId: 'acct-0123456789abcdef', role: 'doctor', tokenId: 's-0123456789abcdef' },
   request: { ip: '10.1.2.3', id: `req-${i}` }, target: { collection: 'patients', recordId: 'AbCdEfGhIjKlMnOpQrSt' }, details: { fields: ['ssn'] },

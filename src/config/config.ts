@@ -58,6 +58,27 @@ export interface AuditConfig {
   readonly checkpointEvery: number;
   /** seconds between checkpoints when there are new events; default 60 */
   readonly checkpointInterval: number;
+  /** live forwarding to a syslog receiver over TLS; null = none */
+  readonly syslog: SyslogConfig | null;
+}
+
+export interface SyslogConfig {
+  readonly host: string;
+  /** default 6514 (syslog over TLS) */
+  readonly port: number;
+  /** absolute path of the PEM CA bundle the receiver's certificate must chain to */
+  readonly ca: string;
+  /** client certificate and key (PEM, absolute paths) for mutual TLS; both or neither */
+  readonly cert: string | null;
+  readonly key: string | null;
+  /** name the certificate must carry; default the host */
+  readonly serverName: string | null;
+  /** absolute path of the forwarder's cursor file; default ./data/audit-syslog.cursor */
+  readonly state: string;
+  /** events waiting for the receiver before whenFull applies; default 100000 */
+  readonly bufferLimit: number;
+  /** past bufferLimit: 'fail-closed' (default: appends fail) or 'fail-open' (appends go on) */
+  readonly whenFull: 'fail-closed' | 'fail-open';
 }
 
 export interface BackupConfig {

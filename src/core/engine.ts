@@ -8,8 +8,11 @@ import { openSignIn } from './auth/open-sign-in.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { startReencryption } from './keys/background-reencrypt.ts';
-import { AuditService } from './audit/audit-service.ts';
+import { AuditService, migrationEvent } from './audit/audit-service.ts';
+import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
+import { SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { signCheckpoint } from './audit/checkpoint.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 
 /** Everything a running Strongbox needs; http/ and cli/ only talk to this. */
@@ -54,7 +57,10 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
   const db = await openConfigured(config, config.database);
   let keys: KeyService | undefined;
   try {
-    await runStartMigrations(config, db, opts.allowDestructive === true);
+    // Audit keys live in the keyring, opened after the system tables exist: an applied plan's
+    // event is written right after the migration commits.
+    const migrated: MigrationPlan[] = [];
+    await runStartMigrations(config, db, opts.allowDestructive === true, async (_trx, plan) => { migrated.push(plan); });
     if (opts.refuseUnsafeRole === true) await refuseUnsafeServingRole(db);
     keys = await KeyService.open(db, {
       kek: config.keys.kek,
@@ -64,9 +70,11 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     });
     const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
     const audit = new AuditService({ db, keys: auditKeys });
+    for (const plan of migrated) await audit.append(migrationEvent(plan));
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit } });
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
+    let forwarder: SyslogForwarder | null = null;
     // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
     // lets one work at a time, and another take over when it stops.
     const background = opts.serving ? startReencryption(db, keys, config) : undefined;
@@ -79,7 +87,18 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       keys,
       audit,
       startBackgroundJobs(onError) {
-        checkpointer ??= new Checkpointer({ db, audit, keys: auditKeys, config: config.audit, onError });
+        if (config.audit.syslog !== null && forwarder === null) {
+          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, onError });
+          forwarder = fwd;
+          audit.addGate(() => fwd.gate());
+          audit.onAppend((seq) => fwd.appended(seq));
+          fwd.start();
+        }
+        const fwd = forwarder;
+        checkpointer ??= new Checkpointer({
+          db, audit, keys: auditKeys, config: config.audit, onError,
+          publish: fwd === null ? undefined : (cp) => fwd.publishCheckpoint(signCheckpoint(cp, auditKeys.signer('audit-signing')), cp.size, cp.time),
+        });
         checkpointer.start();
       },
       async health() {
@@ -94,6 +113,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         closed = true;
         await audit.flush();
         await checkpointer?.stop();
+        await forwarder?.stop();
         await background?.stop();
         await keys?.close();
         await db.close();

@@ -14,6 +14,7 @@ import type { Executor } from '../db/migrate/introspect.ts';
 import { applyAppGrants } from '../db/postgres/app-grants.ts';
 import { servingRoleProblems } from '../db/postgres/role-check.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 
 /** The grant hook for migrations run by the owner on behalf of `config.database`'s role; undefined otherwise. */
 export function grantHook(config: StrongboxConfig): ((trx: Executor) => Promise<void>) | undefined {
@@ -35,18 +36,21 @@ export function openConfigured(config: StrongboxConfig, cfg: DatabaseConfig, poo
 }
 
 /** System migrations, then the additive (or allowed destructive) collection plan. */
-export async function migrateWith(db: Database, config: StrongboxConfig, allowDestructive: boolean): Promise<void> {
+export async function migrateWith(db: Database, config: StrongboxConfig, allowDestructive: boolean, onApplied?: MigrationAudit): Promise<void> {
   const afterEach = grantHook(config);
   await runSystemMigrations(db, { afterEach });
   const plan = await planMigration(db, Object.values(config.collections));
-  await applyMigration(db, plan, { allowDestructive, afterEach });
+  await applyMigration(db, plan, { allowDestructive, afterEach, onApplied });
 }
 
+/** Writes the audit event of an applied collection plan inside its transaction. */
+export type MigrationAudit = (trx: Executor, plan: MigrationPlan) => Promise<void>;
+
 /** Start-up migrations: through the owner's own short-lived pool when configured, else on `serving`. */
-export async function runStartMigrations(config: StrongboxConfig, serving: Database, allowDestructive: boolean): Promise<void> {
+export async function runStartMigrations(config: StrongboxConfig, serving: Database, allowDestructive: boolean, onApplied?: MigrationAudit): Promise<void> {
   const owner = config.migrate?.database ?? null;
   if (owner === null) {
-    await migrateWith(serving, config, allowDestructive).catch((err: unknown) => {
+    await migrateWith(serving, config, allowDestructive, onApplied).catch((err: unknown) => {
       const e = err as { code?: unknown; cause?: { code?: unknown } };
       if (e.code !== '42501' && e.cause?.code !== '42501') throw err; // 42501: insufficient_privilege
       throw new StrongboxError('ERR_MIGRATION',
@@ -57,7 +61,7 @@ export async function runStartMigrations(config: StrongboxConfig, serving: Datab
   }
   const db = await openConfigured(config, owner, 2);
   try {
-    await migrateWith(db, config, allowDestructive);
+    await migrateWith(db, config, allowDestructive, onApplied);
   } finally {
     await db.close();
   }

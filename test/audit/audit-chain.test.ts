@@ -9,6 +9,7 @@ eachDialect('audit chain', (t) => {
     const fx = await openAuditFixture(t);
     try {
       const { audit, records } = fx.engine;
+      const before = (await fx.engine.db.kysely.selectFrom('_sb_audit').select('seq').execute()).length;
       await audit.append(sampleEvent(0));
       const owner = { id: 'o1', role: 'user', email: null };
       await Promise.all([
@@ -17,11 +18,11 @@ eachDialect('audit chain', (t) => {
         ...Array.from({ length: 60 }, (_, i) => audit.recordRead({ collection: 'notes', reads: [{ recordId: `r${i}`, fields: ['body'] }], actor: 'o1', actorRole: 'user', at: new Date().toISOString() })),
       ]);
       const rows = await fx.engine.db.kysely.selectFrom('_sb_audit').select(['seq', 'action']).orderBy('seq').execute();
-      assert.equal(rows.length, 121);
-      assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: 121 }, (_, i) => i + 1));
+      assert.equal(rows.length, before + 121);
+      assert.deepEqual(rows.map((r) => Number(r.seq)), Array.from({ length: before + 121 }, (_, i) => i + 1));
       assert.equal(rows.filter((r) => r.action === 'record.create').length, 20);
       const res = await fx.engine.audit.verify();
-      assert.deepEqual({ ok: res.ok, checked: res.checked, problem: res.problem }, { ok: true, checked: 121, problem: null });
+      assert.deepEqual({ ok: res.ok, checked: res.checked, problem: res.problem }, { ok: true, checked: before + 121, problem: null });
     } finally {
       await fx.close();
     }
@@ -35,7 +36,7 @@ eachDialect('audit chain', (t) => {
       await assert.rejects(k.updateTable('_sb_audit').set({ outcome: 'success' }).execute(), /append-only/);
       await assert.rejects(k.deleteFrom('_sb_audit').execute(), /append-only/);
       if (t.dialect === 'postgres') await assert.rejects(sql`truncate _sb_audit`.execute(k), /append-only/);
-      assert.equal((await k.selectFrom('_sb_audit').selectAll().execute()).length, 1);
+      assert.equal((await k.selectFrom('_sb_audit').selectAll().where('action', '=', 'test.event').execute()).length, 1);
     } finally {
       await fx.close();
     }
@@ -47,7 +48,7 @@ eachDialect('audit chain', (t) => {
       const bad = { ...sampleEvent(1), action: 'Not Dotted' };
       await assert.rejects(fx.engine.audit.append(bad), TypeError);
       await assert.rejects(fx.engine.audit.append({ ...sampleEvent(1), details: { 'a b': 1 } }), TypeError);
-      assert.equal((await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().execute()).length, 0);
+      assert.equal((await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().where('action', '!=', 'schema.migrate').execute()).length, 0);
     } finally {
       await fx.close();
     }
@@ -61,7 +62,7 @@ eachDialect('audit chain', (t) => {
         request: { ip: '1.2.3.4\r\nFAKE 200 ok', id: 'r\u0000\u001b[31m' },
         details: { email: 'eve@example.com\nseq=99 action=auth.login outcome=success', agent: '\u202eevil\u2028x\\' },
       });
-      const [row] = await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().execute();
+      const [row] = await fx.engine.db.kysely.selectFrom('_sb_audit').selectAll().where('action', '=', 'auth.login').execute();
       const text = JSON.stringify(row);
       assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202e]/.test(`${row.ip}${row.request_id}${JSON.parse(String(row.details)).email}${JSON.parse(String(row.details)).agent}`), text);
       assert.equal(row.ip, '1.2.3.4\\u000d\\u000aFAKE 200 ok');

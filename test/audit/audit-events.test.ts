@@ -12,7 +12,10 @@ const PASSWORD = 'correct-password';
 
 eachDialect('audit events over HTTP', (t) => {
   test('sign-in, records, sensitive reads, denials and logout are audited; no secret is stored', async () => {
-    const api = await openTestApi(await t.freshDatabase(), { collections: [NOTES, PATIENTS] });
+    const logs: string[] = [];
+    const api = await openTestApi(await t.freshDatabase(), {
+      collections: [NOTES, PATIENTS], logger: { level: 'trace', stream: { write: (line: string) => logs.push(line) } },
+    });
     try {
       const { token, account } = await api.signIn('alice@example.com', PASSWORD);
       const bad = await api.inject({ method: 'POST', url: '/api/auth/login', payload: { email: 'alice@example.com', password: 'wrong-password-x' } });
@@ -31,8 +34,10 @@ eachDialect('audit events over HTTP', (t) => {
 
       const rows = await api.engine.db.kysely.selectFrom('_sb_audit').selectAll().orderBy('seq').execute();
       const actions = rows.map((r) => `${r.action}:${r.outcome}`);
-      for (const a of ['account.create:success', 'auth.login:success', 'auth.login:failure', 'record.create:success',
+      for (const a of ['schema.migrate:success', 'account.create:success', 'auth.login:success', 'auth.login:failure', 'record.create:success',
         'record.read:success', 'record.update:success', 'auth.logout:success']) assert.ok(actions.includes(a), `${a} in ${actions}`);
+      const migrated = JSON.parse(String(rows.find((r) => r.action === 'schema.migrate')!.details));
+      assert.ok(migrated.steps >= 2 && migrated.changes.some((c: string) => c.includes('patients')), JSON.stringify(migrated));
       const createEv = rows.find((r) => r.action === 'record.create')!;
       assert.deepEqual(JSON.parse(String(createEv.details)).fields.sort(), ['name', 'ssn']);
       assert.equal(createEv.actor_id, account.id);
@@ -43,7 +48,14 @@ eachDialect('audit events over HTTP', (t) => {
       assert.equal(readEv.target_record, id);
       assert.deepEqual(JSON.parse(String(readEv.details)).fields, ['ssn']);
       const dump = JSON.stringify(rows);
-      for (const secret of [SSN, PASSWORD, 'wrong-password-x', token]) assert.ok(!dump.includes(secret), `audit holds ${secret}`);
+      const log = logs.join('');
+      assert.ok(log.includes('"reqId"') || log.length > 0, 'the application log was captured');
+      for (const secret of [SSN, PASSWORD, 'wrong-password-x', token]) {
+        assert.ok(!dump.includes(secret), `audit holds ${secret}`);
+        assert.ok(!log.includes(secret), `application log holds ${secret}`);
+      }
+      // no key material either: no PEM private key, no 32-byte hex or base64 secret next to a key name
+      assert.ok(!/PRIVATE KEY|"(kek|secret|key)":"[A-Za-z0-9+/=_-]{32,}"/.test(dump + log));
       assert.ok((await api.engine.audit.verify()).ok);
     } finally {
       await api.close();

@@ -4,7 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { eachDialect } from '../helpers/dialects.ts';
 import { testConfig } from '../helpers/test-engine.ts';
 import { openEngine } from '../../src/core/engine.ts';
-import { unsafeEphemeralAuditKeys } from '../../src/crypto/ephemeral-audit-keys.ts';
+import { randomBytes } from 'node:crypto';
+import { fixedAuditKeys } from '../helpers/fixed-audit-keys.ts';
 import { loadCheckpoints } from '../../src/core/audit/audit-checkpoints.ts';
 import { pruneAudit } from '../../src/core/audit/audit-prune.ts';
 import { AuditService } from '../../src/core/audit/audit-service.ts';
@@ -12,8 +13,8 @@ import { sampleEvent } from './audit-fixture.ts';
 
 eachDialect('audit prune', (t) => {
   test('prune removes old events, signs the cut, and the rest still verifies; a forged cut does not', async () => {
-    const config = testConfig(await t.freshDatabase());
-    const keys = unsafeEphemeralAuditKeys();
+    const config = testConfig(await t.freshDatabase(), { collections: [] });
+    const keys = fixedAuditKeys(randomBytes(32).toString('hex'));
     const engine = await openEngine(config, { auditKeys: keys });
     mkdirSync(config.audit.checkpoints, { recursive: true });
     try {

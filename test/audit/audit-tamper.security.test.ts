@@ -8,7 +8,8 @@ import { sql, type Kysely } from 'kysely';
 import { eachDialect, type DialectCtx } from '../helpers/dialects.ts';
 import { testConfig } from '../helpers/test-engine.ts';
 import { openEngine, type Engine } from '../../src/core/engine.ts';
-import { unsafeEphemeralAuditKeys } from '../../src/crypto/ephemeral-audit-keys.ts';
+import { randomBytes } from 'node:crypto';
+import { fixedAuditKeys } from '../helpers/fixed-audit-keys.ts';
 import { canonicalEncoding } from '../../src/core/audit/audit-chain.ts';
 import { loadCheckpoints } from '../../src/core/audit/audit-checkpoints.ts';
 import type { AuditRow } from '../../src/db/audit/audit-store.ts';
@@ -22,14 +23,14 @@ type K = Kysely<any>;
 interface Trail {
   engine: Engine;
   database: DatabaseConfig;
-  keys: ReturnType<typeof unsafeEphemeralAuditKeys>;
+  keys: ReturnType<typeof fixedAuditKeys>;
   config: ReturnType<typeof testConfig>;
 }
 
 async function trail(t: DialectCtx, n = N): Promise<Trail> {
   const database = await t.freshDatabase();
-  const keys = unsafeEphemeralAuditKeys();
-  const config = testConfig(database);
+  const keys = fixedAuditKeys(randomBytes(32).toString('hex'));
+  const config = testConfig(database, { collections: [] });
   const engine = await openEngine(config, { auditKeys: keys });
   mkdirSync(config.audit.checkpoints, { recursive: true });
   for (let i = 1; i <= n; i++) await engine.audit.append(sampleEvent(i));

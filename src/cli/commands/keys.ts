@@ -42,6 +42,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
         const { parseKekSpec } = await import('../../config/parse-keys.ts');
         const to = opts.to === undefined ? undefined : parseKekSpec(opts.to, engine.config.baseDir);
         const r = await rotateKek(engine.keys, engine.config.keys.kek, to, { dev: engine.config.dev });
+        await engine.audit.append({ action: 'keys.rotate_kek', outcome: 'success', actor: { role: 'cli' }, details: { rewrapped: r.rewrapped, kekId: r.kekId } });
         ctx.io.out(`strongbox: re-wrapped ${r.rewrapped} key(s) under KEK ${r.kekId}`);
         if (r.configChange) ctx.io.out(`strongbox: now set keys.kek: "${opts.to}" in the config`);
         return;
@@ -50,6 +51,12 @@ export function registerKeys(program: Command, ctx: CliContext): void {
       const bar = progressBar('re-encrypting');
       const versions = await rotateDataKeys(engine, { background: opts.background === true, onProgress: (j) => bar.update(j.done, j.total) });
       bar.end();
+      if (Object.keys(versions).length > 0) {
+        await engine.audit.append({
+          action: 'keys.rotate', outcome: 'success', actor: { role: 'cli' },
+          details: { collections: Object.keys(versions), versions: Object.entries(versions).map(([c, v]) => `${c}:v${v}`), background: opts.background === true },
+        });
+      }
       if (Object.keys(versions).length === 0) ctx.io.out('strongbox: no collection has sensitive fields; nothing to rotate');
       for (const [c, v] of Object.entries(versions)) ctx.io.out(`strongbox: ${c} now writes with data key v${v}`);
       ctx.io.out(opts.background ? 'strongbox: re-encryption continues in the background (see keys status)' : 'strongbox: re-encryption done; older versions retired');

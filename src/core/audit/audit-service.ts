@@ -46,6 +46,7 @@ export class AuditService implements AuditSink {
   #queue: PendingRead[] = [];
   #flushing: Promise<void> | null = null;
   readonly #listeners = new Set<AppendListener>();
+  #gates: Array<() => void> = [];
 
   constructor(opts: AuditServiceOptions) {
     this.#db = opts.db;
@@ -66,6 +67,7 @@ export class AuditService implements AuditSink {
   async appendMany(events: readonly AuditInput[], trx?: Executor): Promise<void> {
     if (events.length === 0) return;
     const encoded = events.map((e) => encodeInput(e, 0, '', 0)); // validation fails before any lock
+    for (const gate of this.#gates) gate(); // a sink past its bound under fail-closed refuses here
     if (trx !== undefined) {
       try {
         await this.#write(trx, encoded);
@@ -128,6 +130,11 @@ export class AuditService implements AuditSink {
     return verifyChain(this.#db, this.#keys, opts);
   }
 
+  /** A check run before every append; it throws ERR_AUDIT_UNAVAILABLE to refuse (fail-closed sinks). */
+  addGate(gate: () => void): void {
+    this.#gates.push(gate);
+  }
+
   /** Checkpoints and sinks learn of durable appends made by this process. */
   onAppend(listener: AppendListener): () => void {
     this.#listeners.add(listener);
@@ -186,6 +193,19 @@ export class AuditService implements AuditSink {
       }
     }
   }
+}
+
+/** The event of an applied schema migration: which collections changed and how many steps. */
+export function migrationEvent(plan: { readonly steps: readonly { readonly destructive: boolean; readonly description: string }[]; readonly collections: readonly { readonly name: string }[] }): AuditInput {
+  return {
+    action: 'schema.migrate',
+    outcome: 'success',
+    details: {
+      steps: plan.steps.length,
+      destructive: plan.steps.filter((s) => s.destructive).length,
+      changes: plan.steps.map((s) => s.description),
+    },
+  };
 }
 
 function actorOf(accountId: string | null, role: string | null, req: RequestContext | undefined): AuditInput['actor'] {

@@ -13,6 +13,8 @@ export interface ApplyOptions {
   readonly allowDestructive: boolean;
   /** Runs in the migration's transaction after its steps (PostgreSQL: the app role's grants). */
   readonly afterEach?: (trx: Executor) => Promise<void>;
+  /** Runs in the collection plan's transaction once its steps are applied (the audit event). */
+  readonly onApplied?: (trx: Executor, plan: MigrationPlan) => Promise<void>;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function applyMigration(db: Database, plan: MigrationPlan, opts: Ap
     }
     await syncSnapshots(trx, plan.collections);
     if (now.steps.length > 0) await opts.afterEach?.(trx);
+    if (now.steps.length > 0) await opts.onApplied?.(trx, now);
   });
 }
 
