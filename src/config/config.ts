@@ -40,6 +40,10 @@ export interface StrongboxConfig {
     readonly bodyLimit: number; // bytes, default 1 MiB
     readonly perPageMax: number; // default 500
     readonly perPageDefault: number; // default 30
+    /** bytes, default 64 MiB: all in-process caches together (docs/bounded-cost.md) */
+    readonly cacheMemory?: number;
+    /** seconds, default 2: the time budget of one read (docs/bounded-cost.md) */
+    readonly readTimeout?: number;
   };
   /** Where the KEK comes from (keys.kek) and how rotation batches. */
   readonly keys: KeysConfig;

@@ -40,6 +40,8 @@ limits:
   bodyLimit: 1mb        # largest request body: b, kb or mb; at most 16mb (default 1mb)
   perPageDefault: 30    # records per page when a list does not ask (default 30)
   perPageMax: 500       # largest perPage a client may ask for (default 500)
+  cacheMemory: 64mb     # all in-process caches together: kb or mb; 4mb to 1024mb (default 64mb)
+  readTimeout: 2s       # time budget of one read, then 503 ERR_QUERY_TIMEOUT; 1s to 60s (default 2s)
 
 # The tamper-evident audit trail (docs/audit.md). Signed checkpoints of its HMAC chain go to
 # this folder; keep a copy elsewhere: 'strongbox audit verify' compares the trail with them.
@@ -47,6 +49,14 @@ audit:
   checkpoints: ./data/audit-checkpoints   # default ./data/audit-checkpoints
   checkpointEvery: 1000                   # events between checkpoints (default 1000)
   checkpointInterval: 60s                 # longest wait between checkpoints (default 60s)
+
+# Encrypted backups (docs/backups.md): make a key pair offline with age-keygen and put only the
+# public key here; the identity (AGE-SECRET-KEY-…) never goes in this file.
+# backup:
+#   recipients: ["age1…"]  # required for backups
+#   dir: ./data/backups     # default
+#   schedule: 6h            # scheduled backups inside serve (default off)
+#   keep: 14                # local archives kept (default 14)
 
 # Each collection becomes a table; every record also has id, created, updated and owner.
 # Field types: text, number, boolean, email, url, date, datetime, select, json, relation.

@@ -17,6 +17,12 @@ export const SETTINGS_DEFAULTS = {
   perPageDefault: 30, // records
   perPageMax: 500, // records
   perPageCeiling: 1000, // records: the largest perPageMax a config may set
+  cacheMemory: 64 * 1024 * 1024, // bytes (64 MiB): every in-process cache together
+  cacheMemoryMin: 4 * 1024 * 1024, // bytes (4 MiB)
+  cacheMemoryMax: 1024 * 1024 * 1024, // bytes (1 GiB)
+  readTimeout: 2, // seconds: the time budget of one read
+  readTimeoutMin: 1, // seconds
+  readTimeoutMax: 60, // seconds
 } as const;
 
 /** Host names and IP literals only (`::1`, not `[::1]`); nothing that could smuggle options. */
@@ -79,7 +85,7 @@ export function parseAuth(raw: unknown, dev: boolean, sink: IssueSink): Strongbo
 /** limits: { bodyLimit (size, default 1mb, 1kb..16mb), perPageDefault (30), perPageMax (500, ≤ 1000) } */
 export function parseLimits(raw: unknown, sink: IssueSink): StrongboxConfig['limits'] {
   const path = ['limits'];
-  const map = section(raw, path, sink, ['bodyLimit', 'perPageDefault', 'perPageMax']);
+  const map = section(raw, path, sink, ['bodyLimit', 'perPageDefault', 'perPageMax', 'cacheMemory', 'readTimeout']);
   const bodyLimit = readUnit(map, 'bodyLimit', path, sink, {
     parse: parseSize, expected: "expected a size such as '512kb' or '1mb'",
     min: SETTINGS_DEFAULTS.bodyLimitMin, max: SETTINGS_DEFAULTS.bodyLimitMax, range: 'must be between 1kb and 16mb',
@@ -88,5 +94,13 @@ export function parseLimits(raw: unknown, sink: IssueSink): StrongboxConfig['lim
   const perPageMax = readInt(map, 'perPageMax', path, sink, ceiling, SETTINGS_DEFAULTS.perPageMax);
   const perPageDefault = readInt(map, 'perPageDefault', path, sink, ceiling, Math.min(SETTINGS_DEFAULTS.perPageDefault, perPageMax));
   if (perPageDefault > perPageMax) sink.add([...path, 'perPageDefault'], 'must not exceed limits.perPageMax');
-  return { bodyLimit, perPageMax, perPageDefault };
+  const cacheMemory = readUnit(map, 'cacheMemory', path, sink, {
+    parse: parseSize, expected: "expected a size such as '64mb'",
+    min: SETTINGS_DEFAULTS.cacheMemoryMin, max: SETTINGS_DEFAULTS.cacheMemoryMax, range: 'must be between 4mb and 1024mb',
+  }, SETTINGS_DEFAULTS.cacheMemory);
+  const readTimeout = readUnit(map, 'readTimeout', path, sink, {
+    parse: parseDuration, expected: "expected a duration such as '2s'",
+    min: SETTINGS_DEFAULTS.readTimeoutMin, max: SETTINGS_DEFAULTS.readTimeoutMax, range: 'must be between 1s and 60s',
+  }, SETTINGS_DEFAULTS.readTimeout);
+  return { bodyLimit, perPageMax, perPageDefault, cacheMemory, readTimeout };
 }

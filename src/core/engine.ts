@@ -71,7 +71,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
     const audit = new AuditService({ db, keys: auditKeys });
     for (const plan of migrated) await audit.append(migrationEvent(plan));
-    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit } });
+    const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
     let forwarder: SyslogForwarder | null = null;

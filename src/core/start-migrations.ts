@@ -32,7 +32,8 @@ export function migrationDatabase(config: StrongboxConfig): DatabaseConfig {
 
 /** Opens a database as Strongbox does outside dev mode: verified TLS only. */
 export function openConfigured(config: StrongboxConfig, cfg: DatabaseConfig, poolSize?: number): Promise<Database> {
-  return openDatabase(cfg, { requireVerifiedTls: !config.dev, ...(poolSize === undefined ? {} : { poolSize }) });
+  const budgets = { cacheBytes: config.limits.cacheMemory, readTimeoutMs: (config.limits.readTimeout ?? 2) * 1000 };
+  return openDatabase(cfg, { requireVerifiedTls: !config.dev, ...budgets, ...(poolSize === undefined ? {} : { poolSize }) });
 }
 
 /** System migrations, then the additive (or allowed destructive) collection plan. */

@@ -1,6 +1,7 @@
-import type { Compilable, CompiledQuery } from 'kysely';
+import type { Compilable, CompiledQuery, RootOperationNode } from 'kysely';
 import type { Database } from './database.ts';
 import { LruMap } from '../util/lru-map.ts';
+import { CACHE_BUDGET, MAX_ENTRY_BYTES, stringBytes } from '../util/cache-budget.ts';
 
 /**
  * A placeholder for a value that changes on every call of an otherwise identical query (a record
@@ -33,8 +34,8 @@ interface Entry<R, M> {
 export class CompiledQueryCache {
   readonly #entries: LruMap<string, Entry<unknown, unknown>>;
 
-  constructor(capacity = 2000) {
-    this.#entries = new LruMap(capacity);
+  constructor(capacity = 2000, maxBytes: number = CACHE_BUDGET.compiledQueries) {
+    this.#entries = new LruMap(capacity, { maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.compiledQueries, sizeOf: entryBytes });
   }
 
   /**
@@ -47,10 +48,14 @@ export class CompiledQueryCache {
     key: string | null,
     build: () => { query: Compilable<R>; meta: M },
     values: readonly unknown[],
+    /** When the request's read budget started (Date.now()); undefined: no budget (internal lookups). */
+    started?: number,
   ): { rows: R[]; meta: M } | Promise<{ rows: R[]; meta: M }> {
     const make = (): Entry<R, M> => {
       const { query, meta } = build();
-      const compiled = query.compile();
+      const full = query.compile();
+      // Kysely's operation tree is only needed to compile; executing needs the SQL and parameters.
+      const compiled: CompiledQuery<R> = { query: STUB_NODE, queryId: full.queryId, sql: full.sql, parameters: full.parameters };
       const slots: [number, number][] = [];
       compiled.parameters.forEach((p, i) => { if (p instanceof Slot) slots.push([i, p.index]); });
       return { compiled, slots, meta };
@@ -62,6 +67,10 @@ export class CompiledQueryCache {
       for (const [at, index] of entry.slots) bound[at] = values[index];
       parameters = bound;
     }
+    if (started !== undefined && database.readWithin) {
+      const within = database.readWithin(entry.compiled.sql, parameters, started);
+      if (within !== undefined) return within.then((rows) => ({ rows: rows as R[], meta: entry.meta }));
+    }
     // Answered synchronously where the database can (SQLite, unless a write transaction is open): no promise hop.
     const now = database.readNow?.(entry.compiled.sql, parameters);
     if (now !== undefined) return { rows: now as R[], meta: entry.meta };
@@ -71,4 +80,17 @@ export class CompiledQueryCache {
   get size(): number {
     return this.#entries.size;
   }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.#entries.bytes;
+  }
+}
+
+const STUB_NODE = Object.freeze({ kind: 'RawNode', sqlFragments: Object.freeze(['']), parameters: Object.freeze([]) }) as unknown as RootOperationNode;
+
+function entryBytes(key: string, entry: Entry<unknown, unknown>): number {
+  let bytes = stringBytes(key) + 4 * entry.compiled.sql.length + 1024; // + meta (a read plan) and slots
+  for (const p of entry.compiled.parameters) bytes += typeof p === 'string' ? stringBytes(p) : 16;
+  return bytes;
 }

@@ -17,5 +17,13 @@ export interface Database {
    * transaction (sqlite/read-snapshot.ts). Undefined when it did not run.
    */
   readNow?(sql: string, parameters: readonly unknown[]): unknown[] | undefined;
+  /**
+   * Runs a read within its time budget, counted from `started` (Date.now() milliseconds), where
+   * the dialect needs its own path for that: on SQLite a scan-shaped read (a `~`, or a plan that
+   * visits every row) goes to a worker thread; on PostgreSQL every such read runs on connections
+   * whose statements time out. Rejects with ERR_QUERY_TIMEOUT past the budget. Undefined: run it
+   * as usual (a point lookup on SQLite stays on the event loop).
+   */
+  readWithin?(sql: string, parameters: readonly unknown[], started: number): Promise<unknown[]> | undefined;
   close(): Promise<void>;
 }

@@ -10,6 +10,10 @@ export interface OpenDatabaseOptions {
   readonly poolSize?: number;
   /** Distinct prepared statements kept (SQLite: per database; PostgreSQL: per connection); default 500. */
   readonly statementCacheSize?: number;
+  /** All in-process caches together, in bytes (limits.cacheMemory; default 64 MiB). */
+  readonly cacheBytes?: number;
+  /** The time budget of one read, in milliseconds (limits.readTimeout; default 2000). */
+  readonly readTimeoutMs?: number;
   /** PostgreSQL: refuse less than sslmode=verify-full over TCP (production mode). */
   readonly requireVerifiedTls?: boolean;
 }

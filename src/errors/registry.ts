@@ -19,6 +19,9 @@ export const ERRORS = {
   ERR_FILTER_UNKNOWN_FIELD: { status: 400, message: 'The filter names an unknown field.' },
   ERR_FILTER_TYPE: { status: 400, message: 'The filter compares values of the wrong type.' },
   ERR_FILTER_FORBIDDEN_FIELD: { status: 400, message: 'The filter names a field you may not use.' },
+  ERR_FILTER_TOO_MANY_TERMS: { status: 400, message: 'The filter compiles to too many SQL terms.' },
+  ERR_FILTER_TOO_MANY_PARAMETERS: { status: 400, message: 'The filter compiles to too many parameters.' },
+  ERR_FILTER_NEEDLE_TOO_LONG: { status: 400, message: 'A value searched for with ~ or !~ is too long.' },
   ERR_FILTER_SENSITIVE_OPERATOR: { status: 400, message: 'A sensitive field can only be compared with = or != and never sorted.' },
   // access
   ERR_UNAUTHENTICATED: { status: 401, message: 'Authentication is required.' },
@@ -38,6 +41,7 @@ export const ERRORS = {
   // server
   ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
   ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },
+  ERR_QUERY_TIMEOUT: { status: 503, message: 'The read took longer than its time budget; narrow the filter or try again later.' },
   // configuration, migrations and CLI (not returned over HTTP)
   ERR_CONFIG: { status: 500, message: 'The configuration is invalid.' },
   ERR_MIGRATION_DESTRUCTIVE: { status: 500, message: 'The schema change is destructive and needs --allow-destructive.' },

@@ -8,7 +8,7 @@ export interface ErrorDetails {
   position?: number;
   /** which query parameter or config key path the error is about */
   param?: string;
-  /** seconds, for ERR_THROTTLED: sent as the Retry-After header, not in the body */
+  /** seconds a client should wait before retrying (sent as Retry-After) */
   retryAfter?: number;
 }
 

@@ -29,7 +29,7 @@ function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, caus
   if (cause !== undefined && res.status >= 500) req.log.error({ reqId: req.id, err: cause }, 'request failed');
   else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
   applySecurityHeaders(reply);
-  if (res.retryAfter !== undefined) reply.header('retry-after', String(res.retryAfter));
+  if (res.headers) for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
   return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
 }
 

@@ -16,8 +16,8 @@ export interface ErrorResponse {
   readonly body: ErrorBody;
   /** True when the cause is ours to log (the client only sees the registry message). */
   readonly internal: boolean;
-  /** seconds, for the Retry-After header of a 429 */
-  readonly retryAfter?: number;
+  /** Extra response headers (Retry-After). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 // Errors Fastify itself raises while reading a request, mapped to our codes.
@@ -44,7 +44,12 @@ export function publicError(code: ErrorCode, message?: string): ErrorResponse {
  */
 export function toErrorResponse(err: unknown): ErrorResponse {
   if (isStrongboxError(err)) {
-    if (err.status >= 500) return { ...publicError(err.code), internal: true };
+    if (err.status >= 500) {
+      const retry = err.details?.retryAfter;
+      const headers = typeof retry === 'number' && retry > 0 ? { 'retry-after': String(Math.ceil(retry)) } : undefined;
+      // A read past its budget is expected under attack or load: not an internal error to log as one.
+      return { ...publicError(err.code), internal: err.code !== 'ERR_QUERY_TIMEOUT', ...(headers ? { headers } : {}) };
+    }
     const error: { code: ErrorCode; message: string; fields?: Record<string, string>; position?: number } = {
       code: err.code,
       message: err.message,
@@ -53,7 +58,8 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     if (err.details?.fields) error.fields = { ...boundedFields(err.details.fields) };
     if (typeof err.details?.position === 'number') error.position = err.details.position;
     const retryAfter = err.details?.retryAfter;
-    return { status: err.status, body: { error }, internal: false, ...(retryAfter === undefined ? {} : { retryAfter }) };
+    const headers = typeof retryAfter === 'number' && retryAfter > 0 ? { 'retry-after': String(Math.ceil(retryAfter)) } : undefined;
+    return { status: err.status, body: { error }, internal: false, ...(headers ? { headers } : {}) };
   }
   const fastifyCode = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {

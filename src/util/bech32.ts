@@ -25,3 +25,27 @@ export function isBech32(s: string, hrp: string): boolean {
   const expanded = [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
   return polymod([...expanded, ...data]) === 1;
 }
+
+/**
+ * Decodes bech32 `s` (either case, not mixed) with prefix `hrp` into bytes; null when the
+ * prefix, characters, checksum or padding are wrong.
+ */
+export function decodeBech32(s: string, hrp: string): Uint8Array | null {
+  if (s !== s.toLowerCase() && s !== s.toUpperCase()) return null;
+  const lower = s.toLowerCase();
+  if (!isBech32(lower, hrp)) return null;
+  const data = [...lower.slice(hrp.length + 1, -6)].map((c) => CHARSET.indexOf(c));
+  const out: number[] = [];
+  let acc = 0;
+  let bits = 0;
+  for (const v of data) {
+    acc = (acc << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push((acc >> bits) & 0xff);
+    }
+  }
+  if (bits >= 5 || (acc & ((1 << bits) - 1)) !== 0) return null;
+  return Uint8Array.from(out);
+}

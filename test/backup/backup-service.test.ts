@@ -49,6 +49,10 @@ test('backups are catalogued, pruned to backup.keep, and list shows their last v
   assert.equal(after[0]!.verifyOk, true);
   assert.match(after[0]!.verified ?? '', /^\d{4}-\d\d-\d\dT/);
   assert.equal(after[1]!.verified, null);
+  const events = await engine.db.kysely.selectFrom('_sb_audit').select(['action', 'outcome', 'details'])
+    .where('action', 'like', 'backup.%').orderBy('seq').execute() as { action: string; outcome: string; details: string }[];
+  assert.deepEqual(events.map((e) => `${e.action} ${e.outcome}`), ['backup.create success', 'backup.create success', 'backup.create success', 'backup.verify success']);
+  assert.ok(events.every((e) => !e.details.includes('AGE-SECRET-KEY')));
 });
 
 test('a failed verification is recorded as such', async () => {
@@ -58,6 +62,9 @@ test('a failed verification is recorded as such', async () => {
   assert.equal(r.ok, false);
   assert.equal(r.code, 'ERR_BACKUP_IDENTITY');
   assert.equal((await listBackups(engine))[0]!.verifyOk, false);
+  const last = await engine.db.kysely.selectFrom('_sb_audit').select(['action', 'outcome', 'details']).orderBy('seq', 'desc').limit(1).executeTakeFirstOrThrow() as { action: string; outcome: string; details: string };
+  assert.equal(`${last.action} ${last.outcome}`, 'backup.verify failure');
+  assert.match(last.details, /ERR_BACKUP_IDENTITY/);
 });
 
 test('the scheduler takes backups and runs restore drills on its timers', async () => {
@@ -87,4 +94,21 @@ test('the scheduler takes backups and runs restore drills on its timers', async 
 
 test('restore drills without an identity refuse to start', () => {
   assert.throws(() => startBackupScheduler(engine, { log: () => undefined, env: {} }), { code: 'ERR_CONFIG' });
+});
+
+test('a restore continues the audit chain from the restored head with a backup.restore event', async () => {
+  const [newest] = await listBackups(engine);
+  const target = (await freshFor('sqlite'))!;
+  const { runRestore } = await import('../../src/core/backup/backup-service.ts');
+  const m = await runRestore(engine.config, { path: join(dir, newest!.name), identities: [keys.identity], publicKeyFile: null, target, force: false });
+  assert.ok(m.audit !== null && m.audit.seq > 0, 'the manifest names the audit head');
+  const { openDatabase } = await import('../../src/db/open-database.ts');
+  const db = await openDatabase(target);
+  try {
+    const rows = await db.kysely.selectFrom('_sb_audit').select(['seq', 'action']).orderBy('seq', 'desc').limit(1).execute() as { seq: unknown; action: string }[];
+    assert.equal(rows[0]!.action, 'backup.restore');
+    assert.equal(Number(rows[0]!.seq), m.audit!.seq + 1);
+  } finally {
+    await db.close();
+  }
 });

@@ -28,7 +28,7 @@ test('defaults are the safe ones', () => {
     register: false, sessionTtl: 12 * 3600, sessionIdle: 30 * 60, maxSessions: 20,
     passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto',
   });
-  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30 });
+  assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, cacheMemory: 64 * 1024 * 1024, readTimeout: 2 });
   assert.deepEqual(Object.keys(c.collections), []);
   assert.equal(c.dev, false);
   assert.equal(c.configPath, null);
@@ -44,6 +44,11 @@ test('units: durations to seconds, sizes to bytes', () => {
   assert.equal(build({ limits: { bodyLimit: '512kb' } }).limits.bodyLimit, 512 * 1024);
   assert.equal(build({ limits: { bodyLimit: '16mb' } }).limits.bodyLimit, 16 * 1024 * 1024);
   assert.equal(issuesOf({ limits: { bodyLimit: 1048576 } }).length, 1, 'a bare number has no visible unit');
+  assert.equal(build({ limits: { cacheMemory: '16mb', readTimeout: '5s' } }).limits.cacheMemory, 16 * 1024 * 1024);
+  assert.equal(build({ limits: { readTimeout: '1m' } }).limits.readTimeout, 60);
+  for (const bad of [{ cacheMemory: '1mb' }, { cacheMemory: '2048mb' }, { readTimeout: '0s' }, { readTimeout: '2m' }, { readTimeout: 2 }]) {
+    assert.equal(issuesOf({ limits: bad }).length, 1, JSON.stringify(bad));
+  }
 });
 
 test('a full config: every field type, declaration order kept, defaults normalized', () => {

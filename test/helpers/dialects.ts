@@ -77,6 +77,15 @@ export function eachDialect(title: string, fn: (t: DialectCtx) => void): void {
   });
 }
 
+/** One dialect of eachDialect, for a suite too long to run both in one file (each file has 120 s). */
+export function oneDialect(dialect: Dialect, title: string, fn: (t: DialectCtx) => void): void {
+  if (dialect === 'sqlite') {
+    describeWithTool({ name: 'SQLite', available: true }, `${title} [sqlite]`, () => fn({ dialect: 'sqlite', freshDatabase: async () => sqliteConfig() }));
+  } else {
+    describeWithTool(postgresStatus(), `${title} [postgres]`, () => fn({ dialect: 'postgres', freshDatabase: postgresConfig }));
+  }
+}
+
 /** For a test that needs the cluster itself (TLS checks, admin queries). Only call inside a [postgres] suite. */
 export function testCluster(): Promise<PgCluster> {
   return pgCluster();

@@ -42,3 +42,34 @@ test('property: size stays bounded and every get returns the last value set for 
 test('capacity must be a positive integer', () => {
   assert.throws(() => new LruMap(0), RangeError);
 });
+
+test('a byte budget bounds the total and refuses an entry above the per-entry bound', () => {
+  const m = new LruMap<string, string>(1000, { maxBytes: 100, maxEntryBytes: 40, sizeOf: (_k, v) => v.length });
+  for (let i = 0; i < 50; i++) m.set(`k${i}`, 'x'.repeat(10));
+  assert.ok(m.bytes <= 100, `${m.bytes}`);
+  assert.equal(m.size, 10);
+  assert.equal(m.get('k49'), 'x'.repeat(10), 'the newest is kept');
+  m.set('big', 'y'.repeat(41));
+  assert.equal(m.get('big'), undefined, 'never cached above the per-entry bound');
+  m.set('k49', 'z'.repeat(41));
+  assert.equal(m.get('k49'), undefined, 'replacing with an oversized value drops the key');
+  assert.equal(m.memo('big', () => 'y'.repeat(41)), 'y'.repeat(41), 'memo still returns what it produced');
+  assert.ok(m.bytes <= 100);
+  m.clear();
+  assert.equal(m.bytes, 0);
+});
+
+test('property: with a byte budget, bytes equal the sum of the kept entries and stay within it', () => {
+  fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 30 }))), (ops) => {
+    const m = new LruMap<number, number>(8, { maxBytes: 60, maxEntryBytes: 25, sizeOf: (_k, v) => v });
+    const kept = new Map<number, number>();
+    for (const [k, v] of ops) {
+      m.set(k, v);
+      kept.set(k, v);
+      let sum = 0;
+      for (const [key, value] of kept) if (m.get(key) === value) sum += value;
+      assert.ok(m.bytes <= 60 && m.size <= 8);
+      assert.equal(m.bytes, sum);
+    }
+  }), { numRuns: 200 });
+});

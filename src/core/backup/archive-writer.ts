@@ -1,7 +1,7 @@
 import type { CollectionDef } from '../../config/schema.ts';
 import { Sha256 } from '../../crypto/sha256-stream.ts';
 import type { DatabaseSnapshot, SnapshotTable } from '../../db/backup/snapshot-types.ts';
-import { archiveStorageOf, encoderFor, type ArchiveStorage } from '../../db/backup/value-coercion.ts';
+import { archiveStorageOf, encoderFor, type ArchiveStorage, type Encoder } from '../../db/backup/value-coercion.ts';
 import { storageOf } from '../../db/migrate/column-types.ts';
 import { TAR_END, tarEntry } from '../../util/tar-stream.ts';
 import {
@@ -91,7 +91,8 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
       let audit: Manifest['audit'] = null;
       const manifestTables: ManifestTable[] = [];
       for (const [i, t] of tables.entries()) {
-        const encoders = storages[i]!.map(encoderFor);
+        // only the columns whose driver value differs from the archive form are touched
+        const encoded = storages[i]!.map((st, j) => [j, encoderFor(st, snapshot.dialect)] as const).filter(([, e]) => e !== null) as [number, Encoder][];
         const hash = new Sha256();
         let rows = 0;
         let parts = 0;
@@ -112,7 +113,7 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
         };
         for await (const batch of snapshot.rows(t, BATCH_ROWS)) {
           for (const row of batch) {
-            for (let j = 0; j < row.length; j++) row[j] = encoders[j]!(row[j]);
+            for (const [j, enc] of encoded) row[j] = enc(row[j]);
             const line = `${JSON.stringify(row)}\n`;
             lines.push(line);
             pending += line.length;

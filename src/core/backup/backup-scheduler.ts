@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { JOB_LOCKS, withJobLock } from '../../db/job-lock.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import type { Engine } from '../engine.ts';
 import { readCatalog } from './backup-catalog.ts';
@@ -73,8 +74,12 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
         later(last + every - now(), backupJob); // another instance took it
         return;
       }
-      const made = await runBackup(engine);
-      opts.log(`strongbox: scheduled backup written: ${made.path}`);
+      // one instance at a time on a shared PostgreSQL database
+      const ran = await withJobLock(engine.db, JOB_LOCKS.backup, async () => {
+        const made = await runBackup(engine);
+        opts.log(`strongbox: scheduled backup written: ${made.path}`);
+      });
+      if (!ran) opts.log('strongbox: scheduled backup skipped: another instance is taking one');
     } catch (err) {
       opts.log(`strongbox: scheduled backup failed: ${describeError(err)}`);
     }
@@ -86,8 +91,10 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
       const names = listArchiveNames(cfg.dir);
       const newest = names[names.length - 1];
       if (newest !== undefined) {
-        const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null });
-        opts.log(verdictLine(r));
+        await withJobLock(engine.db, JOB_LOCKS.backupDrill, async () => {
+          const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null });
+          opts.log(verdictLine(r));
+        });
       }
     } catch (err) {
       opts.log(`strongbox: restore drill failed: ${describeError(err)}`);

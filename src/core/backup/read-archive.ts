@@ -1,5 +1,5 @@
 import { ageOpen } from '../../crypto/age-seal.ts';
-import { verifyEd25519 } from '../../crypto/ed25519-verify.ts';
+import { verifySignature } from '../../crypto/signature.ts';
 import { Sha256 } from '../../crypto/sha256-stream.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { readTar, TarFormatError, type TarEntry } from '../../util/tar-stream.ts';
@@ -76,7 +76,7 @@ async function readEntries(entries: AsyncGenerator<TarEntry>, opts: ReadArchiveO
   if (sig.name !== SIGNATURE_ENTRY) throw archiveInvalid('the manifest signature is missing');
   const end = await entries.next();
   if (!end.done) throw archiveInvalid('it holds entries after the signature');
-  if (!opts.trustedPublicKeys.some((pem) => verifyEd25519(pem, manifestBytes, sig.data))) {
+  if (!opts.trustedPublicKeys.some((pem) => verifySignature(pem, manifestBytes, sig.data))) {
     throw new StrongboxError('ERR_BACKUP_SIGNATURE', 'The backup manifest is not signed by this server\'s backup-signing key.');
   }
   const manifest = parseManifest(manifestBytes);

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { DatabaseConfig, StrongboxConfig } from '../../config/config.ts';
 import { openDatabase } from '../../db/open-database.ts';
-import { isStrongboxError } from '../../errors/strongbox-error.ts';
+import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
+import { checkRestoredAudit } from './backup-audit.ts';
+import { checkSensitiveFields } from './kek-check.ts';
 import type { Manifest } from './archive-format.ts';
 import { restoreBackup } from './restore-backup.ts';
 import { RowSample, checkSample } from './sample-check.ts';
@@ -70,14 +72,20 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const { openEngine } = await import('../engine.ts');
     const engine = await openEngine({ ...opts.config, database: scratch, collections });
     let sampled: number;
+    let auditNote = '';
     try {
+      const audit = await checkRestoredAudit(engine, manifest.audit);
+      if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
+      if (audit === null) auditNote = `, audit chain verified to seq ${manifest.audit?.seq ?? 0}`;
+      const opened = await checkSensitiveFields(engine, manifest.collections);
+      if (opened !== null) auditNote += `, ${opened} sensitive values decrypt with the KEK`;
       sampled = await checkSample(engine.records, manifest.collections, sample);
     } finally {
       await engine.close();
     }
     const records = manifest.tables.reduce((n, t) => n + t.rows, 0);
     return { ok: true, file, manifest, records, sampled, seconds: (now() - start) / 1000, code: null,
-      message: `${records} rows in ${manifest.tables.length} tables restored, signature and hashes valid, ${sampled} records read back identical` };
+      message: `${records} rows in ${manifest.tables.length} tables restored, signature and hashes valid${auditNote}, ${sampled} records read back identical` };
   } catch (err) {
     const code = isStrongboxError(err) ? err.code : 'ERR_INTERNAL';
     const message = isStrongboxError(err) ? err.message : 'an unexpected error occurred';

@@ -14,6 +14,8 @@ import { pageWindow } from './page-window.ts';
 import { FULL_ACCESS, planRead, projectRow, readAccess, type ReadAccess, type ReadPlan } from './read-projection.ts';
 import { compile, denied, macrosFor, notFound, selection, type QueryEnv } from './record-query.ts';
 import { RuleCache } from './rule-cache.ts';
+import { deniedPage, ruleDenies } from './denied-read.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
 import { mentionsNow } from './static-rule.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
@@ -32,6 +34,8 @@ export interface RecordServiceOptions {
   readonly stages?: Partial<RecordStages>;
   /** Parsed filter/rule ASTs kept (entries). */
   readonly cacheSize?: number;
+  /** All in-process caches together, in bytes (limits.cacheMemory); this service takes its shares. */
+  readonly cacheBytes?: number;
 }
 
 /** 'all' = admin, no rule applies; 'none' = null rule and not an admin; else the checked rule. */
@@ -69,8 +73,9 @@ export class RecordService {
     this.collections = opts.collections;
     this.limits = opts.limits;
     this.stages = { ...DEFAULT_STAGES, ...opts.stages };
-    this.cache = new RuleCache(opts.cacheSize);
-    this.queries = new CompiledQueryCache(opts.cacheSize);
+    const shares = cacheShares(opts.cacheBytes);
+    this.cache = new RuleCache(opts.cacheSize, shares.ruleCache);
+    this.queries = new CompiledQueryCache(opts.cacheSize, shares.compiledQueries);
   }
 
   async list(caller: Caller, collection: string, q: ListQuery = {}): Promise<ListResult> {
@@ -81,6 +86,7 @@ export class RecordService {
     const env = this.env(def, caller);
     const access = this.access(def, caller, env);
     const guarded = filterGuards(def, access);
+    if (ruleDenies(rule, def, env.macros)) return deniedPage(this.cache, def, q, guarded, page, perPage);
     const checked = blank(q.filter) ? undefined : this.cache.expr(def, 'filter', q.filter, guarded.filterable, guarded.filterableKey);
     const filter = checked && guardFilter(checked, guarded.guards);
     const terms = blank(q.sort) ? DEFAULT_SORT : this.cache.sort(def, q.sort, guarded.filterable, guarded.filterableKey);
@@ -90,6 +96,8 @@ export class RecordService {
     ];
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule, filter], [q.filter ?? '', q.sort ?? '', q.fields ?? '']);
+    // One time budget for the page and its count together (docs/bounded-cost.md).
+    const started = Date.now();
 
     const { rows, meta: plan } = await this.queries.execute(this.db, shape && `list\u0000${shape}`, () => {
       const plan = this.plan(def, access, q.fields);
@@ -98,7 +106,7 @@ export class RecordService {
       if (where.length > 0) select = select.where((eb) => eb.and(where));
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
-    }, [perPage, offset]);
+    }, [perPage, offset], started);
     const items = await this.outputAll(def, plan, rows, caller, env.macros.now);
     if (q.skipTotal === true) return { items, page, perPage };
 
@@ -107,7 +115,7 @@ export class RecordService {
       let count = k.selectFrom(def.name).select((eb) => eb.fn.countAll().as('n'));
       if (where.length > 0) count = count.where((eb) => eb.and(where));
       return { query: count, meta: null };
-    }, []);
+    }, [], started);
     const totalItems = Number((counted as { n: unknown }).n);
     return { items, page, perPage, totalItems, totalPages: Math.ceil(totalItems / perPage) };
   }
@@ -118,6 +126,10 @@ export class RecordService {
     const rule = this.rule(def, 'view', caller);
     if (rule === 'none') throw notFound();
     const env = this.env(def, caller);
+    if (ruleDenies(rule, def, env.macros)) {
+      if (!blank(opts.fields)) this.cache.checkUncached(def, 'fields', opts.fields as string);
+      throw notFound();
+    }
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule], [opts.fields ?? '']);
     const { rows: [row], meta: plan } = await this.queries.execute(this.db, shape && `get\u0000${shape}`, () => {
@@ -125,7 +137,7 @@ export class RecordService {
       let select = k.selectFrom(def.name).select(selection(plan, env)).where('id', '=', slot(0));
       if (rule !== 'all') select = select.where(compile(rule, env));
       return { query: select, meta: plan };
-    }, [id]);
+    }, [id], Date.now());
     if (!row) throw notFound();
     return this.outputOne(def, plan, row, caller, env.macros.now);
   }

@@ -4,7 +4,9 @@ import { parseFilter } from '../../filter/parser.ts';
 import { parseSort } from '../../filter/sort.ts';
 import { parseFields } from '../../filter/fields.ts';
 import { checkExpr, checkSort, checkFields } from '../../filter/check.ts';
+import { checkFilterCost } from '../../filter/filter-cost.ts';
 import { LruMap } from '../../util/lru-map.ts';
+import { CACHE_BUDGET, MAX_ENTRY_BYTES } from '../../util/cache-budget.ts';
 
 export type ExprMode = 'filter' | 'rule' | 'write-rule';
 
@@ -16,8 +18,21 @@ export type ExprMode = 'filter' | 'rule' | 'write-rule';
 export class RuleCache {
   private readonly entries: LruMap<string, unknown>;
 
-  constructor(maxEntries = 2000) {
-    this.entries = new LruMap(maxEntries);
+  constructor(maxEntries = 2000, maxBytes: number = CACHE_BUDGET.ruleCache) {
+    // The key holds the text; a checked AST holds about 6.5 bytes per character of it.
+    this.entries = new LruMap(maxEntries, { maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.ruleCache, sizeOf: (key) => 16 * key.length + 512 });
+  }
+
+  /** Parses and checks a text without keeping anything (for a request that is denied anyway). */
+  checkUncached(collection: CollectionDef, kind: 'filter' | 'sort' | 'fields', text: string, readable?: ReadonlySet<string>): void {
+    if (kind === 'filter') checkFilterCost(checkExpr(parseFilter(text), { collection, readable, mode: 'filter' }));
+    else if (kind === 'sort') checkSort(parseSort(text), { collection, readable, mode: 'filter' });
+    else checkFields(parseFields(text), { collection, mode: 'filter' });
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.entries.bytes;
   }
 
   private memo<T>(key: string, produce: () => T): T {
@@ -31,7 +46,10 @@ export class RuleCache {
   expr(collection: CollectionDef, mode: ExprMode, text: string, readable?: ReadonlySet<string>, readableKey = '*'): Expr {
     return this.memo(`e\u0000${mode}\u0000${collection.name}\u0000${readableKey}\u0000${text}`, () => {
       // checkExpr returns the tree with date/datetime literals normalized.
-      return checkExpr(parseFilter(text), { collection, readable, mode });
+      const expr = checkExpr(parseFilter(text), { collection, readable, mode });
+      // A client's filter is also bounded by what it compiles to (rules are the admin's, fixed at load).
+      if (mode === 'filter') checkFilterCost(expr);
+      return expr;
     });
   }
 

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { CollectionDef } from '../../config/schema.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
@@ -75,6 +75,18 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
     }
     return m;
   };
+  const texts = new Map<string, string>();
+  const insertText = (table: string, columns: readonly string[], n: number): string => {
+    const key = `${table}\u0000${n}\u0000${columns.join('\u0000')}`;
+    let text = texts.get(key);
+    if (text === undefined) {
+      // Kysely compiles the statement (quoting, placeholders); it is then reused as text
+      const values = Array.from({ length: n }, () => Object.fromEntries(columns.map((c) => [c, null])));
+      text = trx.insertInto(table).values(values).compile().sql;
+      texts.set(key, text);
+    }
+    return text;
+  };
   return {
     async createSystemTables(versions) {
       await trx.schema.createTable('_sb_migrations').ifNotExists()
@@ -109,15 +121,16 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
         if (f === undefined) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a column "${table}.${c}" that this Strongbox does not create.`);
         return f;
       });
-      // bound parameters per statement: SQLite allows 32,766, PostgreSQL 65,535
-      const perBatch = Math.max(1, Math.floor(30_000 / Math.max(1, columns.length)));
+      // One statement text per table and batch size, compiled once: only the values change.
+      const perBatch = Math.max(1, Math.min(dialect === 'sqlite' ? 500 : 1000, Math.floor(30_000 / Math.max(1, columns.length))));
+      const width = columns.length;
       for (let i = 0; i < rows.length; i += perBatch) {
-        const values = rows.slice(i, i + perBatch).map((row) => {
-          const o: Record<string, unknown> = {};
-          for (let j = 0; j < columns.length; j++) o[columns[j]!] = coerce[j]!(row[j]);
-          return o;
-        });
-        await trx.insertInto(table).values(values).execute();
+        const batch = rows.slice(i, i + perBatch);
+        const text = insertText(table, columns, batch.length);
+        const params = new Array<unknown>(batch.length * width);
+        let k = 0;
+        for (const row of batch) for (let j = 0; j < width; j++) params[k++] = coerce[j]!(row[j]);
+        await trx.executeQuery(CompiledQuery.raw(text, params));
       }
     },
     countRows: (table) => countRows(trx, table),

@@ -31,8 +31,10 @@ export function archiveStorageOf(type: string, dialect: Dialect): ArchiveStorage
 
 const asIs: Encoder = (v) => v;
 
-/** Turns a driver's value into its archive form. */
-export function encoderFor(storage: ArchiveStorage): Encoder {
+/** Turns a driver's value into its archive form; null when the driver's value already is it. */
+export function encoderFor(storage: ArchiveStorage, dialect: Dialect): Encoder | null {
+  // better-sqlite3 returns TEXT as strings and INTEGER/REAL as numbers (safeIntegers is off)
+  if (dialect === 'sqlite' && (storage === 'text' || storage === 'real' || storage === 'integer' || storage === 'json')) return null;
   switch (storage) {
     case 'integer':
       return (v) => {
@@ -51,7 +53,7 @@ export function encoderFor(storage: ArchiveStorage): Encoder {
     case 'text':
       return (v) => (v instanceof Date ? v.toISOString() : v);
     default:
-      return asIs;
+      return null;
   }
 }
 

@@ -4,10 +4,16 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { poolConfig, type PostgresOptions } from './connection-options.ts';
 import { NamedStatements, type StatementCacheStats } from './statement-cache.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
+import { openReadPool } from './read-pool.ts';
 
 export interface PostgresConnectOptions extends PostgresOptions {
   /** Distinct statements prepared per connection; default 500. */
   readonly statementCacheSize?: number;
+  /** All in-process caches together, in bytes (default 64 MiB; the statement names take their share). */
+  readonly cacheBytes?: number;
+  /** The time budget of one read, in milliseconds (default 2000): the read pool's statement_timeout. */
+  readonly readTimeoutMs?: number;
 }
 
 export interface PostgresConnection {
@@ -22,7 +28,7 @@ const UNAVAILABLE_MESSAGE = 'The PostgreSQL database cannot be reached or refuse
  * error, or pg's own uncoded "Connection terminated…"), as opposed to a query error such as
  * a unique violation, which the caller maps itself.
  */
-function isConnectionFailure(err: unknown): boolean {
+export function isConnectionFailure(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string') return /^(08|53|57P)/.test(code) || /^E[A-Z]+$/.test(code);
   return err instanceof Error && /connection|not queryable/i.test(err.message);
@@ -53,12 +59,12 @@ export function connectFailure(cause: unknown): StrongboxError {
   return unavailable(cause);
 }
 
-function unavailable(cause: unknown): StrongboxError {
+export function unavailable(cause: unknown): StrongboxError {
   return new StrongboxError('ERR_UNAVAILABLE', UNAVAILABLE_MESSAGE, undefined, { cause });
 }
 
 /** Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement. */
-class NamedStatementClient implements PostgresPoolClient {
+export class NamedStatementClient implements PostgresPoolClient {
   readonly #raw: pg.PoolClient;
   readonly #statements: NamedStatements;
   #inTransaction = false;
@@ -151,19 +157,23 @@ export async function connectPostgres(url: string, password: string | undefined,
     await pool.end().catch(() => undefined);
     throw connectFailure(err);
   }
-  const statements = new NamedStatements(opts.statementCacheSize);
+  const statements = new NamedStatements(opts.statementCacheSize, cacheShares(opts.cacheBytes).pgStatementNames);
   const guarded = new GuardedPool(pool, statements);
   const kysely = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: guarded }) });
+  const readTimeoutMs = opts.readTimeoutMs ?? 2000;
+  const reads = openReadPool(url, password, opts, statements, readTimeoutMs);
   let closed = false;
   const database: Database = {
     dialect: 'postgres',
     kysely,
+    readWithin: (sql, parameters, started) => (closed ? undefined : reads.read(sql, parameters, started + readTimeoutMs)),
     async close() {
       if (closed) return;
       closed = true;
       // Kysely's destroy() skips a driver that never ran a query, so end the pool ourselves too
       await kysely.destroy();
       await guarded.end();
+      await reads.end();
     },
   };
   return { database, stats: () => statements.stats() };

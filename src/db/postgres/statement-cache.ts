@@ -1,3 +1,5 @@
+import { CACHE_BUDGET, MAX_ENTRY_BYTES, stringBytes } from '../../util/cache-budget.ts';
+
 /** Counters a test or `doctor` can read; per-connection reuse is visible in pg_prepared_statements. */
 export interface StatementCacheStats {
   /** queries sent as named (server-side prepared) statements */
@@ -26,13 +28,16 @@ const SCHEMA_CHANGE = /^\s*(create|drop|alter|comment|grant|revoke|truncate)\b/i
 export class NamedStatements {
   readonly #capacity: number;
   #names = new Map<string, string>();
+  #bytes = 0;
+  readonly #maxBytes: number;
   #generation = 0;
   #named = 0;
   #unnamed = 0;
 
-  constructor(capacity = DEFAULT_STATEMENT_CACHE_SIZE) {
+  constructor(capacity = DEFAULT_STATEMENT_CACHE_SIZE, maxBytes: number = CACHE_BUDGET.pgStatementNames) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
     this.#capacity = capacity;
+    this.#maxBytes = maxBytes;
   }
 
   /** The name to prepare `sql` under, or undefined to send it unnamed. */
@@ -44,12 +49,14 @@ export class NamedStatements {
     }
     let name = this.#names.get(sql);
     if (name === undefined) {
-      if (this.#names.size >= this.#capacity) {
+      // Names are never evicted (a connection may hold the statement); past either bound, unnamed.
+      if (this.#names.size >= this.#capacity || this.#bytes + stringBytes(sql) > this.#maxBytes || sql.length > MAX_ENTRY_BYTES.statements / 32) {
         this.#unnamed++;
         return undefined;
       }
       name = `sb${this.#generation}_${this.#names.size + 1}`;
       this.#names.set(sql, name);
+      this.#bytes += stringBytes(sql) + 64;
     }
     this.#named++;
     return name;
@@ -59,6 +66,7 @@ export class NamedStatements {
   invalidate(): void {
     this.#generation++;
     this.#names = new Map();
+    this.#bytes = 0;
   }
 
   stats(): StatementCacheStats {

@@ -6,11 +6,18 @@ import { prepareSqliteFile, SQLITE_PRAGMAS } from './connection-options.ts';
 import { DEFAULT_STATEMENT_CACHE_SIZE, StatementCache, type StatementCacheStats } from './statement-cache.ts';
 import { ReadStatements } from './read-statements.ts';
 import { ReadSnapshot } from './read-snapshot.ts';
+import { ScanPool } from './scan-pool.ts';
+import { ScanShapes } from './scan-shapes.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export interface SqliteOptions {
   /** Prepared statements kept per database; default 500. */
   readonly statementCacheSize?: number;
+  /** All in-process caches together, in bytes (default 64 MiB; this connection takes its shares). */
+  readonly cacheBytes?: number;
+  /** The time budget of one read, in milliseconds (default 2000). */
+  readonly readTimeoutMs?: number;
 }
 
 export interface SqliteConnection {
@@ -39,16 +46,27 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     raw.pragma(`wal_autocheckpoint = ${FALLBACK_AUTOCHECKPOINT_PAGES}`);
     checkpointer = startCheckpointer(path);
   }
-  const cache = new StatementCache(raw, opts.statementCacheSize);
+  const shares = cacheShares(opts.cacheBytes);
+  const cache = new StatementCache(raw, opts.statementCacheSize, shares.sqliteStatements);
   const snapshot = new ReadSnapshot(raw);
-  const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE);
+  const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE, shares.sqliteReadStatements);
   // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot.
   const forKysely = { prepare: (sql: string) => { snapshot.end(); return cache.prepare(sql); }, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
+  const readTimeoutMs = opts.readTimeoutMs ?? 2000;
+  // An in-memory database cannot be opened by another connection: its scans stay on the loop.
+  const scans = path === ':memory:' ? null : new ScanPool({
+    path, maxBytes: shares.sqliteScanWorker, retryAfter: Math.ceil(readTimeoutMs / 1000),
+  });
+  const shapes = new ScanShapes(raw);
   let closed = false;
   const database: Database = {
     dialect: 'sqlite',
     kysely,
+    readWithin(sql, parameters, started) {
+      if (closed || scans === null || !shapes.scans(sql, parameters)) return undefined;
+      return scans.read(sql, parameters, started + readTimeoutMs);
+    },
     readNow(sql, parameters) {
       if (closed) return undefined;
       // only statements that read and never write: anything else goes through Kysely's connection hand-off
@@ -60,6 +78,7 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
       if (closed) return;
       closed = true;
       snapshot.end();
+      await scans?.close();
       await checkpointer?.stop();
       // Kysely's destroy() skips a driver that never ran a query, so close the file ourselves too
       await kysely.destroy();

@@ -1,5 +1,6 @@
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import { LruMap } from '../../util/lru-map.ts';
+import { CACHE_BUDGET, MAX_ENTRY_BYTES, sqliteStatementBytes } from '../../util/cache-budget.ts';
 
 interface ReadStatement {
   readonly stmt: Statement;
@@ -21,9 +22,12 @@ export class ReadStatements {
   /** null: the SQL may write, so it never runs here */
   readonly #entries: LruMap<string, ReadStatement | null>;
 
-  constructor(db: BetterSqlite, capacity: number) {
+  constructor(db: BetterSqlite, capacity: number, maxBytes: number = CACHE_BUDGET.sqliteReadStatements) {
     this.#db = db;
-    this.#entries = new LruMap(capacity);
+    this.#entries = new LruMap(capacity, {
+      maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.statements,
+      sizeOf: (sql, read) => (read === null ? 2 * sql.length + 64 : sqliteStatementBytes(sql)),
+    });
   }
 
   /** The statement for SQL that only reads, or null. */

@@ -35,18 +35,25 @@ export function openSqliteSnapshot(path: string): DatabaseSnapshot {
     tables: orderByParents(tables),
     async *rows(table, batchSize) {
       const cols = table.columns.map((c) => quote(c.name)).join(', ');
-      const stmt = raw.prepare(`select ${cols} from ${quote(table.name)}`).raw(true);
-      let batch: unknown[][] = [];
-      for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
-        batch.push(row);
-        if (batch.length >= batchSize) {
-          // better-sqlite3 iterators are synchronous; the batch is handed over before the next step
-          yield batch;
-          batch = [];
-        }
+      // Pages in rowid order: .all() per page is several times cheaper than a row-by-row iterator.
+      let page: BetterSqlite3.Statement;
+      try {
+        page = raw.prepare(`select _rowid_, ${cols} from ${quote(table.name)} where _rowid_ > ? order by _rowid_ limit ?`).raw(true);
+      } catch {
+        // a WITHOUT ROWID table (Strongbox makes none): one pass
+        yield raw.prepare(`select ${cols} from ${quote(table.name)}`).raw(true).all() as unknown[][];
+        return;
       }
-      if (batch.length > 0) yield batch;
-      await yieldToLoop();
+      let last: number | bigint = Number.MIN_SAFE_INTEGER;
+      for (;;) {
+        const rows = page.all(last, batchSize) as unknown[][];
+        if (rows.length === 0) break;
+        last = rows[rows.length - 1]![0] as number;
+        for (const r of rows) r.shift();
+        yield rows;
+        if (rows.length < batchSize) break;
+        await yieldToLoop();
+      }
     },
     async count(table) {
       return Number(raw.prepare(`select count(*) from ${quote(table.name)}`).pluck().get());

@@ -1,6 +1,7 @@
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import { LruMap } from '../../util/lru-map.ts';
+import { CACHE_BUDGET, MAX_ENTRY_BYTES, sqliteStatementBytes } from '../../util/cache-budget.ts';
 
 /** Counters a test or `doctor` can read to see that repeated queries are not re-planned. */
 export interface StatementCacheStats {
@@ -25,9 +26,11 @@ export class StatementCache implements SqliteDatabase {
   #misses = 0;
   #closed = false;
 
-  constructor(db: BetterSqlite, capacity = DEFAULT_STATEMENT_CACHE_SIZE) {
+  constructor(db: BetterSqlite, capacity = DEFAULT_STATEMENT_CACHE_SIZE, maxBytes: number = CACHE_BUDGET.sqliteStatements) {
     this.#db = db;
-    this.#statements = new LruMap(capacity);
+    this.#statements = new LruMap(capacity, {
+      maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.statements, sizeOf: (sql) => sqliteStatementBytes(sql),
+    });
   }
 
   prepare(sql: string): Statement {

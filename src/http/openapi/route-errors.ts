@@ -6,7 +6,10 @@ const BODY: readonly ErrorCode[] = [
 ];
 const FILTER: readonly ErrorCode[] = [
   'ERR_FILTER_SYNTAX', 'ERR_FILTER_LIMIT', 'ERR_FILTER_UNKNOWN_FIELD', 'ERR_FILTER_TYPE', 'ERR_FILTER_FORBIDDEN_FIELD',
+  'ERR_FILTER_TOO_MANY_TERMS', 'ERR_FILTER_TOO_MANY_PARAMETERS', 'ERR_FILTER_NEEDLE_TOO_LONG',
 ];
+// A read past its time budget (docs/bounded-cost.md); a full scan queue is ERR_UNAVAILABLE.
+const READ: readonly ErrorCode[] = ['ERR_QUERY_TIMEOUT', 'ERR_UNAVAILABLE'];
 const ACCESS: readonly ErrorCode[] = ['ERR_UNAUTHENTICATED', 'ERR_FORBIDDEN', 'ERR_NOT_FOUND'];
 
 /**
@@ -21,9 +24,9 @@ export const ROUTE_ERRORS: Readonly<Record<string, readonly ErrorCode[]>> = {
   'POST /api/auth/login': [...ALWAYS, ...BODY, 'ERR_VALIDATION', 'ERR_INVALID_CREDENTIALS', 'ERR_UNAVAILABLE'],
   'POST /api/auth/logout': [...ALWAYS, ...BODY],
   'GET /api/auth/me': [...ALWAYS, 'ERR_UNAUTHENTICATED'],
-  'GET /api/collections/{name}/records': [...ALWAYS, ...FILTER, ...ACCESS],
+  'GET /api/collections/{name}/records': [...ALWAYS, ...FILTER, ...ACCESS, ...READ],
   'POST /api/collections/{name}/records': [...ALWAYS, ...BODY, ...ACCESS, 'ERR_VALIDATION', 'ERR_CONFLICT'],
-  'GET /api/collections/{name}/records/{id}': [...ALWAYS, ...FILTER, ...ACCESS, 'ERR_INVALID_ID'],
+  'GET /api/collections/{name}/records/{id}': [...ALWAYS, ...FILTER, ...ACCESS, ...READ, 'ERR_INVALID_ID'],
   'PATCH /api/collections/{name}/records/{id}': [
     ...ALWAYS, ...BODY, ...ACCESS, 'ERR_INVALID_ID', 'ERR_VALIDATION', 'ERR_CONFLICT',
   ],
