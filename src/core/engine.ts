@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import { openConfigured, refuseUnsafeServingRole, runStartMigrations } from './start-migrations.ts';
 import { RecordService } from './records/record-service.ts';
 import type { AccountService } from './auth/account-service.ts';
+import { JobRunner } from './jobs/job-runner.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { openSignIn } from './auth/open-sign-in.ts';
 import { KeyService } from './keys/key-service.ts';
@@ -21,6 +22,8 @@ export interface Engine {
   readonly db: Database;
   readonly records: RecordService;
   readonly accounts: AccountService;
+  /** Scheduled jobs that run on one instance at a time (docs/postgres.md#scheduled-jobs-and-leadership). */
+  readonly jobs: JobRunner;
   /** The keyring: every key the server uses, stored only wrapped by the KEK. */
   readonly keys: KeyService;
   /** The tamper-evident audit trail (docs/audit.md). */
@@ -74,6 +77,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
+    const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
     let forwarder: SyslogForwarder | null = null;
     // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
     // lets one work at a time, and another take over when it stops.
@@ -84,6 +88,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       db,
       records,
       accounts,
+      jobs,
       keys,
       audit,
       startBackgroundJobs(onError) {
@@ -111,6 +116,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       async close() {
         if (closed) return;
         closed = true;
+        await jobs.stop();
         await audit.flush();
         await checkpointer?.stop();
         await forwarder?.stop();

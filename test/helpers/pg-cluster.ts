@@ -31,6 +31,8 @@ export interface PgCluster {
 
 export const PG_MAJOR = 15;
 export const APP_ROLE = 'strongbox_test';
+/** The one role pg_hba.conf authenticates by client certificate (CN = role name) instead of a password. */
+export const CERT_AUTH_ROLE = 'sb_cert_app';
 const ADMIN_ROLE = 'postgres';
 const WAIT_SECONDS = 30;
 
@@ -189,7 +191,7 @@ export interface StartedPgCluster extends PgCluster {
   readonly startupMs: number;
 }
 
-function serverConfig(port: number, tls: { cert: string; key: string }, pgaudit: boolean): string {
+function serverConfig(port: number, tls: { ca: string; cert: string; key: string }, pgaudit: boolean): string {
   return [
     ...(pgaudit ? ["shared_preload_libraries = 'pgaudit'"] : []),
     "log_line_prefix = '%m [%p] %q%u@%d '",
@@ -201,6 +203,7 @@ function serverConfig(port: number, tls: { cert: string; key: string }, pgaudit:
     'ssl = on',
     `ssl_cert_file = '${tls.cert}'`,
     `ssl_key_file = '${tls.key}'`,
+    `ssl_ca_file = '${tls.ca}'`, // client certificates (the cert line in pg_hba.conf) are checked against the test CA
     "password_encryption = 'scram-sha-256'",
     'max_connections = 100',
     'shared_buffers = 16MB',
@@ -251,7 +254,8 @@ export async function startPgCluster(opts: { pgaudit?: boolean } = {}): Promise<
     runPg(bin('initdb'), ['-D', data, '-U', ADMIN_ROLE, '--auth=scram-sha-256', `--pwfile=${join(root, 'pwfile')}`,
       '--encoding=UTF8', '--no-locale', '--no-sync', '--no-instructions'], root);
     rmSync(join(root, 'pwfile'));
-    writeFileSync(join(data, 'pg_hba.conf'), 'hostssl all all 127.0.0.1/32 scram-sha-256\n');
+    // CERT_AUTH_ROLE signs in with a client certificate from the test CA (test/postgres/db-tls.security.test.ts)
+    writeFileSync(join(data, 'pg_hba.conf'), `hostssl all ${CERT_AUTH_ROLE} 127.0.0.1/32 cert\nhostssl all all 127.0.0.1/32 scram-sha-256\n`);
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();

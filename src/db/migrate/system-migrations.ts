@@ -155,19 +155,33 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
         .execute();
     },
   },
+  {
+    version: 8,
+    name: 'scheduled job state (leadership is an advisory lock; this keeps the schedule)',
+    // src/core/jobs/job-runner.ts: when each job last started and finished, and on which instance
+    async up(exec) {
+      await exec.schema.createTable('_sb_jobs')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('last_started', 'text', (c) => c.notNull())
+        .addColumn('last_finished', 'text')
+        .addColumn('instance', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const LATEST_SYSTEM_VERSION = SYSTEM_MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
+
+export interface SystemMigrationOptions {
+  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
+  readonly afterEach?: (trx: Executor) => Promise<void>;
+}
 
 /**
  * Brings the system tables to the version this code knows. Each migration runs in its own
  * transaction under the migration lock, so concurrent instances apply each one exactly once.
  * A database from a newer Strongbox is refused rather than half understood.
  */
-export interface SystemMigrationOptions {
-  /** Runs in each applied migration's transaction, after it (PostgreSQL: the app role's grants). */
-  readonly afterEach?: (trx: Executor) => Promise<void>;
-}
 
 export async function runSystemMigrations(db: Database, opts: SystemMigrationOptions = {}): Promise<void> {
   for (const m of [...SYSTEM_MIGRATIONS].sort((a, b) => a.version - b.version)) {

@@ -1,0 +1,158 @@
+/**
+ * Scheduled jobs (backups, re-encryption, verification) that must run on one instance at a
+ * time. Every instance registers the same jobs; per job, the instance holding a PostgreSQL
+ * session advisory lock is the leader and the only one that runs it. When the leader dies its
+ * session ends, the server releases the lock, and the next instance to poll takes over. When
+ * a job last started is kept in `_sb_jobs`, so a new leader keeps the schedule instead of
+ * running at once. On SQLite (one instance per database file) the only instance leads.
+ * API: docs/postgres.md#scheduled-jobs-and-leadership
+ */
+import type { DatabaseConfig } from '../../config/config.ts';
+import type { Database } from '../../db/database.ts';
+import { AdvisoryLockSession } from '../../db/postgres/advisory-lock-session.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { jobLockKey } from './job-lock-key.ts';
+
+export interface JobDefinition {
+  /** Unique per deployment: `[a-z0-9-]{1,64}`, e.g. `backup`, `reencrypt`. */
+  readonly name: string;
+  /** Milliseconds between the starts of two runs (the schedule survives a change of leader). */
+  readonly everyMs: number;
+  /** One run. `signal` aborts when leadership is lost or the runner stops: stop promptly then. */
+  run(signal: AbortSignal): Promise<void>;
+}
+
+export interface JobRunnerOptions {
+  /** How often a follower asks for leadership and a leader checks what is due; default 5 s. */
+  readonly pollMs?: number;
+  /** Wall clock in ms (tests inject one). */
+  readonly now?: () => number;
+  /** Recorded in `_sb_jobs.instance`; default host:pid. */
+  readonly instance?: string;
+  /** A run that threw (the schedule goes on); default: ignored. */
+  readonly onError?: (job: string, err: unknown) => void;
+  /** Production: the lock connection needs verified TLS like every other. */
+  readonly requireVerifiedTls?: boolean;
+}
+
+interface JobState {
+  readonly def: JobDefinition;
+  readonly key: bigint;
+  leader: boolean;
+  running: AbortController | null;
+}
+
+const NAME = /^[a-z0-9-]{1,64}$/;
+export const DEFAULT_POLL_MS = 5000; // 5 s
+
+export class JobRunner {
+  readonly #db: Database;
+  readonly #dbConfig: DatabaseConfig;
+  readonly #opts: JobRunnerOptions;
+  readonly #jobs = new Map<string, JobState>();
+  #session: AdvisoryLockSession | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> | null = null;
+  #stopped = false;
+
+  constructor(db: Database, dbConfig: DatabaseConfig, opts: JobRunnerOptions = {}) {
+    this.#db = db;
+    this.#dbConfig = dbConfig;
+    this.#opts = opts;
+  }
+
+  /** Adds a job; the runner starts polling with the first one. */
+  register(def: JobDefinition): void {
+    if (!NAME.test(def.name)) throw new StrongboxError('ERR_CONFIG', `A job name must match ${NAME.source}.`);
+    if (!Number.isInteger(def.everyMs) || def.everyMs < 1) throw new StrongboxError('ERR_CONFIG', 'A job interval must be a positive number of milliseconds.');
+    if (this.#jobs.has(def.name)) throw new StrongboxError('ERR_CONFIG', `The job ${def.name} is registered twice.`);
+    if (this.#stopped) throw new StrongboxError('ERR_CONFIG', 'The job runner is stopped.');
+    this.#jobs.set(def.name, { def, key: jobLockKey(def.name), leader: false, running: null });
+    if (this.#timer === null && this.#ticking === null) this.#schedule(0);
+  }
+
+  /** Whether this instance currently leads the job. */
+  leads(name: string): boolean {
+    return this.#jobs.get(name)?.leader === true;
+  }
+
+  /** Stops polling, aborts running jobs, waits for the current tick, releases every lock. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    for (const j of this.#jobs.values()) j.running?.abort();
+    await this.#ticking;
+    for (const j of this.#jobs.values()) j.leader = false;
+    await this.#session?.close();
+    this.#session = null;
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#ticking = this.#tick().finally(() => {
+        this.#ticking = null;
+        this.#schedule(this.#opts.pollMs ?? DEFAULT_POLL_MS);
+      });
+    }, ms);
+    this.#timer.unref(); // jobs alone never keep a process alive
+  }
+
+  async #tick(): Promise<void> {
+    for (const job of this.#jobs.values()) {
+      if (this.#stopped) return;
+      try {
+        if (await this.#claim(job)) await this.#runIfDue(job);
+      } catch (err) {
+        job.leader = false;
+        this.#opts.onError?.(job.def.name, err);
+      }
+    }
+  }
+
+  /** Leader or not, asking PostgreSQL when not (and checking the lock still stands when so). */
+  async #claim(job: JobState): Promise<boolean> {
+    if (this.#db.dialect === 'sqlite') return (job.leader = true);
+    const session = await this.#lockSession();
+    if (job.leader) job.leader = await session.holds(job.key);
+    else job.leader = await session.tryLock(job.key);
+    return job.leader;
+  }
+
+  async #lockSession(): Promise<AdvisoryLockSession> {
+    if (this.#session && !this.#session.lost) return this.#session;
+    for (const j of this.#jobs.values()) j.leader = false;
+    if (this.#dbConfig.kind !== 'postgres') throw new StrongboxError('ERR_CONFIG', 'Job leadership needs PostgreSQL.');
+    const session = await AdvisoryLockSession.open(this.#dbConfig.url, this.#dbConfig.password, { requireVerifiedTls: this.#opts.requireVerifiedTls });
+    session.onLost(() => {
+      for (const j of this.#jobs.values()) {
+        j.leader = false;
+        j.running?.abort();
+      }
+    });
+    this.#session = session;
+    return session;
+  }
+
+  async #runIfDue(job: JobState): Promise<void> {
+    const now = this.#opts.now?.() ?? Date.now();
+    const row = await this.#db.kysely.selectFrom('_sb_jobs').select('last_started').where('name', '=', job.def.name).executeTakeFirst() as { last_started: string } | undefined;
+    if (row && now - Date.parse(row.last_started) < job.def.everyMs) return;
+    const started = new Date(now).toISOString();
+    const instance = this.#opts.instance ?? `${process.env.HOSTNAME ?? 'host'}:${process.pid}`;
+    await this.#db.kysely.insertInto('_sb_jobs').values({ name: job.def.name, last_started: started, last_finished: null, instance })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ last_started: started, last_finished: null, instance })).execute();
+    const controller = new AbortController();
+    job.running = controller;
+    try {
+      await job.def.run(controller.signal);
+    } finally {
+      job.running = null;
+    }
+    if (controller.signal.aborted) return;
+    await this.#db.kysely.updateTable('_sb_jobs').set({ last_finished: new Date(this.#opts.now?.() ?? Date.now()).toISOString() })
+      .where('name', '=', job.def.name).execute();
+  }
+}
