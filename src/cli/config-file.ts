@@ -39,6 +39,9 @@ export async function writeDevConfig(path: string): Promise<StrongboxConfig> {
   }
   const config = loadConfig(path, { dev: true, env: process.env });
   ensureDataDir(config);
+  // The dev pepper goes into the data folder now, so operator commands before the first serve work.
+  const { ensureDevPepper } = await import('../core/auth/open-sign-in.ts');
+  ensureDevPepper(config);
   return config;
 }
 

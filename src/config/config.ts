@@ -1,5 +1,6 @@
 import type { CollectionDef } from './schema.ts';
 import type { AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig } from './edge-config.ts';
+import type { SignInSettings } from './parse-sign-in.ts';
 import type { KeysConfig } from './parse-keys.ts';
 
 export interface PostgresDatabaseConfig {
@@ -30,10 +31,10 @@ export interface StrongboxConfig {
   /** Absent (configs built in code) means { database: null }. */
   readonly migrate?: MigrateConfig;
   readonly listen: { readonly host: string; readonly port: number } & ListenEdgeConfig;
-  readonly auth: {
+  readonly auth: SignInSettings & {
     /** POST /api/auth/register open; default true in dev, false otherwise */
     readonly register: boolean;
-    /** session lifetime in seconds */
+    /** absolute session lifetime in seconds (default 12h) */
     readonly sessionTtl: number;
   };
   readonly limits: {

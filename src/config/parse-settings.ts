@@ -3,6 +3,7 @@ import type { IssueSink, KeyPath } from './config-error.ts';
 import { parseDuration, parseSize } from './parse-units.ts';
 import { checkKeys, expectMap, own, readBool, readInt, type RawMap } from './read-value.ts';
 import { LIMITS_EDGE_KEYS, LISTEN_EDGE_KEYS, parseEdgeLimits, parseListenEdge } from './parse-edge.ts';
+import { parseSignIn, SIGN_IN_KEYS } from './parse-sign-in.ts';
 
 /** Defaults are the safe choice; each carries its unit. */
 export const SETTINGS_DEFAULTS = {
@@ -70,16 +71,16 @@ export function parseListen(raw: unknown, sink: IssueSink, baseDir: string, env:
   return { host, port, ...parseListenEdge(map, baseDir, env, sink) };
 }
 
-/** auth: { register (default true in dev, false otherwise), sessionTtl (duration, default 12h, 5m..30d) } */
+/** auth: { register (default true in dev, false otherwise), sessionTtl (absolute session lifetime, default 12h, 5m..30d), sign-in settings (parse-sign-in.ts) } */
 export function parseAuth(raw: unknown, dev: boolean, sink: IssueSink): StrongboxConfig['auth'] {
   const path = ['auth'];
-  const map = section(raw, path, sink, ['register', 'sessionTtl']);
+  const map = section(raw, path, sink, ['register', 'sessionTtl', ...SIGN_IN_KEYS]);
   const register = readBool(map, 'register', path, sink, dev);
   const sessionTtl = readUnit(map, 'sessionTtl', path, sink, {
     parse: parseDuration, expected: "expected a duration such as '30m', '12h' or '7d'",
     min: SETTINGS_DEFAULTS.sessionTtlMin, max: SETTINGS_DEFAULTS.sessionTtlMax, range: 'must be between 5m and 30d',
   }, SETTINGS_DEFAULTS.sessionTtl);
-  return { register, sessionTtl };
+  return { register, sessionTtl, ...parseSignIn(map, path, sink) };
 }
 
 /** limits: { bodyLimit (size, default 1mb, 1kb..16mb), perPageDefault (30), perPageMax (500, ≤ 1000) } */

@@ -2,11 +2,12 @@ import type { StrongboxConfig } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { openConfigured, refuseUnsafeServingRole, runStartMigrations } from './start-migrations.ts';
 import { RecordService } from './records/record-service.ts';
-import { AccountService } from './auth/account-service.ts';
+import type { AccountService } from './auth/account-service.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import type { CounterStore } from './limits/counter-store.ts';
 import { openCounterStore } from './limits/open-counter-store.ts';
+import { openSignIn } from './auth/open-sign-in.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { startReencryption } from './keys/background-reencrypt.ts';
@@ -45,6 +46,12 @@ export interface OpenEngineOptions {
   readonly serving?: boolean;
   /** The audit trail's keys; default the keyring (engine.keys). */
   readonly auditKeys?: AuditKeyring;
+  /** Where the pepper comes from (STRONGBOX_PEPPER_FILE, STRONGBOX_PEPPER); default process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Operator commands on a dev folder use its dev pepper (see pepper.ts); `serve` never sets this. */
+  readonly reuseDevPepper?: boolean;
+  /** Clock for sessions and throttling (tests). */
+  readonly now?: () => Date;
   /** `serve` in production: refuse a PostgreSQL role that may do more than serve (ERR_DB_ROLE_UNSAFE). */
   readonly refuseUnsafeRole?: boolean;
 }
@@ -72,7 +79,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const audit = new AuditService({ db, keys: auditKeys });
     for (const plan of migrated) await audit.append(migrationEvent(plan));
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
-    const accounts = new AccountService({ db, sessionTtlSeconds: config.auth.sessionTtl, audit });
+    const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
     const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
     const counters = openCounterStore(config, db);

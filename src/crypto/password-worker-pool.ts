@@ -13,7 +13,7 @@ export interface WorkerThreadInfo {
 
 type PasswordJob =
   | { readonly op: 'hash'; readonly password: string; readonly options: object }
-  | { readonly op: 'verify'; readonly encoded: string; readonly password: string };
+  | { readonly op: 'verify'; readonly encoded: string; readonly password: string; readonly options?: object };
 
 type Reply =
   | { type: 'ready'; tid: number | null; nice: number | null; note: string | null }
@@ -65,8 +65,8 @@ export class PasswordWorkerPool {
   }
 
   /** False for a wrong password and for a corrupt or foreign `encoded`. */
-  async verify(encoded: string, password: string): Promise<boolean> {
-    return (await this.#queue.run(() => this.#dispatch({ op: 'verify', encoded, password }))) === true;
+  async verify(encoded: string, password: string, options?: object): Promise<boolean> {
+    return (await this.#queue.run(() => this.#dispatch({ op: 'verify', encoded, password, options }))) === true;
   }
 
   /** The live workers' threads (diagnostics and tests). */

@@ -1,7 +1,7 @@
 // argon2 worker thread for src/crypto/password-worker-pool.ts. Plain JS so it loads without a
 // TypeScript loader (under tsx, `node --import tsx` and plain node alike).
 //
-// Protocol. In: { id, op: 'hash', password, options } | { id, op: 'verify', encoded, password }.
+// Protocol. In: { id, op: 'hash', password, options } | { id, op: 'verify', encoded, password, options? }.
 // Out: first { type: 'ready', tid, nice, note }, then per job { type: 'done', id, value } or
 // { type: 'failed', id } (no library message crosses: it might quote the input).
 import { readlinkSync } from 'node:fs';
@@ -38,7 +38,7 @@ port.on('message', (msg) => {
     else if (msg.op === 'verify') {
       // A corrupt or foreign stored hash is a failed verification, not an error.
       try {
-        value = verifySync(msg.encoded, msg.password);
+        value = verifySync(msg.encoded, msg.password, msg.options);
       } catch {
         value = false;
       }

@@ -16,8 +16,9 @@ export const PASSWORD_PARAMS = Object.freeze({
 const ARGON2ID = 2 as Options['algorithm'];
 const OPTIONS: Options = { ...PASSWORD_PARAMS, algorithm: ARGON2ID };
 
-export function hashPassword(password: string): Promise<string> {
-  return passwordPool.hash(password, OPTIONS);
+/** `secret` is the pepper: argon2's secret input, never stored with the hash. */
+export function hashPassword(password: string, secret?: Uint8Array): Promise<string> {
+  return passwordPool.hash(password, secret === undefined ? OPTIONS : { ...OPTIONS, secret });
 }
 
 /**
@@ -25,8 +26,8 @@ export function hashPassword(password: string): Promise<string> {
  * a wrong password. Only overload (ERR_UNAVAILABLE) or a crashed worker (ERR_INTERNAL) rejects:
  * neither may look like a wrong password.
  */
-export function verifyPassword(encoded: string, password: string): Promise<boolean> {
-  return passwordPool.verify(encoded, password);
+export function verifyPassword(encoded: string, password: string, secret?: Uint8Array): Promise<boolean> {
+  return passwordPool.verify(encoded, password, secret === undefined ? undefined : { secret });
 }
 
 /** True when the stored hash was made with weaker parameters (or another algorithm) than now. */

@@ -39,6 +39,12 @@ export const ERRORS = {
   ERR_CONFLICT: { status: 409, message: 'The value conflicts with an existing record.' },
   ERR_CORS_ORIGIN: { status: 403, message: 'The origin is not allowed.' },
   ERR_RATE_LIMITED: { status: 429, message: 'Too many requests; try again later.' },
+  ERR_PASSWORD_POLICY: { status: 400, message: 'The password does not meet the password policy.' },
+  ERR_THROTTLED: { status: 429, message: 'Too many attempts; try again later.' },
+  ERR_CSRF: { status: 403, message: 'The request failed the cross-site request checks.' },
+  ERR_MFA_REQUIRED: { status: 403, message: 'A second factor is required to continue.' },
+  ERR_LAST_ADMIN: { status: 409, message: 'The last admin cannot be removed or disabled.' },
+  ERR_INVALID_TOKEN: { status: 400, message: 'The token is invalid or has expired.' },
   // server
   ERR_INTERNAL: { status: 500, message: 'An internal error occurred.' },
   ERR_UNAVAILABLE: { status: 503, message: 'The server is unavailable; try again later.' },

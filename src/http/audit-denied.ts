@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Engine } from '../core/engine.ts';
 import { isStrongboxError } from '../errors/strongbox-error.ts';
-import { callerOf } from './session.ts';
+import { auditCallerOf } from './session.ts';
 
 /**
  * Writes an `access.denied` event for a 403 before the answer goes out. A record hidden by its
@@ -13,7 +13,7 @@ export async function auditDenied(engine: Engine, req: FastifyRequest, err: unkn
   const params = (req.params ?? {}) as { name?: unknown; id?: unknown };
   const collection = typeof params.name === 'string' ? params.name : undefined;
   const recordId = typeof params.id === 'string' ? params.id : undefined;
-  const caller = await callerOf(req, engine.accounts);
+  const caller = await auditCallerOf(req, engine.accounts);
   const ctx = caller.request;
   await engine.audit.append({
     action: 'access.denied',

@@ -18,8 +18,11 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
+import { checkCrossSite } from './session.ts';
+import { registerAccountRoutes } from './routes/account-routes.ts';
 import { auditDenied } from './audit-denied.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
+import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -96,6 +99,15 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     shedder.close();
     await listeners.close();
   });
+  // CSRF, first line: browsers' cross-site state changes are refused before any route runs.
+  app.addHook('onRequest', (req, _reply, done) => {
+    try {
+      checkCrossSite(req);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
 
   app.setErrorHandler(async (err, req, reply) => {
     // A denial is answered either way; a lost denied event is logged, never silent.
@@ -112,6 +124,8 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
 
   registerHealthRoutes(app, engine);
   registerAuthRoutes(app, engine);
+  registerAccountRoutes(app, engine);
+  registerAdminAccountRoutes(app, engine);
   registerRecordRoutes(app, engine);
   registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);

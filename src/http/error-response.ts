@@ -57,7 +57,9 @@ export function toErrorResponse(err: unknown): ErrorResponse {
     // Whatever built the error, no response lists more fields, or longer names, than the shared caps.
     if (err.details?.fields) error.fields = { ...boundedFields(err.details.fields) };
     if (typeof err.details?.position === 'number') error.position = err.details.position;
-    return { status: err.status, body: { error }, internal: false };
+    const retryAfter = err.details?.retryAfter;
+    const headers = typeof retryAfter === 'number' && retryAfter > 0 ? { 'retry-after': String(Math.ceil(retryAfter)) } : undefined;
+    return { status: err.status, body: { error }, internal: false, ...(headers ? { headers } : {}) };
   }
   const fastifyCode = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
   if (typeof fastifyCode === 'string' && Object.hasOwn(FASTIFY_CODES, fastifyCode)) {

@@ -1,52 +1,125 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
-import type { AccountService } from '../core/auth/account-service.ts';
-import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
+import type { AccountService, AuthContext } from '../core/auth/account-service.ts';
 import { sessionIdOf } from '../core/auth/account-service.ts';
 import { enforceAccountLimit } from './edge/rate-limit.ts';
+import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
+import { StrongboxError } from '../errors/strongbox-error.ts';
 
 /** `__Host-` makes browsers insist on Secure, Path=/ and no Domain, so no subdomain can plant it. */
 export const SESSION_COOKIE = '__Host-strongbox_session';
+/** OWASP device cookie: proves this browser signed in before (see src/crypto/device-cookie.ts). */
+export const DEVICE_COOKIE = '__Host-strongbox_device';
+export const DEVICE_COOKIE_MAX_AGE = 180 * 86_400; // seconds (180 days)
+/** Header a cookie-session client echoes on every state-changing request. */
+export const CSRF_HEADER = 'x-csrf-token';
 
 const BASE_COOKIE = { name: SESSION_COOKIE, path: '/', httpOnly: true, secure: true, sameSite: 'lax' } as const;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 // Set-Cookie is written here rather than by a cookie plugin: that would run an onSend hook on
-// every reply for the two routes that set one.
-export function setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number): void {
-  reply.header('set-cookie', stringifySetCookie({ ...BASE_COOKIE, value: token, maxAge: maxAgeSeconds }));
+// every reply for the few routes that set one.
+export function setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number, device?: string | null): void {
+  const cookies = [stringifySetCookie({ ...BASE_COOKIE, value: token, maxAge: maxAgeSeconds })];
+  if (device) cookies.push(stringifySetCookie({ ...BASE_COOKIE, name: DEVICE_COOKIE, value: device, maxAge: DEVICE_COOKIE_MAX_AGE, sameSite: 'strict' }));
+  reply.header('set-cookie', cookies);
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {
   reply.header('set-cookie', stringifySetCookie({ ...BASE_COOKIE, value: '', maxAge: 0, expires: new Date(0) }));
 }
 
+function cookie(req: FastifyRequest, name: string): string | null {
+  const cookies = req.headers.cookie;
+  const value = cookies === undefined ? undefined : parseCookie(cookies)[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+export function deviceCookieOf(req: FastifyRequest): string | null {
+  return cookie(req, DEVICE_COOKIE);
+}
+
 /** `Authorization: Bearer <token>` first (explicit), else the session cookie. */
 export function tokenFromRequest(req: FastifyRequest): string | null {
+  return credentialOf(req)?.token ?? null;
+}
+
+function credentialOf(req: FastifyRequest): { token: string; viaCookie: boolean } | null {
   const authorization = req.headers.authorization;
   if (typeof authorization === 'string') {
     const m = /^Bearer +([^\s]+) *$/i.exec(authorization);
-    return m ? m[1] : null;
+    return m ? { token: m[1], viaCookie: false } : null;
   }
-  const cookies = req.headers.cookie;
-  const cookie = cookies === undefined ? undefined : parseCookie(cookies)[SESSION_COOKIE];
-  return typeof cookie === 'string' && cookie !== '' ? cookie : null;
+  const token = cookie(req, SESSION_COOKIE);
+  return token === null ? null : { token, viaCookie: true };
 }
 
 /**
- * The caller of this request, anonymous when there is no valid session. A bad or expired
- * token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
- * Each route asks once per request, so nothing is memoized here. A signed-in caller is also
- * counted against its account's rate limit here, where the account first becomes known.
+ * How this request authenticated, or null. A cookie is an ambient credential: on a
+ * state-changing method it counts only with the session's CSRF token in X-CSRF-Token
+ * (ERR_CSRF otherwise). Bearer tokens are sent deliberately and need none.
  */
-export async function callerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
+export async function authOf(req: FastifyRequest, accounts: AccountService): Promise<AuthContext | null> {
+  const cred = credentialOf(req);
+  if (cred === null) return null;
+  const ctx = await accounts.authenticate(cred.token);
+  if (ctx !== null && cred.viaCookie && !SAFE_METHODS.has(req.method)) {
+    if (ctx.sessionHash === null || !accounts.verifyCsrf(ctx.sessionHash, req.headers[CSRF_HEADER])) {
+      throw new StrongboxError('ERR_CSRF', 'A cookie-authenticated change needs the session\'s X-CSRF-Token header.');
+    }
+  }
+  return ctx;
+}
+
+/**
+ * The caller of this request, anonymous when there is no valid, complete session. A bad or
+ * expired token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
+ */
+export async function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Promise<Caller> {
+  const ctx = await authOf(req, accounts);
+  if (ctx === null || ctx.mfaPending) return { ...ANONYMOUS, request: requestContext(req) };
+  // A signed-in caller counts against its account's rate limit here, where the account becomes known.
+  if (ctx.caller.id !== null) await enforceAccountLimit(req, ctx.caller.id);
+  // An API token reaches only the collection actions it was given.
+  if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
+    throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
+  }
+  // The audit trail records where each request came from and with which session or token.
+  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : tokenFromRequest(req) === null ? null : sessionIdOf(tokenFromRequest(req)!);
+  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
+}
+
+/** Who made a request, for the audit trail of a refusal: never refuses itself (no scope, no CSRF check). */
+export async function auditCallerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
   const token = tokenFromRequest(req);
-  const caller = (token === null ? null : await accounts.authenticate(token)) ?? ANONYMOUS;
-  if (caller.id !== null) await enforceAccountLimit(req, caller.id);
-  // The audit trail records where each request came from and with which session.
-  return { ...caller, request: requestContext(req, caller.id === null ? null : token) };
+  const ctx = token === null ? null : await accounts.authenticate(token).catch(() => null);
+  if (ctx === null) return { ...ANONYMOUS, request: requestContext(req) };
+  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : sessionIdOf(token!);
+  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
 }
 
 /** The client IP and request id for the audit trail; the session id when a token is given. */
 export function requestContext(req: FastifyRequest, token: string | null = null): RequestContext {
   return { ip: req.ip, id: String(req.id), tokenId: token === null ? null : sessionIdOf(token) };
+}
+
+/**
+ * Fetch Metadata and Origin checks for state-changing requests that carry no Authorization
+ * header (a browser's ambient credentials). `Sec-Fetch-Site: cross-site` is refused; an Origin
+ * other than this server's is refused. Non-browser clients send neither header and pass.
+ */
+export function checkCrossSite(req: FastifyRequest): void {
+  if (SAFE_METHODS.has(req.method) || req.headers.authorization !== undefined) return;
+  if (req.headers['sec-fetch-site'] === 'cross-site') throw new StrongboxError('ERR_CSRF');
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let same: boolean;
+  try {
+    const o = new URL(origin);
+    // The Host header read with the Origin's scheme, so default ports compare equal (:443, :80).
+    same = o.origin !== 'null' && o.host === new URL(`${o.protocol}//${req.headers.host ?? ''}`).host;
+  } catch {
+    same = false; // includes `Origin: null` (sandboxed or privacy-redirected pages)
+  }
+  if (!same) throw new StrongboxError('ERR_CSRF');
 }

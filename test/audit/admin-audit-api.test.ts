@@ -7,7 +7,7 @@ eachDialect('GET /api/admin/audit', (t) => {
   test('admins page through events with the filter language; others are refused; bad filters are 400', async () => {
     const api = await openTestApi(await t.freshDatabase());
     try {
-      await api.engine.accounts.register('root@example.com', 'correct-password', 'admin');
+      await api.engine.accounts.createAdmin('root@example.com', 'correct-password');
       const admin = await api.signIn('root@example.com');
       const user = await api.signIn('user@example.com');
       for (let i = 0; i < 3; i++) {

@@ -47,7 +47,7 @@ export function tempDir(prefix = 'sb-backup-'): string {
 
 export async function seededEngine(database: DatabaseConfig, n: number): Promise<{ engine: Engine; admin: Caller }> {
   const engine = await openTestEngine(database, { collections: COLLECTIONS });
-  const acc = await engine.accounts.createAdmin('admin@example.com', 'a-long-admin-password');
+  const acc = await engine.accounts.createAdmin('admin@example.com', 'Granite-Falcon-Meadow-26');
   const admin: Caller = { id: acc.id, role: 'admin', email: acc.email };
   for (let i = 0; i < n; i++) {
     await engine.records.create(admin, 'patients', {

@@ -12,6 +12,10 @@ import { eachDialect, DIALECTS } from '../helpers/dialects.ts';
 import { openTestEngine } from '../helpers/test-engine.ts';
 import { freshFor } from './fresh-database.ts';
 import { COLLECTIONS, ageKeys, allPatients, seededEngine, tempDir, testSigner, type AgeKeys } from './backup-fixture.ts';
+import { useTestPepperEnv } from '../helpers/sign-in.ts';
+
+// Password hashes are peppered: a restore verifies them only with the same pepper, so both engines share one.
+useTestPepperEnv();
 
 eachDialect('backup create, verify and restore', (ctx) => {
   let engine: Engine;
@@ -56,7 +60,7 @@ eachDialect('backup create, verify and restore', (ctx) => {
       try {
         assert.deepEqual(await allPatients(restored, admin), await allPatients(engine, admin));
         // sessions are not carried over; accounts are
-        const login = await restored.accounts.login('admin@example.com', 'a-long-admin-password');
+        const login = await restored.accounts.login('admin@example.com', 'Granite-Falcon-Meadow-26');
         assert.ok(login.token);
       } finally {
         await restored.close();

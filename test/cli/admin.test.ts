@@ -54,7 +54,7 @@ describe('strongbox admin create', () => {
   test('a short password is refused and names the field', async () => {
     const r = await runCli(['admin', 'create', '--email', 'short@example.com', '--password-stdin'], { cwd: tmp.dir, input: 'short' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^strongbox: ERR_VALIDATION: .*password[^\n]*\n$/);
+    assert.match(r.stderr, /^strongbox: ERR_PASSWORD_POLICY: .*password[^\n]*\n$/);
     assert.ok(!r.stderr.includes('short@'), 'no echo of input beyond the field name');
   });
 

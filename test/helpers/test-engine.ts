@@ -49,6 +49,10 @@ export interface TestConfigOptions {
   readonly rateLimit?: Partial<RateLimitConfig>;
   /** Overrides of the edge config (docs/edge.md). */
   readonly edge?: Partial<Pick<StrongboxConfig, 'hsts' | 'cors' | 'admin'>> & { limits?: Partial<StrongboxConfig['limits']>; listen?: Partial<StrongboxConfig['listen']> };
+  /** clock for sessions and throttling */
+  readonly now?: () => Date;
+  /** sign-in settings over the defaults */
+  readonly auth?: Partial<StrongboxConfig['auth']>;
 }
 
 /**
@@ -71,7 +75,10 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     dev: true,
     database,
     listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
-    auth: { register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600 },
+    auth: {
+      register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600,
+      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
+    },
     // Load shedding off: one slow hostile body on a busy test machine must not 503 the next request.
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, maxEventLoopDelay: 0, ...opts.edge?.limits },
     keys: { kek: { kind: 'env', name: ensureTestKek() }, rotationBatch: 500 },
@@ -93,7 +100,7 @@ export function tempSqlite(): DatabaseConfig {
 /** The real engine (src/core/engine.ts) on the given database. */
 export async function openTestEngine(database: DatabaseConfig, opts: TestConfigOptions = {}): Promise<Engine> {
   const { openEngine } = await import('../../src/core/engine.ts');
-  return openEngine(testConfig(database, opts));
+  return openEngine(testConfig(database, opts), { now: opts.now });
 }
 
 // ---- HTTP helpers -------------------------------------------------------------------------

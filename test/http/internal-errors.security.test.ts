@@ -72,7 +72,7 @@ eachDialect('internal errors never leak', (t) => {
       { method: 'GET' as const, url: '/api/health', status: 503, code: 'ERR_UNAVAILABLE' },
       { method: 'GET' as const, url: '/api/auth/me', headers: bearer(token), status: 500, code: 'ERR_INTERNAL' },
       { method: 'POST' as const, url: '/api/auth/login', payload: { email: 'alice@example.com', password: 'correct-password' }, status: 500, code: 'ERR_INTERNAL' },
-      { method: 'POST' as const, url: '/api/auth/register', payload: { email: 'new@example.com', password: 'long-password' }, status: 500, code: 'ERR_INTERNAL' },
+      { method: 'POST' as const, url: '/api/auth/register', payload: { email: 'new@example.com', password: 'Velvet-Canyon-Orbit-73' }, status: 500, code: 'ERR_INTERNAL' },
       { method: 'POST' as const, url: '/api/auth/logout', headers: bearer(token), status: 500, code: 'ERR_INTERNAL' },
       { method: 'GET' as const, url: '/api/openapi.json', status: 200, code: '' },
     ];

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { eachDialect } from '../helpers/dialects.ts';
 import { openTestApi, bearer, type TestApi } from '../helpers/test-engine.ts';
-import { SESSION_COOKIE } from '../../src/http/session.ts';
+import { SESSION_COOKIE, DEVICE_COOKIE } from '../../src/http/session.ts';
 import { hashSessionToken } from '../../src/crypto/session-token.ts';
 
 eachDialect('sessions over HTTP', (t) => {
@@ -22,10 +22,13 @@ eachDialect('sessions over HTTP', (t) => {
   test('the session cookie has exactly the required attributes', async () => {
     const res = await login();
     const token = res.json().token as string;
-    const cookie = res.headers['set-cookie'];
-    assert.equal(typeof cookie, 'string', 'exactly one Set-Cookie');
-    assert.equal(cookie, `${SESSION_COOKIE}=${token}; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`);
-    assert.doesNotMatch(String(cookie), /domain=/i);
+    const cookies = res.headers['set-cookie'] as string[];
+    assert.ok(Array.isArray(cookies) && cookies.length <= 2, 'the session cookie and at most a device cookie');
+    assert.equal(cookies[0], `${SESSION_COOKIE}=${token}; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax`);
+    for (const c of cookies) assert.doesNotMatch(c, /domain=/i);
+    if (cookies[1] !== undefined) {
+      assert.match(cookies[1], new RegExp(`^${DEVICE_COOKIE}=v\\d+\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}; Max-Age=15552000; Path=/; HttpOnly; Secure; SameSite=Strict$`));
+    }
   });
 
   test('every login issues a new token and earlier ones keep working until logout', async () => {

@@ -13,6 +13,10 @@ import { postgresStatus, testCluster } from '../helpers/dialects.ts';
 import { describeWithTool } from '../helpers/require-tool.ts';
 import type { PgCluster } from '../helpers/pg-cluster.ts';
 import { roleFixture, type RoleFixture } from './pg-roles-fixture.ts';
+import { useTestPepperEnv } from '../helpers/sign-in.ts';
+
+// Production-mode engines in this process need a pepper (docs/sign-in.md).
+useTestPepperEnv();
 
 describeWithTool(postgresStatus(), 'the app role against PostgreSQL itself [postgres]', () => {
   let cluster: PgCluster;

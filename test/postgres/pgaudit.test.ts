@@ -9,6 +9,10 @@ import { postgresStatus, testCluster } from '../helpers/dialects.ts';
 import { describeWithTool, requireTool } from '../helpers/require-tool.ts';
 import { PG_ENV, type PgCluster } from '../helpers/pg-cluster.ts';
 import { roleFixture, type RoleFixture } from './pg-roles-fixture.ts';
+import { useTestPepperEnv } from '../helpers/sign-in.ts';
+
+// Production-mode engines in this process need a pepper (docs/sign-in.md).
+useTestPepperEnv();
 
 const pgaudit = postgresStatus().available
   ? requireTool('pgaudit', () => process.env[PG_ENV.noPgaudit] ?? (process.env[PG_ENV.url] && !process.env[PG_ENV.log] ? 'the test cluster has no log file' : null))

@@ -10,6 +10,10 @@ import { describeWithTool } from '../helpers/require-tool.ts';
 import { startPgCluster, type PgCluster, type StartedPgCluster } from '../helpers/pg-cluster.ts';
 import { runCli } from '../cli/cli-helpers.ts';
 import { NOTES_RAW, roleFixture, type RoleFixture } from './pg-roles-fixture.ts';
+import { useTestPepperEnv } from '../helpers/sign-in.ts';
+
+// Production-mode engines in this process need a pepper (docs/sign-in.md).
+useTestPepperEnv();
 
 const code = (expected: string) => (err: unknown): true => {
   assert.ok(err instanceof StrongboxError, String(err));

@@ -3,11 +3,13 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { CliContext } from '../context.ts';
 import { ensureDataDir, loadCliConfig, resolveConfigPath } from '../config-file.ts';
 import { readSecretFromStdin } from '../read-stdin.ts';
+import { registerAdminAccounts } from './admin-accounts.ts';
 
 interface AdminCreateOptions { email: string; passwordStdin?: boolean; config?: string }
 
 export function registerAdmin(program: Command, ctx: CliContext): void {
-  const admin = program.command('admin').description('manage admin accounts');
+  const admin = program.command('admin').description('manage accounts');
+  registerAdminAccounts(admin, ctx);
   admin
     .command('create')
     .description('create an admin account; the password is read from stdin')
@@ -21,7 +23,7 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
       const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
       ensureDataDir(config);
       const { openEngine } = await import('../../core/engine.ts');
-      const engine = await openEngine(config);
+      const engine = await openEngine(config, { reuseDevPepper: true });
       try {
         const account = await engine.accounts.createAdmin(opts.email, password);
         ctx.io.out(`strongbox: created admin ${account.email} (id ${account.id})`);

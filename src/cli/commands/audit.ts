@@ -27,7 +27,7 @@ function isoArg(value: string, flag: string): string {
 async function withEngine<T>(opts: ConfigOption, fn: (engine: Engine, config: StrongboxConfig) => Promise<T>): Promise<T> {
   const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
   const { openEngine } = await import('../../core/engine.ts');
-  const engine = await openEngine(config);
+  const engine = await openEngine(config, { reuseDevPepper: true });
   try {
     return await fn(engine, config);
   } finally {

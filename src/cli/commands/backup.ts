@@ -15,7 +15,7 @@ async function engineFor(opts: ConfigOpt) {
   const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
   ensureDataDir(config);
   const { openEngine } = await import('../../core/engine.ts');
-  return openEngine(config);
+  return openEngine(config, { reuseDevPepper: true });
 }
 
 function identitiesFrom(opts: KeyOpts, service: typeof import('../../core/backup/backup-service.ts')): string[] {

@@ -66,7 +66,7 @@ export function registerKeys(program: Command, ctx: CliContext): void {
     const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
     ensureDataDir(config);
     const { openEngine } = await import('../../core/engine.ts');
-    const engine = await openEngine(config);
+    const engine = await openEngine(config, { reuseDevPepper: true });
     try {
       await work(engine);
     } finally {

@@ -1,13 +1,22 @@
 import type { Compilable } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
-import type { Caller, RequestContext } from '../caller.ts';
-import type { AuditInput } from '../audit/audit-types.ts';
+import type { Caller } from '../caller.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { randomId } from '../../crypto/random-id.ts';
-import { hashPassword, verifyPassword, verifyDummyPassword, needsRehash } from '../../crypto/password.ts';
-import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from '../../crypto/session-token.ts';
-import { validateNewAccount, normalizeEmail, isAcceptablePassword } from './account-input.ts';
+import type { PasswordHasher } from '../../crypto/password-hasher.ts';
+import type { AuthKeys, MacKey } from '../../crypto/auth-key-types.ts';
+import { issueDeviceCookie, verifyDeviceCookie } from '../../crypto/device-cookie.ts';
+import { hashSessionToken } from '../../crypto/session-token.ts';
+import { csrfTokenFor, verifyCsrfToken } from '../../crypto/csrf-token.ts';
+import { validateNewAccount, normalizeEmail, EMAIL_MAX_LENGTH } from './account-input.ts';
+import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from './password-policy.ts';
+import { SessionStore, type SessionInfo } from './session-store.ts';
+import type { LoginThrottle } from './throttle/login-throttle.ts';
+import { NO_AUTH_EVENTS, type AuthEvent, type AuthEventSink } from './auth-events.ts';
+import { ApiTokens, isApiTokenShape } from './api-tokens.ts';
+import { AccountAdmin } from './account-admin.ts';
+import { PasswordService } from './password-service.ts';
 
 /** What an account looks like outside this service: never the password hash. */
 export interface PublicAccount {
@@ -16,160 +25,230 @@ export interface PublicAccount {
   readonly role: string;
 }
 
+/** Where a request comes from, as far as sign-in cares. */
+export interface ClientInfo {
+  readonly ip?: string | null;
+  readonly userAgent?: string | null;
+  /** the device cookie the client sent, if any (checked, never trusted as is) */
+  readonly deviceCookie?: string | null;
+  /** the HTTP request id, for the audit trail */
+  readonly requestId?: string | null;
+}
+
 export interface LoginResult {
   /** The only time the raw token exists on the server; it is stored as SHA-256 only. */
   readonly token: string;
   readonly account: PublicAccount;
+  readonly csrfToken: string;
+  /** a new device cookie to set (the client's was missing or for another email) */
+  readonly deviceCookie: string | null;
+  /** true: the session may only complete the second factor (POST /api/auth/mfa/verify) */
+  readonly mfaRequired: boolean;
+}
+
+/** An authenticated request: the caller plus how it authenticated. */
+export interface AuthContext {
+  readonly caller: Caller;
+  readonly kind: 'session' | 'api-token';
+  /** the session's stored token hash (CSRF binding, "current" in the session list) */
+  readonly sessionHash: string | null;
+  /** a session still owing its second factor: only the MFA routes accept it */
+  readonly mfaPending: boolean;
+  /** API tokens only: `collection:action` pairs it may use */
+  readonly scopes: ReadonlySet<string> | null;
+  readonly tokenId: string | null;
 }
 
 export interface AccountServiceOptions {
   readonly db: Database;
-  readonly sessionTtlSeconds: number;
+  readonly hasher: PasswordHasher;
+  readonly throttle: LoginThrottle;
+  readonly keys: AuthKeys;
+  readonly sessionTtlSeconds: number; // absolute
+  readonly sessionIdleSeconds: number;
+  readonly maxSessions: number;
+  readonly password: PasswordPolicyOptions;
+  /** decides whether a signed-in account still owes a second factor (MFA service) */
+  readonly needsMfa?: (account: { id: string; role: string }) => Promise<boolean>;
+  readonly events?: AuthEventSink;
+  /** collection names API tokens may be scoped to */
+  readonly collections?: Iterable<string>;
   /** Clock, for tests. */
   readonly now?: () => Date;
-  /** The audit trail (engine.audit); events are written fail-closed. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly audit?: { append(event: AuditInput, trx?: any): Promise<void> };
 }
 
-// Writing last_seen on every request would make every read a write: it is written when the
-// minute changes, comparing the first 16 characters of the ISO text (`YYYY-MM-DDTHH:MM`).
-const LAST_SEEN_RESOLUTION = 16;
+interface AccountRow { id: string; email: string; role: string; password_hash: string; disabled: unknown }
 
-/** Accounts (_sb_accounts) and server-side sessions (_sb_sessions). */
+/** Accounts (_sb_accounts): registration, sign-in and the caller behind a token. */
 export class AccountService {
   readonly #db: Database;
-  readonly #ttlMs: number;
+  readonly #hasher: PasswordHasher;
+  readonly #throttle: LoginThrottle;
+  readonly #keys: AuthKeys;
+  readonly #policy: PasswordPolicyOptions;
+  readonly #needsMfa: (account: { id: string; role: string }) => Promise<boolean>;
+  readonly #events: AuthEventSink;
   readonly #now: () => Date;
-  readonly #audit: AccountServiceOptions['audit'];
-  // The session lookup runs on every authenticated request, the rest on every sign-in: keep their SQL.
+  readonly sessions: SessionStore;
+  readonly tokens: ApiTokens;
+  readonly admin: AccountAdmin;
+  readonly passwords: PasswordService;
   readonly #queries = new CompiledQueryCache(16);
 
   constructor(opts: AccountServiceOptions) {
-    if (!Number.isInteger(opts.sessionTtlSeconds) || opts.sessionTtlSeconds <= 0) {
-      throw new StrongboxError('ERR_CONFIG', 'The session lifetime must be a positive whole number of seconds.');
+    for (const n of [opts.sessionTtlSeconds, opts.sessionIdleSeconds, opts.maxSessions]) {
+      if (!Number.isInteger(n) || n <= 0) throw new StrongboxError('ERR_CONFIG', 'Session limits must be positive whole numbers.');
     }
     this.#db = opts.db;
-    this.#ttlMs = opts.sessionTtlSeconds * 1000;
+    this.#hasher = opts.hasher;
+    this.#throttle = opts.throttle;
+    this.#keys = opts.keys;
+    this.#policy = opts.password;
+    this.#needsMfa = opts.needsMfa ?? (async () => false);
+    this.#events = opts.events ?? NO_AUTH_EVENTS;
     this.#now = opts.now ?? (() => new Date());
-    this.#audit = opts.audit;
+    this.sessions = new SessionStore(opts.db, {
+      absoluteMs: opts.sessionTtlSeconds * 1000, idleMs: opts.sessionIdleSeconds * 1000, maxPerAccount: opts.maxSessions,
+    }, this.#now);
+    this.tokens = new ApiTokens(opts.db, opts.collections ?? [], this.#now);
+    this.admin = new AccountAdmin(opts.db, this, this.#now);
+    this.passwords = new PasswordService(opts.db, this, opts.password.maxBytes, this.#now);
+  }
+
+  get hasher(): PasswordHasher {
+    return this.#hasher;
+  }
+
+  get throttle(): LoginThrottle {
+    return this.#throttle;
+  }
+
+  /** The one call site per event type (see auth-events.ts). */
+  audit(event: AuthEvent): Promise<void> {
+    return this.#events.emit(event);
   }
 
   /**
-   * Creates an account. The HTTP route never passes `role`, so a client cannot choose it.
-   * A taken email gives ERR_CONFLICT (account enumeration is the hardening issue's job).
+   * POST /api/auth/register. A taken email answers exactly as a fresh registration would (same
+   * status, same shape, same argon2 work) and creates nothing: registration cannot be used to
+   * learn who has an account. The HTTP route never passes `role`.
    */
-  async register(email: string, password: string, role = 'user', ctx?: RequestContext): Promise<PublicAccount> {
-    const normalized = validateNewAccount(email, password, role);
-    const passwordHash = await hashPassword(password);
-    const k = this.#db.kysely;
-    if (await this.#findByEmail(normalized)) throw conflict();
-    const now = this.#now().toISOString();
+  async register(email: unknown, password: unknown, client: ClientInfo = {}): Promise<PublicAccount> {
+    const { normalized, hash } = await this.#prepare(email, password, 'user');
+    const existing = await this.#findByEmail(normalized);
     const id = randomId();
+    if (existing === undefined) {
+      const inserted = await this.#insert(id, normalized, hash, 'user');
+      if (inserted) await this.audit({ type: 'auth.account.registered', accountId: id, ip: client.ip, requestId: client.requestId, detail: { role: 'user', email: normalized } });
+    } else {
+      // A write that changes nothing but costs what the INSERT costs (a committed row write):
+      // without it a taken email answered ~12 ms faster on SQLite.
+      await this.#db.kysely.updateTable('_sb_accounts').set((eb) => ({ updated: eb.ref('updated') }))
+        .where('id', '=', existing.id).execute();
+      // Audited like a fresh one is (admins see it; the client does not), which also keeps the work equal.
+      await this.audit({ type: 'auth.account.register_taken', accountId: existing.id, ip: client.ip, requestId: client.requestId });
+    }
+    return { id, email: normalized, role: 'user' };
+  }
+
+  /** `strongbox admin create` (an operator, who may be told the email is taken). */
+  async createAdmin(email: string, password: string): Promise<PublicAccount> {
+    const { normalized, hash } = await this.#prepare(email, password, 'admin');
+    const id = randomId();
+    if (await this.#findByEmail(normalized) || !(await this.#insert(id, normalized, hash, 'admin'))) {
+      throw new StrongboxError('ERR_CONFLICT', 'An account with this email already exists.', { fields: { email: 'already registered' } });
+    }
+    await this.audit({ type: 'auth.account.registered', accountId: id, detail: { role: 'admin' } });
+    return { id, email: normalized, role: 'admin' };
+  }
+
+  /** A new password for `email` checked against the policy; NFKC form returned. */
+  checkNewPassword(password: unknown, email: string): string {
+    return checkNewPassword(password, email, this.#policy);
+  }
+
+  /**
+   * Wrong password, unknown account, disabled account and malformed email all give the same
+   * error after the same argon2 work and the same throttle bookkeeping (keyed by the email as
+   * typed, known or not), so nothing tells them apart. Every login creates a new session.
+   */
+  async login(email: unknown, password: unknown, client: ClientInfo = {}): Promise<LoginResult> {
+    // Shape errors depend on the input only, never on the account: safe to report as such.
+    const pw = normalizePassword(password, this.#policy.maxBytes);
+    const normalized = normalizeEmail(email);
+    const key = normalized ?? (typeof email === 'string' ? email.slice(0, EMAIL_MAX_LENGTH).toLowerCase() : '');
+    const device = verifyDeviceCookie((v) => this.#mac('device-cookie', v), client.deviceCookie, key);
+    const ip = client.ip ?? 'unknown';
+    const requestId = client.requestId ?? null;
+    let attempt;
     try {
-      await k.transaction().execute(async (trx) => {
-        await trx.insertInto('_sb_accounts')
-          .values({ id, email: normalized, password_hash: passwordHash, role, created: now, updated: now })
-          .execute();
-        await this.#audit?.append({
-          action: 'account.create', outcome: 'success', request: requestOf(ctx),
-          target: { collection: '_sb_accounts', recordId: id }, details: { role, email: normalized },
-        }, trx);
-      });
+      attempt = await this.#throttle.begin({ email: key, ip, device });
     } catch (err) {
-      // Lost a race with a concurrent register: the unique index said no.
-      if (await this.#findByEmail(normalized)) throw conflict();
+      if (!(err instanceof StrongboxError) || err.code !== 'ERR_THROTTLED') throw err;
+      await this.audit({ type: 'auth.login.throttled', accountId: null, ip, requestId, detail: { trustedDevice: device !== null } });
       throw err;
     }
-    return { id, email: normalized, role };
-  }
-
-  /** Used by `strongbox admin create`. */
-  createAdmin(email: string, password: string): Promise<PublicAccount> {
-    return this.register(email, password, 'admin');
-  }
-
-  /**
-   * Wrong password, unknown account and malformed input all give the same error after the
-   * same argon2 work, so nothing tells them apart. Every login creates a new session.
-   */
-  async login(email: unknown, password: unknown, ctx?: RequestContext): Promise<LoginResult> {
-    const normalized = normalizeEmail(email);
     const row = normalized === null ? undefined : await this.#findByEmail(normalized);
-    const pw = typeof password === 'string' ? password : '';
-    let ok = false;
-    if (row && isAcceptablePassword(password)) ok = await verifyPassword(row.password_hash, pw);
-    else await verifyDummyPassword(pw.slice(0, 1024));
-    if (!row || !ok) {
+    const check = row ? await this.#hasher.verify(row.password_hash, pw) : { ok: await this.#hasher.dummyVerify(pw), rehash: false };
+    if (!row || !check.ok || Number(row.disabled) !== 0) {
+      await this.#throttle.failed(attempt);
       // The email as typed only when it is one (a password pasted into it must not be logged).
-      await this.#audit?.append({
-        action: 'auth.login', outcome: 'failure', request: requestOf(ctx),
-        actor: { accountId: row?.id ?? null, role: row?.role ?? null },
-        details: normalized === null ? { emailMalformed: true } : { email: normalized, known: row !== undefined },
-      });
+      await this.audit({ type: 'auth.login.failed', accountId: row?.id ?? null, ip, requestId, detail: normalized === null ? { emailMalformed: true } : { email: normalized } });
       throw new StrongboxError('ERR_INVALID_CREDENTIALS');
     }
-
-    const k = this.#db.kysely;
-    const now = this.#now();
-    if (needsRehash(row.password_hash)) {
-      const upgraded = await hashPassword(pw);
-      await k.updateTable('_sb_accounts').set({ password_hash: upgraded, updated: now.toISOString() })
+    await this.#throttle.succeeded(attempt);
+    if (check.rehash) {
+      // Old pepper or weaker parameters: upgraded now, while the plaintext is at hand.
+      await this.#db.kysely.updateTable('_sb_accounts')
+        .set({ password_hash: await this.#hasher.hash(pw), updated: this.#now().toISOString() })
         .where('id', '=', row.id).execute();
     }
-    const token = generateSessionToken();
-    const iso = now.toISOString();
-    await this.#run('sessions.expire', () => k.deleteFrom('_sb_sessions')
-      .where('account_id', '=', slot(0)).where('expires', '<=', slot(1)), [row.id, iso]);
-    await this.#run('sessions.insert', () => k.insertInto('_sb_sessions').values({
-      token_hash: slot(0), account_id: slot(1), created: slot(2), expires: slot(3), last_seen: slot(2),
-    }), [hashSessionToken(token), row.id, iso, new Date(now.getTime() + this.#ttlMs).toISOString()]);
+    const mfaRequired = await this.#needsMfa({ id: row.id, role: row.role });
+    const session = await this.sessions.create(row.id, client, mfaRequired);
     // Fail-closed: without its event the token is never handed out.
-    await this.#audit?.append({
-      action: 'auth.login', outcome: 'success', request: requestOf(ctx),
-      actor: { accountId: row.id, role: row.role, tokenId: sessionIdOf(token) },
-    });
-    return { token, account: { id: row.id, email: row.email, role: row.role } };
+    await this.audit({ type: 'auth.login.succeeded', accountId: row.id, ip, requestId, role: row.role, tokenId: sessionIdOf(session.token), detail: { mfaPending: mfaRequired, trustedDevice: device !== null } });
+    return {
+      token: session.token,
+      account: { id: row.id, email: row.email, role: row.role },
+      csrfToken: this.csrfToken(session.tokenHash),
+      deviceCookie: device === null ? issueDeviceCookie(this.#mac('device-cookie')!, key) : null,
+      mfaRequired,
+    };
   }
 
   /** Deletes the session, so the token stops working at once. Unknown tokens are a no-op. */
-  async logout(token: unknown, ctx?: RequestContext): Promise<void> {
-    if (!isWellFormedSessionToken(token)) return;
-    const k = this.#db.kysely;
-    const gone = await k.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token))
-      .returning('account_id').executeTakeFirst();
-    if (gone) {
-      await this.#audit?.append({
-        action: 'auth.logout', outcome: 'success', request: requestOf(ctx),
-        actor: { accountId: String(gone.account_id), tokenId: sessionIdOf(token) },
-      });
+  async logout(token: unknown, client: ClientInfo = {}): Promise<void> {
+    if (isApiTokenShape(token)) return; // an API token is revoked by id, never by logout
+    const accountId = await this.sessions.deleteByToken(token);
+    if (accountId !== null) {
+      await this.audit({ type: 'auth.logout', accountId, ip: client.ip, requestId: client.requestId, tokenId: sessionIdOf(String(token)) });
     }
   }
 
-  /** The caller behind a session token, or null (unknown, malformed, expired; expired rows are deleted). */
-  async authenticate(token: unknown): Promise<Caller | null> {
-    if (!isWellFormedSessionToken(token)) return null;
-    const k = this.#db.kysely;
-    const tokenHash = hashSessionToken(token);
-    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
-      query: k.selectFrom('_sb_sessions as s')
-        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
-        .select(['s.expires', 's.last_seen', 'a.id', 'a.email', 'a.role'])
-        .where('s.token_hash', '=', slot(0)),
-      meta: null,
-    }), [tokenHash]);
-    if (!row) return null;
-    // Session times are stored as toISOString() text (both dialects), so text order is time order.
-    const now = this.#now().toISOString();
-    if (String(row.expires) <= now) {
-      await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
-      return null;
+  /** The request's authentication, or null (unknown, malformed, expired, idle, disabled). */
+  async authenticate(token: unknown): Promise<AuthContext | null> {
+    if (isApiTokenShape(token)) {
+      const t = await this.tokens.lookup(token);
+      if (t === null) return null;
+      const caller = Object.freeze({ id: t.accountId, email: t.email, role: t.role });
+      return { caller, kind: 'api-token', sessionHash: null, mfaPending: false, scopes: t.scopes, tokenId: t.tokenId };
     }
-    if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== now.slice(0, LAST_SEEN_RESOLUTION)) {
-      await this.#run('sessions.seen', () => k.updateTable('_sb_sessions').set({ last_seen: slot(0) })
-        .where('token_hash', '=', slot(1)), [now, tokenHash]);
-    }
-    return Object.freeze({ id: String(row.id), email: String(row.email), role: String(row.role) });
+    const s = await this.sessions.lookup(token);
+    if (s === null) return null;
+    const caller = Object.freeze({ id: s.accountId, email: s.email, role: s.role });
+    return { caller, kind: 'session', sessionHash: s.tokenHash, mfaPending: s.mfaPending, scopes: null, tokenId: null };
+  }
+
+  csrfToken(sessionHash: string): string {
+    return csrfTokenFor(this.#mac('csrf')!, sessionHash);
+  }
+
+  verifyCsrf(sessionHash: string, token: unknown): boolean {
+    return verifyCsrfToken((v) => this.#mac('csrf', v), token, sessionHash);
+  }
+
+  async listSessions(ctx: AuthContext): Promise<SessionInfo[]> {
+    return this.sessions.list(requireAccount(ctx), ctx.sessionHash);
   }
 
   /** The signed-in caller's account; ERR_UNAUTHENTICATED for anonymous or deleted accounts. */
@@ -181,23 +260,51 @@ export class AccountService {
     return { id: String(row.id), email: String(row.email), role: String(row.role) };
   }
 
-  async #findByEmail(email: string): Promise<{ id: string; email: string; role: string; password_hash: string } | undefined> {
+  async findByEmail(email: string): Promise<AccountRow | undefined> {
+    const normalized = normalizeEmail(email);
+    return normalized === null ? undefined : this.#findByEmail(normalized);
+  }
+
+  #mac(purpose: 'csrf' | 'device-cookie', version?: number): MacKey | undefined {
+    try {
+      return this.#keys.mac(purpose, version);
+    } catch {
+      return undefined; // an unknown key version: the token is refused like a forged one
+    }
+  }
+
+  async #prepare(email: unknown, password: unknown, role: string): Promise<{ normalized: string; hash: string }> {
+    const normalized = validateNewAccount(email, password, role);
+    const pw = checkNewPassword(password, normalized, this.#policy);
+    return { normalized, hash: await this.#hasher.hash(pw) };
+  }
+
+  /** False when the email was taken meanwhile (the unique index said no). */
+  async #insert(id: string, email: string, passwordHash: string, role: string): Promise<boolean> {
+    const now = this.#now().toISOString();
+    try {
+      await this.#db.kysely.insertInto('_sb_accounts')
+        .values({ id, email, password_hash: passwordHash, role, created: now, updated: now, disabled: 0 }).execute();
+      return true;
+    } catch (err) {
+      if (await this.#findByEmail(email)) return false;
+      throw err;
+    }
+  }
+
+  async #findByEmail(email: string): Promise<AccountRow | undefined> {
     const k = this.#db.kysely;
     const { rows: [row] } = await this.#queries.execute(this.#db, 'accounts.byEmail', () => ({
-      query: k.selectFrom('_sb_accounts').select(['id', 'email', 'role', 'password_hash']).where('email', '=', slot(0)),
+      query: k.selectFrom('_sb_accounts').select(['id', 'email', 'role', 'password_hash', 'disabled']).where('email', '=', slot(0)),
       meta: null,
     }), [email]);
-    return row as { id: string; email: string; role: string; password_hash: string } | undefined;
+    return row as AccountRow | undefined;
   }
 
-  /** A statement compiled once and then only re-bound: login and session checks run on every sign-in. */
-  async #run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
+  /** A statement compiled once and then only re-bound. */
+  async run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
     await this.#queries.execute(this.#db, key, () => ({ query: build(), meta: null }), values);
   }
-}
-
-function requestOf(ctx: RequestContext | undefined): AuditInput['request'] {
-  return ctx === undefined ? undefined : { ip: ctx.ip, id: ctx.id };
 }
 
 /** A session's id in the audit trail: a prefix of its token's SHA-256, which names it but cannot be used. */
@@ -205,6 +312,9 @@ export function sessionIdOf(token: string): string {
   return `s-${hashSessionToken(token).slice(0, 16)}`;
 }
 
-function conflict(): StrongboxError {
-  return new StrongboxError('ERR_CONFLICT', 'An account with this email already exists.', { fields: { email: 'already registered' } });
+/** The account id of a full (not MFA-pending) session; API tokens may not manage the account. */
+export function requireAccount(ctx: AuthContext | null): string {
+  if (ctx === null || ctx.mfaPending || ctx.caller.id === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
+  if (ctx.kind !== 'session') throw new StrongboxError('ERR_FORBIDDEN', 'API tokens cannot manage the account.');
+  return ctx.caller.id;
 }

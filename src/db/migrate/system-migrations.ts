@@ -88,6 +88,57 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
     up: (exec, dialect) => createAuditTables(exec, dialect),
   },
   {
+    version: 5,
+    name: 'sign-in: throttling, session details, disabled accounts, API tokens, reset tokens, TOTP',
+    async up(exec) {
+      // Times in these tables are epoch milliseconds (bigint): compared as numbers, never parsed.
+      await exec.schema.createTable('_sb_throttle')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('next_allowed', 'bigint', (c) => c.notNull())
+        .addColumn('expires', 'bigint', (c) => c.notNull())
+        .execute();
+      await exec.schema.createIndex('ix__sb_throttle__expires').on('_sb_throttle').column('expires').execute();
+      await exec.schema.createTable('_sb_throttle_members')
+        .addColumn('set_key', 'text', (c) => c.notNull())
+        .addColumn('member', 'text', (c) => c.notNull())
+        .addColumn('expires', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pk__sb_throttle_members', ['set_key', 'member'])
+        .execute();
+      await exec.schema.alterTable('_sb_sessions').addColumn('id', 'text').execute();
+      await exec.schema.alterTable('_sb_sessions').addColumn('ip', 'text').execute();
+      await exec.schema.alterTable('_sb_sessions').addColumn('user_agent', 'text').execute();
+      // 'pending' while a sign-in still owes its second factor; null once complete.
+      await exec.schema.alterTable('_sb_sessions').addColumn('mfa', 'text').execute();
+      await exec.schema.createIndex('ux__sb_sessions__id').on('_sb_sessions').column('id').unique().execute();
+      await exec.schema.alterTable('_sb_accounts').addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await exec.schema.createTable('_sb_api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('_sb_accounts.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('expires', 'text')
+        .addColumn('last_used', 'text')
+        .execute();
+      await exec.schema.createIndex('ix__sb_api_tokens__account').on('_sb_api_tokens').column('account_id').execute();
+      await exec.schema.createTable('_sb_reset_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('_sb_accounts.id').onDelete('cascade'))
+        .addColumn('created', 'text', (c) => c.notNull())
+        .addColumn('expires', 'text', (c) => c.notNull())
+        .execute();
+      await exec.schema.createTable('_sb_mfa')
+        .addColumn('account_id', 'text', (c) => c.primaryKey().references('_sb_accounts.id').onDelete('cascade'))
+        .addColumn('secret', 'text', (c) => c.notNull()) // sealed with the keyring's 'totp' key
+        .addColumn('confirmed', 'text')
+        .addColumn('last_step', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('recovery', 'text', (c) => c.notNull()) // JSON list of SHA-256 hashes; used ones removed
+        .execute();
+    },
+  },
+  {
     version: 6,
     name: 'rate-limit counters shared by instances',
     // One row per key and fixed window; `expires` (ms since the epoch) lets any instance prune.

@@ -29,14 +29,14 @@ export function registerRecordRoutes(app: FastifyInstance, engine: Engine): void
   app.get<{ Params: CollectionParams }>('/api/collections/:name/records', async (req) => {
     const name = collectionOf(req);
     const q = parseListQuery(req.query, config.limits);
-    return records.list(await callerOf(req, accounts), name, q);
+    return records.list(await callerOf(req, accounts, { collection: name, action: 'list' }), name, q);
   });
 
   app.post<{ Params: CollectionParams }>('/api/collections/:name/records', async (req, reply) => {
     const name = collectionOf(req);
     rejectQuery(req.query);
     const body = requireObjectBody(req.body);
-    const out = await records.create(await callerOf(req, accounts), name, body);
+    const out = await records.create(await callerOf(req, accounts, { collection: name, action: 'create' }), name, body);
     return reply.code(201).send(out);
   });
 
@@ -44,7 +44,7 @@ export function registerRecordRoutes(app: FastifyInstance, engine: Engine): void
     const name = collectionOf(req);
     const id = idOf(req);
     const opts = parseGetQuery(req.query);
-    return records.get(await callerOf(req, accounts), name, id, opts);
+    return records.get(await callerOf(req, accounts, { collection: name, action: 'view' }), name, id, opts);
   });
 
   app.patch<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req) => {
@@ -52,14 +52,14 @@ export function registerRecordRoutes(app: FastifyInstance, engine: Engine): void
     const id = idOf(req);
     rejectQuery(req.query);
     const body = requireObjectBody(req.body);
-    return records.update(await callerOf(req, accounts), name, id, body);
+    return records.update(await callerOf(req, accounts, { collection: name, action: 'update' }), name, id, body);
   });
 
   app.delete<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req, reply) => {
     const name = collectionOf(req);
     const id = idOf(req);
     rejectQuery(req.query);
-    await records.delete(await callerOf(req, accounts), name, id);
+    await records.delete(await callerOf(req, accounts, { collection: name, action: 'delete' }), name, id);
     return reply.code(204).send();
   });
 }

@@ -1,0 +1,175 @@
+import type { Compilable } from 'kysely';
+import type { Database } from '../../db/database.ts';
+import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
+import { randomId } from '../../crypto/random-id.ts';
+import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from '../../crypto/session-token.ts';
+
+export interface SessionLimits {
+  readonly absoluteMs: number; // a session ends this long after it began, used or not
+  readonly idleMs: number; // … or this long after it was last used
+  readonly maxPerAccount: number; // the oldest ends first
+}
+
+export interface NewSession {
+  /** The only time the raw token exists on the server; it is stored as SHA-256 only. */
+  readonly token: string;
+  readonly id: string;
+  readonly tokenHash: string;
+}
+
+export interface SessionRow {
+  readonly accountId: string;
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly email: string;
+  readonly role: string;
+  readonly mfaPending: boolean;
+}
+
+export interface SessionInfo {
+  readonly id: string;
+  readonly created: string;
+  readonly lastSeen: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+  readonly current: boolean;
+}
+
+// Writing last_seen on every request would make every read a write: it is written when the
+// minute changes, comparing the first 16 characters of the ISO text (`YYYY-MM-DDTHH:MM`).
+// The idle timeout is therefore exact to one minute.
+const LAST_SEEN_RESOLUTION = 16;
+const USER_AGENT_MAX = 256; // characters kept for the session list
+
+/** Server-side sessions (_sb_sessions): lifetimes enforced here, on every lookup. */
+export class SessionStore {
+  readonly #db: Database;
+  readonly #limits: SessionLimits;
+  readonly #now: () => Date;
+  readonly #queries = new CompiledQueryCache(16);
+
+  constructor(db: Database, limits: SessionLimits, now: () => Date) {
+    this.#db = db;
+    this.#limits = limits;
+    this.#now = now;
+  }
+
+  async create(accountId: string, client: { ip?: string | null; userAgent?: string | null }, mfaPending = false): Promise<NewSession> {
+    const k = this.#db.kysely;
+    const now = this.#now();
+    const iso = now.toISOString();
+    await this.#endStale(accountId, now);
+    const token = generateSessionToken();
+    const tokenHash = hashSessionToken(token);
+    const id = randomId();
+    await this.#run('sessions.insert', () => k.insertInto('_sb_sessions').values({
+      token_hash: slot(0), account_id: slot(1), created: slot(2), expires: slot(3), last_seen: slot(2),
+      id: slot(4), ip: slot(5), user_agent: slot(6), mfa: slot(7),
+    }), [tokenHash, accountId, iso, new Date(now.getTime() + this.#limits.absoluteMs).toISOString(), id,
+      client.ip ?? null, client.userAgent == null ? null : client.userAgent.slice(0, USER_AGENT_MAX), mfaPending ? 'pending' : null]);
+    // At most maxPerAccount live sessions: the oldest beyond it end now.
+    const rows = await k.selectFrom('_sb_sessions').select(['token_hash']).where('account_id', '=', accountId)
+      .orderBy('created', 'desc').orderBy('token_hash').offset(this.#limits.maxPerAccount).limit(1000).execute();
+    if (rows.length > 0) {
+      await k.deleteFrom('_sb_sessions').where('token_hash', 'in', rows.map((r) => String(r.token_hash))).execute();
+    }
+    return { token, id, tokenHash };
+  }
+
+  /** The live session behind a token, or null (unknown, malformed, expired, idle: ended ones are deleted). */
+  async lookup(token: unknown): Promise<SessionRow | null> {
+    if (!isWellFormedSessionToken(token)) return null;
+    const k = this.#db.kysely;
+    const tokenHash = hashSessionToken(token);
+    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
+      query: k.selectFrom('_sb_sessions as s')
+        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+        .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
+        .where('s.token_hash', '=', slot(0)),
+      meta: null,
+    }), [tokenHash]);
+    if (!row) return null;
+    const now = this.#now();
+    const iso = now.toISOString();
+    // Session times are stored as toISOString() text (both dialects), so text order is time order.
+    const idleLimit = new Date(now.getTime() - this.#limits.idleMs).toISOString();
+    if (String(row.expires) <= iso || String(row.last_seen) <= idleLimit || Number(row.disabled) !== 0) {
+      await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
+      return null;
+    }
+    if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== iso.slice(0, LAST_SEEN_RESOLUTION)) {
+      await this.#run('sessions.seen', () => k.updateTable('_sb_sessions').set({ last_seen: slot(0) })
+        .where('token_hash', '=', slot(1)), [iso, tokenHash]);
+    }
+    return {
+      accountId: String(row.id), id: String(row.sid ?? ''), tokenHash, email: String(row.email), role: String(row.role),
+      mfaPending: row.mfa === 'pending',
+    };
+  }
+
+  /**
+   * A privilege change (MFA completed, password changed, role changed) gets a new token for the
+   * same session: the old token stops working at once, the session keeps its id and start.
+   */
+  async rotate(tokenHash: string, opts: { mfaDone?: boolean } = {}): Promise<NewSession | null> {
+    const token = generateSessionToken();
+    const next = hashSessionToken(token);
+    const set: Record<string, unknown> = { token_hash: next };
+    if (opts.mfaDone) set.mfa = null;
+    const k = this.#db.kysely;
+    const r = await k.updateTable('_sb_sessions').set(set).where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return null;
+    const row = await k.selectFrom('_sb_sessions').select('id').where('token_hash', '=', next).executeTakeFirst();
+    return { token, id: String(row?.id ?? ''), tokenHash: next };
+  }
+
+  async delete(tokenHash: string): Promise<void> {
+    const k = this.#db.kysely;
+    await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
+  }
+
+  /** The account whose session ended, or null when there was none. */
+  async deleteByToken(token: unknown): Promise<string | null> {
+    if (!isWellFormedSessionToken(token)) return null;
+    const gone = await this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', hashSessionToken(token))
+      .returning('account_id').executeTakeFirst();
+    return gone ? String(gone.account_id) : null;
+  }
+
+  async list(accountId: string, currentHash: string | null): Promise<SessionInfo[]> {
+    await this.#endStale(accountId, this.#now());
+    const rows = await this.#db.kysely.selectFrom('_sb_sessions')
+      .select(['id', 'token_hash', 'created', 'last_seen', 'ip', 'user_agent'])
+      .where('account_id', '=', accountId).where('mfa', 'is', null).orderBy('created', 'desc').execute();
+    return rows.map((r) => ({
+      id: String(r.id ?? ''), created: String(r.created), lastSeen: String(r.last_seen),
+      ip: r.ip == null ? null : String(r.ip), userAgent: r.user_agent == null ? null : String(r.user_agent),
+      current: r.token_hash === currentHash,
+    }));
+  }
+
+  /** Ends one session of the account; false when it has no such session. */
+  async revoke(accountId: string, id: string): Promise<boolean> {
+    const r = await this.#db.kysely.deleteFrom('_sb_sessions').where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  /** Ends every session of the account except `keepHash` (null: all of them). */
+  async revokeOthers(accountId: string, keepHash: string | null): Promise<number> {
+    let q = this.#db.kysely.deleteFrom('_sb_sessions').where('account_id', '=', accountId);
+    if (keepHash !== null) q = q.where('token_hash', '!=', keepHash);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async #endStale(accountId: string, now: Date): Promise<void> {
+    const k = this.#db.kysely;
+    const idleLimit = new Date(now.getTime() - this.#limits.idleMs).toISOString();
+    await this.#run('sessions.expire', () => k.deleteFrom('_sb_sessions').where('account_id', '=', slot(0))
+      .where((eb) => eb.or([eb('expires', '<=', slot(1)), eb('last_seen', '<=', slot(2))])), [accountId, now.toISOString(), idleLimit]);
+  }
+
+  async #run(key: string, build: () => Compilable<unknown>, values: readonly unknown[]): Promise<void> {
+    await this.#queries.execute(this.#db, key, () => ({ query: build(), meta: null }), values);
+  }
+}
