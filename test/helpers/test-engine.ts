@@ -70,7 +70,7 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     listen: { host: '127.0.0.1', port: 0 },
     auth: {
       register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600,
-      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
+      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', mfa: {}, ...opts.auth,
     },
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30 },
     keys: { kek: { kind: 'env', name: ensureTestKek() }, rotationBatch: 500 },
