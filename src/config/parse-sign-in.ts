@@ -14,7 +14,8 @@ export const SIGN_IN_DEFAULTS = {
   throttleStore: 'auto', // 'memory' on SQLite, 'database' on PostgreSQL (instances share it)
 } as const;
 
-export const SIGN_IN_KEYS = ['sessionIdle', 'maxSessions', 'passwordMinLength', 'passwordMaxBytes', 'throttleStore'] as const;
+export const SIGN_IN_KEYS = ['sessionIdle', 'maxSessions', 'passwordMinLength', 'passwordMaxBytes', 'throttleStore', 'mfa'] as const;
+const ROLE = /^[a-z][a-z0-9_]{0,31}$/;
 
 export type ThrottleStoreKind = 'auto' | 'memory' | 'database';
 
@@ -24,6 +25,11 @@ export interface SignInSettings {
   readonly passwordMinLength: number;
   readonly passwordMaxBytes: number;
   readonly throttleStore: ThrottleStoreKind;
+  /**
+   * Second factor per role: `mfa: { admin: required, doctor: required }`. In production `admin`
+   * is required unless set to `optional` explicitly; in dev nothing is required by default.
+   */
+  readonly mfa: Readonly<Record<string, 'required' | 'optional'>>;
 }
 
 export function parseSignIn(map: RawMap, path: KeyPath, sink: IssueSink): SignInSettings {
@@ -45,5 +51,17 @@ export function parseSignIn(map: RawMap, path: KeyPath, sink: IssueSink): SignIn
     if (rawStore === 'auto' || rawStore === 'memory' || rawStore === 'database') throttleStore = rawStore;
     else sink.add([...path, 'throttleStore'], `expected auto, memory or database, got ${typeof rawStore === 'string' ? 'another word' : describe(rawStore)}`);
   }
-  return { sessionIdle, maxSessions, passwordMinLength, passwordMaxBytes, throttleStore };
+  const mfa: Record<string, 'required' | 'optional'> = {};
+  const rawMfa = own(map, 'mfa');
+  if (rawMfa !== undefined && rawMfa !== null) {
+    if (typeof rawMfa !== 'object' || Array.isArray(rawMfa)) sink.add([...path, 'mfa'], 'expected a mapping of role: required | optional');
+    else {
+      for (const [role, v] of Object.entries(rawMfa)) {
+        if (!ROLE.test(role)) sink.add([...path, 'mfa', role], 'not a role name (a lower-case letter, then up to 31 letters, digits or _)', 'key');
+        else if (v !== 'required' && v !== 'optional') sink.add([...path, 'mfa', role], 'expected required or optional');
+        else mfa[role] = v;
+      }
+    }
+  }
+  return { sessionIdle, maxSessions, passwordMinLength, passwordMaxBytes, throttleStore, mfa };
 }

@@ -23,6 +23,7 @@ import { registerAccountRoutes } from './routes/account-routes.ts';
 import { auditDenied } from './audit-denied.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
+import { registerMfaRoutes } from './routes/mfa-routes.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -126,6 +127,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerAuthRoutes(app, engine);
   registerAccountRoutes(app, engine);
   registerAdminAccountRoutes(app, engine);
+  registerMfaRoutes(app, engine);
   registerRecordRoutes(app, engine);
   registerAdminAuditRoutes(app, engine);
   registerOpenApiRoutes(app, engine);

@@ -77,7 +77,7 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
     auth: {
       register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600,
-      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', ...opts.auth,
+      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', mfa: {}, ...opts.auth,
     },
     // Load shedding off: one slow hostile body on a busy test machine must not 503 the next request.
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, maxEventLoopDelay: 0, ...opts.edge?.limits },

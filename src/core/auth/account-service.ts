@@ -17,6 +17,7 @@ import { NO_AUTH_EVENTS, type AuthEvent, type AuthEventSink } from './auth-event
 import { ApiTokens, isApiTokenShape } from './api-tokens.ts';
 import { AccountAdmin } from './account-admin.ts';
 import { PasswordService } from './password-service.ts';
+import { MfaService } from './mfa-service.ts';
 
 /** What an account looks like outside this service: never the password hash. */
 export interface PublicAccount {
@@ -71,6 +72,8 @@ export interface AccountServiceOptions {
   /** decides whether a signed-in account still owes a second factor (MFA service) */
   readonly needsMfa?: (account: { id: string; role: string }) => Promise<boolean>;
   readonly events?: AuthEventSink;
+  /** roles whose sign-ins need a second factor */
+  readonly mfaRequiredRoles?: Iterable<string>;
   /** collection names API tokens may be scoped to */
   readonly collections?: Iterable<string>;
   /** Clock, for tests. */
@@ -93,6 +96,7 @@ export class AccountService {
   readonly tokens: ApiTokens;
   readonly admin: AccountAdmin;
   readonly passwords: PasswordService;
+  readonly mfa: MfaService;
   readonly #queries = new CompiledQueryCache(16);
 
   constructor(opts: AccountServiceOptions) {
@@ -104,7 +108,8 @@ export class AccountService {
     this.#throttle = opts.throttle;
     this.#keys = opts.keys;
     this.#policy = opts.password;
-    this.#needsMfa = opts.needsMfa ?? (async () => false);
+    this.mfa = new MfaService(opts.db, () => opts.keys.sealer('totp'), opts.throttle, { requiredRoles: new Set(opts.mfaRequiredRoles ?? []) }, opts.now ?? (() => new Date()));
+    this.#needsMfa = opts.needsMfa ?? ((a) => this.mfa.needed(a));
     this.#events = opts.events ?? NO_AUTH_EVENTS;
     this.#now = opts.now ?? (() => new Date());
     this.sessions = new SessionStore(opts.db, {

@@ -46,6 +46,13 @@ const ACTIONS: Readonly<Record<AuthEvent['type'], readonly [string, AuditInput['
   'auth.account.unlocked': ['account.unlock', 'success'],
 };
 
+/** Roles set to `required`, and `admin` in production unless set to `optional`. */
+export function mfaRequiredRoles(config: StrongboxConfig): string[] {
+  const roles = Object.entries(config.auth.mfa).filter(([, v]) => v === 'required').map(([r]) => r);
+  if (!config.dev && config.auth.mfa.admin === undefined) roles.push('admin');
+  return roles;
+}
+
 /** Sign-in events as audit-trail entries. */
 export function auditSink(audit: { append(event: AuditInput): Promise<void> }): AuthEventSink {
   return {
@@ -94,6 +101,7 @@ export function openSignIn(config: StrongboxConfig, db: Database, opts: SignInOp
     password: { minLength: config.auth.passwordMinLength, maxBytes: config.auth.passwordMaxBytes },
     events: opts.events ?? (opts.audit ? auditSink(opts.audit) : undefined),
     collections: Object.keys(config.collections),
+    mfaRequiredRoles: mfaRequiredRoles(config),
     now,
   });
 }
