@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -7,6 +8,8 @@ import { ageKeys, type AgeKeys } from './backup-fixture.ts';
 
 const work = tempDir('sb-backup-cli-');
 const cwd = work.dir;
+// Production commands need a pepper (docs/sign-in.md); the test makes one.
+process.env.STRONGBOX_PEPPER ??= `v1:${randomBytes(32).toString('base64')}`;
 let keys: AgeKeys;
 let archive: string;
 
@@ -25,7 +28,7 @@ before(async () => {
   keys = await ageKeys();
   writeFileSync(join(cwd, 'strongbox.yaml'), YAML(keys.recipient));
   writeFileSync(join(cwd, 'identity.txt'), `# offline\n${keys.identity}\n`, { mode: 0o600 });
-  const admin = await runCli(['admin', 'create', '--email', 'admin@example.com', '--password-stdin'], { cwd, input: 'a-long-admin-password' });
+  const admin = await runCli(['admin', 'create', '--email', 'admin@example.com', '--password-stdin'], { cwd, input: 'Quartz-Velvet-Harbor-93' });
   assert.equal(admin.code, 0, admin.stderr);
 });
 after(() => work.cleanup());

@@ -11,6 +11,9 @@ import { httpsText, startServe, tempDir } from '../cli/cli-helpers.ts';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 
+// Production commands need a pepper (docs/sign-in.md); the test makes one.
+process.env.STRONGBOX_PEPPER ??= `v1:${randomBytes(32).toString('base64')}`;
+
 describeWithTool(requireTool('openssl', opensslMissing), 'production serve', () => {
   test('serve with listen.tls: HTTPS on the configured certificate, last line https://, admin warning on stderr', async () => {
     const tmp = tempDir('strongbox-prod-');

@@ -9,7 +9,9 @@ import { testConfig, type TestConfigOptions } from './test-engine.ts';
 import type { DatabaseConfig } from '../../src/config/config.ts';
 
 const [database, options, extra] = JSON.parse(process.argv[2] ?? '[]') as [DatabaseConfig, TestConfigOptions, Record<string, unknown>];
-const config = { ...testConfig(database, options), ...extra };
+const base = testConfig(database, options);
+// `limits` overrides merge into the defaults (the edge's limits live there too).
+const config = { ...base, ...extra, limits: { ...base.limits, ...(extra?.limits as object | undefined) } };
 const engine = await openEngine(config as ReturnType<typeof testConfig>);
 const app = await buildServer(engine, { logger: false });
 await app.listen({ host: '127.0.0.1', port: 0 });

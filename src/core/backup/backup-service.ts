@@ -116,7 +116,7 @@ export async function runRestore(config: StrongboxConfig, run: RestoreRun): Prom
       await before.close();
     }
     if (hasData) {
-      const current = await openEngine(targetConfig);
+      const current = await openEngine(targetConfig, { reuseDevPepper: true });
       try {
         const safety = await runBackup(current);
         run.say?.(`strongbox: backed up the target first: ${safety.path}`);
@@ -136,7 +136,7 @@ export async function runRestore(config: StrongboxConfig, run: RestoreRun): Prom
     await target.close();
   }
   const collections = Object.fromEntries(manifest.collections.map((c) => [c.name, c]));
-  const restored = await openEngine({ ...targetConfig, collections: { ...collections, ...config.collections } });
+  const restored = await openEngine({ ...targetConfig, collections: { ...collections, ...config.collections } }, { reuseDevPepper: true });
   try {
     await auditBackup(restored, 'backup.restore', true, {
       file: basename(run.path), id: manifest.id, records: manifest.tables.reduce((n, t) => n + t.rows, 0),

@@ -70,7 +70,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     }
     const collections = Object.fromEntries(manifest.collections.map((c) => [c.name, c]));
     const { openEngine } = await import('../engine.ts');
-    const engine = await openEngine({ ...opts.config, database: scratch, collections });
+    const engine = await openEngine({ ...opts.config, database: scratch, collections }, { reuseDevPepper: true });
     let sampled: number;
     let auditNote = '';
     try {
