@@ -3,19 +3,9 @@
  * keyring's own contract: the chain's HMAC key and the checkpoint signing key. Any KeyService
  * satisfies this structurally.
  */
-export interface MacKey {
-  readonly purpose: string;
-  readonly version: number;
-  mac(data: Buffer | string): Buffer;
-  /** constant time */
-  verify(data: Buffer | string, tag: Buffer): boolean;
-}
+import type { MacKey, SigningKey } from '../../crypto/purpose-keys.ts';
 
-export interface SigningKey {
-  readonly keyId: string;
-  readonly publicKeyPem: string;
-  sign(data: Buffer): Buffer;
-}
+export type { MacKey, SigningKey };
 
 export interface AuditKeyring {
   mac(purpose: 'audit-hmac', version?: number): MacKey;
