@@ -90,3 +90,4 @@ export function oneDialect(dialect: Dialect, title: string, fn: (t: DialectCtx) 
 export function testCluster(): Promise<PgCluster> {
   return pgCluster();
 }
+

@@ -23,7 +23,7 @@ eachDialect('one caller cannot stall the others: reads have a time budget', (t) 
   before(async () => {
     const database = await t.freshDatabase();
     server = await startChildServer(database, { collections: [NOTES] });
-    const creds = { email: 'scan@example.com', password: 'scan-long-password' };
+    const creds = { email: 'scan@example.com', password: 'Quartz-Velvet-Harbor-93' };
     const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     await post('/api/auth/register', creds);
     const login = await (await post('/api/auth/login', creds)).json() as { token: string; account: { id: string } };

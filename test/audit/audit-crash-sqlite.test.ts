@@ -1,0 +1,3 @@
+import { crashSuite } from './audit-crash-suite.ts';
+
+crashSuite('sqlite');
