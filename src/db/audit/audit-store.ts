@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Dialect } from '../database.ts';
 import type { Executor } from '../migrate/introspect.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
+import { immediateTransaction } from '../sqlite/immediate-transaction.ts';
 
 /** One stored event, column for column. */
 export interface AuditRow {
@@ -46,17 +47,7 @@ const INSERT_CHUNK = 1000;
  */
 export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) => Promise<T>): Promise<T> {
   if (db.dialect === 'postgres') return db.kysely.transaction().execute(fn);
-  return db.kysely.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const out = await fn(conn);
-      await sql`commit`.execute(conn);
-      return out;
-    } catch (err) {
-      await sql`rollback`.execute(conn).catch(() => undefined);
-      throw err;
-    }
-  });
+  return immediateTransaction(db, fn);
 }
 
 /**

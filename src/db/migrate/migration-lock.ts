@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../database.ts';
 import type { Executor } from './introspect.ts';
+import { immediateTransaction } from '../sqlite/immediate-transaction.ts';
 
 /** Arbitrary but fixed: every Strongbox instance on one PostgreSQL database contends for it. */
 const LOCK_KEY = 0x5b0c_7a11;
@@ -18,15 +19,5 @@ export async function inMigrationTransaction<T>(db: Database, fn: (trx: Executor
       return fn(trx);
     });
   }
-  return db.kysely.connection().execute(async (conn) => {
-    await sql`begin immediate`.execute(conn);
-    try {
-      const out = await fn(conn);
-      await sql`commit`.execute(conn);
-      return out;
-    } catch (err) {
-      await sql`rollback`.execute(conn);
-      throw err;
-    }
-  });
+  return immediateTransaction(db, fn);
 }
