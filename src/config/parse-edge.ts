@@ -4,7 +4,7 @@ import type {
   AdminConfig, CorsConfig, EdgeLimits, HstsConfig, ListenEdgeConfig, RateLimitConfig, RateLimitRule, TlsConfig,
 } from './edge-config.ts';
 import { parseDuration, parseSize } from './parse-units.ts';
-import { checkKeys, describe, expectMap, own, readBool, readInt, type RawMap } from './read-value.ts';
+import { describe, own, readBool, readInt, section, type RawMap } from './read-value.ts';
 import { parseCidr, type Cidr } from '../util/cidr.ts';
 
 /** Safe defaults of the edge, each with its unit (docs/edge.md lists them). */
@@ -34,14 +34,6 @@ export const LIMITS_EDGE_KEYS = ['headerSize', 'urlLength', 'queryParams', 'json
 
 /** Everything there is, which a trusted-proxy or admin list must never be. */
 const EVERYWHERE = /^(0\.0\.0\.0|::|0:0:0:0:0:0:0:0)\/0$/;
-
-function section(raw: unknown, path: KeyPath, sink: IssueSink, allowed: readonly string[]): RawMap {
-  if (raw === undefined || raw === null) return {};
-  const map = expectMap(raw, path, sink);
-  if (!map) return {};
-  checkKeys(map, allowed, path, sink, path.join('.'));
-  return map;
-}
 
 function readPath(map: RawMap, key: string, path: KeyPath, sink: IssueSink, baseDir: string): string | null {
   const value = own(map, key);

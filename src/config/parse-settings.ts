@@ -1,7 +1,7 @@
 import type { StrongboxConfig } from './config.ts';
 import type { IssueSink, KeyPath } from './config-error.ts';
 import { parseDuration, parseSize } from './parse-units.ts';
-import { checkKeys, expectMap, own, readBool, readInt, type RawMap } from './read-value.ts';
+import { own, readBool, readInt, section, type RawMap } from './read-value.ts';
 import { LIMITS_EDGE_KEYS, LISTEN_EDGE_KEYS, parseEdgeLimits, parseListenEdge } from './parse-edge.ts';
 import { parseSignIn, SIGN_IN_KEYS } from './parse-sign-in.ts';
 
@@ -47,14 +47,6 @@ function readUnit(map: RawMap, key: string, path: KeyPath, sink: IssueSink, rule
   else if (value < rule.min || value > rule.max) sink.add([...path, key], rule.range);
   else return value;
   return fallback;
-}
-
-function section(raw: unknown, path: KeyPath, sink: IssueSink, allowed: readonly string[]): RawMap {
-  if (raw === undefined || raw === null) return {};
-  const map = expectMap(raw, path, sink);
-  if (!map) return {};
-  checkKeys(map, allowed, path, sink, path.join('.'));
-  return map;
 }
 
 /** listen: { host (default 127.0.0.1), port (default 8443; 0 = any free port) } */

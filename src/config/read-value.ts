@@ -82,3 +82,12 @@ export function readOptString(map: RawMap, key: string, path: KeyPath, sink: Iss
   sink.add([...path, key], `expected a string, got ${describe(value)}`);
   return null;
 }
+
+/** An optional config section: absent or null is empty; otherwise a map with only `allowed` keys. */
+export function section(raw: unknown, path: KeyPath, sink: IssueSink, allowed: readonly string[]): RawMap {
+  if (raw === undefined || raw === null) return {};
+  const map = expectMap(raw, path, sink);
+  if (!map) return {};
+  checkKeys(map, allowed, path, sink, path.join('.'));
+  return map;
+}
