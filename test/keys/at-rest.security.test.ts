@@ -118,10 +118,23 @@ eachDialect('sensitive values at rest', (t) => {
       assert.ok(wal.length >= 1, 'the WAL segments of this test');
       let scanned = 0;
       for (const f of [...filesUnder(join(dir, 'base', oid)), ...filesUnder(join(dir, 'global')), ...wal]) {
+        // the cluster is shared: a file listed a moment ago (pg_internal.init, a dropped
+        // relation) may be gone by now, and a gone file holds no leak
+        const bytes = readIfPresent(f);
+        if (bytes === undefined) continue;
         scanned++;
-        assert.deepEqual(leaks(readFileSync(f), needles), [], f);
+        assert.deepEqual(leaks(bytes, needles), [], f);
       }
       assert.ok(scanned > 20, `scanned ${scanned} files of the data directory`);
     }
   });
 });
+
+function readIfPresent(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
