@@ -51,16 +51,12 @@ export class CompiledQueryCache {
     /** When the request's read budget started (Date.now()); undefined: no budget (internal lookups). */
     started?: number,
   ): { rows: R[]; meta: M } | Promise<{ rows: R[]; meta: M }> {
-    const make = (): Entry<R, M> => {
-      const { query, meta } = build();
-      const full = query.compile();
-      // Kysely's operation tree is only needed to compile; executing needs the SQL and parameters.
-      const compiled: CompiledQuery<R> = { query: STUB_NODE, queryId: full.queryId, sql: full.sql, parameters: full.parameters };
-      const slots: [number, number][] = [];
-      compiled.parameters.forEach((p, i) => { if (p instanceof Slot) slots.push([i, p.index]); });
-      return { compiled, slots, meta };
-    };
-    const entry = key === null ? make() : (this.#entries.memo(key, make) as Entry<R, M>);
+    // No closure per call: a named arrow here costs a defineProperty on every request under tsx.
+    let entry = key === null ? undefined : (this.#entries.get(key) as Entry<R, M> | undefined);
+    if (entry === undefined) {
+      entry = makeEntry(build);
+      if (key !== null) this.#entries.set(key, entry);
+    }
     let parameters = entry.compiled.parameters;
     if (entry.slots.length > 0) {
       const bound = parameters.slice();
@@ -85,6 +81,16 @@ export class CompiledQueryCache {
   get bytes(): number {
     return this.#entries.bytes;
   }
+}
+
+function makeEntry<R, M>(build: () => { query: Compilable<R>; meta: M }): Entry<R, M> {
+  const { query, meta } = build();
+  const full = query.compile();
+  // Kysely's operation tree is only needed to compile; executing needs the SQL and parameters.
+  const compiled: CompiledQuery<R> = { query: STUB_NODE, queryId: full.queryId, sql: full.sql, parameters: full.parameters };
+  const slots: [number, number][] = [];
+  compiled.parameters.forEach((p, i) => { if (p instanceof Slot) slots.push([i, p.index]); });
+  return { compiled, slots, meta };
 }
 
 const STUB_NODE = Object.freeze({ kind: 'RawNode', sqlFragments: Object.freeze(['']), parameters: Object.freeze([]) }) as unknown as RootOperationNode;

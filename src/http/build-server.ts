@@ -4,7 +4,7 @@ import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
 import { registerJsonOnly } from './json-body.ts';
 import type { SecureContextOptions } from 'node:tls';
-import { registerSecurityHeaders, applySecurityHeaders, securityHeaders } from './security-headers.ts';
+import { applySecurityHeaders, securityHeaders } from './security-headers.ts';
 import { RateLimiter } from '../core/limits/rate-limiter.ts';
 import { cidrMatcher } from '../util/cidr.ts';
 import { EdgeListeners } from './edge/edge-listeners.ts';
@@ -89,25 +89,16 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   const routes = new RouteTable();
   routes.attach(app);
   registerJsonOnly(app, { maxDepth: config.limits.jsonDepth });
-  registerSecurityHeaders(app, headers);
   app.decorate('strongboxHeaders', headers);
   app.decorate('strongboxEdge', listeners);
   const limiter = config.rateLimit.enabled ? new RateLimiter(config.rateLimit, engine.counters) : null;
   app.decorate('strongboxLimiter', limiter);
   const shedder = opts.shedder ?? new LoadShedder(config.limits.maxEventLoopDelay);
-  registerEdgeHook(app, config, limiter, shedder);
+  // CSRF runs last in it: browsers' cross-site state changes are refused before any route runs.
+  registerEdgeHook(app, config, limiter, shedder, { headers, after: checkCrossSite });
   app.addHook('onClose', async () => {
     shedder.close();
     await listeners.close();
-  });
-  // CSRF, first line: browsers' cross-site state changes are refused before any route runs.
-  app.addHook('onRequest', (req, _reply, done) => {
-    try {
-      checkCrossSite(req);
-      done();
-    } catch (err) {
-      done(err as Error);
-    }
   });
 
   app.setErrorHandler(async (err, req, reply) => {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { HstsConfig } from '../config/edge-config.ts';
 
 /**
@@ -28,15 +28,8 @@ export function securityHeaders(hsts: HstsConfig): Readonly<Record<string, strin
 }
 
 // Neither Node nor Fastify sends X-Powered-By or Server; test/http/api.test.ts checks it stays absent.
+// Routed replies get them from the edge hook (src/http/edge/edge-hook.ts), first thing in onRequest;
+// replies that skip the hooks (router failures, the error path) apply them here.
 export function applySecurityHeaders(reply: FastifyReply, headers: Readonly<Record<string, string>> = SECURITY_HEADERS): void {
   reply.headers(headers);
-}
-
-export function registerSecurityHeaders(app: FastifyInstance, headers: Readonly<Record<string, string>> = SECURITY_HEADERS): void {
-  // onSend runs for every routed reply, including errors and 404s; router failures
-  // (frameworkErrors) skip hooks, so the error path applies the headers itself too.
-  app.addHook('onSend', (_req, reply, payload, done) => {
-    reply.headers(headers);
-    done(null, payload);
-  });
 }

@@ -89,10 +89,8 @@ export class SessionStore {
       meta: null,
     }), [tokenHash]);
     if (!row) return null;
-    const now = this.#now();
-    const iso = now.toISOString();
+    const { iso, idleLimit } = this.#times(this.#now());
     // Session times are stored as toISOString() text (both dialects), so text order is time order.
-    const idleLimit = new Date(now.getTime() - this.#limits.idleMs).toISOString();
     if (String(row.expires) <= iso || String(row.last_seen) <= idleLimit || Number(row.disabled) !== 0) {
       await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
       return null;
@@ -106,6 +104,17 @@ export class SessionStore {
       mfaPending: row.mfa === 'pending',
     };
   }
+
+  /** Now and the idle limit as stored text; formatted once per millisecond, not once per request. */
+  #times(now: Date): { iso: string; idleLimit: string } {
+    const ms = now.getTime();
+    const last = this.#lastTimes;
+    if (last.ms === ms) return last;
+    this.#lastTimes = { ms, iso: now.toISOString(), idleLimit: new Date(ms - this.#limits.idleMs).toISOString() };
+    return this.#lastTimes;
+  }
+
+  #lastTimes = { ms: Number.NaN, iso: '', idleLimit: '' };
 
   /**
    * A privilege change (MFA completed, password changed, role changed) gets a new token for the

@@ -107,7 +107,7 @@ export class RecordService {
       select = applySort(select, terms, env).limit(slot(0) as unknown as number).offset(slot(1) as unknown as number);
       return { query: select, meta: plan };
     }, [perPage, offset], started);
-    const items = await this.outputAll(def, plan, rows, caller, env.macros.now);
+    const items = await this.outputAll(def, plan, rows, caller, env.macros);
     if (q.skipTotal === true) return { items, page, perPage };
 
     const { rows: [counted] } = await this.queries.execute(this.db, shape && `count\u0000${shape}`, () => {
@@ -139,7 +139,7 @@ export class RecordService {
       return { query: select, meta: plan };
     }, [id], Date.now());
     if (!row) throw notFound();
-    return this.outputOne(def, plan, row, caller, env.macros.now);
+    return this.outputOne(def, plan, row, caller, env.macros);
   }
 
   async create(caller: Caller, collection: string, body: unknown): Promise<RecordOut> {
@@ -167,7 +167,7 @@ export class RecordService {
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
     });
-    return this.outputOne(def, plan, row, caller, now);
+    return this.outputOne(def, plan, row, caller, { now });
   }
 
   async update(caller: Caller, collection: string, id: string, body: unknown): Promise<RecordOut> {
@@ -197,7 +197,7 @@ export class RecordService {
       await this.audit(trx, 'update', def, id, caller, Object.keys(values), now);
       return updated;
     });
-    return this.outputOne(def, plan, row, caller, now);
+    return this.outputOne(def, plan, row, caller, { now });
   }
 
   async delete(caller: Caller, collection: string, id: string): Promise<void> {
@@ -337,13 +337,13 @@ export class RecordService {
     if (this.stages.sensitive.prepare && def.fields.some((f) => f.sensitive)) await this.stages.sensitive.prepare();
   }
 
-  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): RecordOut[] | Promise<RecordOut[]> {
+  private outputAll(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: ClockReading): RecordOut[] | Promise<RecordOut[]> {
     if (plan.rowIsRecord) return rows;
     if (plan.sensitive.length === 0) return rows.map((row) => this.plainOutput(plan, row));
     return this.sensitiveOutput(def, plan, rows, caller, at);
   }
 
-  private outputOne(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller, at: string): RecordOut | Promise<RecordOut> {
+  private outputOne(def: CollectionDef, plan: ReadPlan, row: Record<string, unknown>, caller: Caller, at: ClockReading): RecordOut | Promise<RecordOut> {
     if (plan.rowIsRecord) return row;
     if (plan.sensitive.length === 0) return this.plainOutput(plan, row);
     return this.sensitiveOutput(def, plan, [row], caller, at).then(([r]) => r);
@@ -360,12 +360,12 @@ export class RecordService {
   }
 
   /** Decrypts what the caller may see; the plaintext leaves only after its read event is recorded. */
-  private async sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: string): Promise<RecordOut[]> {
+  private async sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: ClockReading): Promise<RecordOut[]> {
     const outs = await Promise.all(rows.map((row) => outputSensitive(this.stages.sensitive,
       { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row))));
     const reads = outs.filter((o) => o.revealed.length > 0).map((o) => ({ recordId: String(o.record.id), fields: o.revealed }));
     if (reads.length > 0) {
-      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at, request: caller.request });
+      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at: at.now, request: caller.request });
     }
     return outs.map((o) => o.record);
   }
@@ -376,6 +376,11 @@ export class RecordService {
 }
 
 const isoNow = (): string => new Date().toISOString();
+
+/** The request's time, read only when an output needs it (a sensitive read's event): a getter on the request's macros. */
+interface ClockReading {
+  readonly now: string;
+}
 
 function checkId(id: unknown): void {
   if (!isRecordId(id)) throw new StrongboxError('ERR_INVALID_ID', 'the record id is malformed');

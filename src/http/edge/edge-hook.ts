@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StrongboxConfig } from '../../config/config.ts';
 import type { RateLimiter } from '../../core/limits/rate-limiter.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -20,18 +20,28 @@ function queryParamCount(url: string): number {
   return n;
 }
 
+export interface EdgeHookOptions {
+  /** set on every reply first, so refusals carry them too (an onSend hook per reply costs more than the rest of the edge) */
+  readonly headers: Readonly<Record<string, string>>;
+  /** runs last, once the request passed the edge (the cross-site check) */
+  readonly after: (req: FastifyRequest) => void;
+}
+
 /**
- * One synchronous onRequest hook for the whole edge, in order: CORS (so even refusals carry its
- * headers), load shedding, URL limits, the per-address rate limit, the admin surface.
+ * One synchronous onRequest hook for the whole edge, in order: the security headers, CORS (so
+ * even refusals carry its headers), load shedding, URL limits, the per-address rate limit, the
+ * admin surface, then `after`. One hook, because each hook Fastify runs costs per request.
  */
-export function registerEdgeHook(app: FastifyInstance, config: StrongboxConfig, limiter: RateLimiter | null, shedder: LoadShedder): void {
+export function registerEdgeHook(app: FastifyInstance, config: StrongboxConfig, limiter: RateLimiter | null, shedder: LoadShedder, opts: EdgeHookOptions): void {
   const cors = corsHandler(config.cors);
   const { urlLength, queryParams } = config.limits;
   const adminSeparate = config.admin.listen !== null;
   const adminAllowed = config.admin.allow.length > 0 ? cidrMatcher(config.admin.allow) : null;
 
+  const { headers, after } = opts;
   app.addHook('onRequest', (req, reply, done) => {
     try {
+      reply.headers(headers);
       if (cors !== null && cors(req, reply) === 'preflight') {
         void reply.code(204).send();
         return;
@@ -46,12 +56,23 @@ export function registerEdgeHook(app: FastifyInstance, config: StrongboxConfig, 
       // Exactly what an unknown route answers (after the same rate limit): the admin surface is not there for this client.
       const hidden = isAdminPath(path) && ((adminSeparate && !onAdminListener(req.raw)) || (adminAllowed !== null && !adminAllowed(req.ip)));
       const r = limiter === null ? null : checkAddress(limiter, req, path);
-      if (r === null) done(hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined);
+      if (r === null) pass(req, done, after, hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined);
       else if (r instanceof Promise) {
-        r.then((x) => done(x ?? (hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined)), (err: Error) => done(err));
+        r.then((x) => pass(req, done, after, x ?? (hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined)), (err: Error) => done(err));
       } else done(r);
     } catch (err) {
       done(err as Error);
     }
   });
+}
+
+/** The edge let the request through unless `err`; `after` has the last word. */
+function pass(req: FastifyRequest, done: (err?: Error) => void, after: (req: FastifyRequest) => void, err: Error | null | undefined): void {
+  if (err) return done(err);
+  try {
+    after(req);
+  } catch (e) {
+    return done(e as Error);
+  }
+  done();
 }
