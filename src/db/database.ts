@@ -25,5 +25,13 @@ export interface Database {
    * as usual (a point lookup on SQLite stays on the event loop).
    */
   readWithin?(sql: string, parameters: readonly unknown[], started: number): Promise<unknown[]> | undefined;
+  /**
+   * Runs a short write transaction and resolves once it is committed. SQLite: group-committed
+   * with the other writes of the same event-loop turn, each in its own savepoint (a failing one
+   * rolls back alone; sqlite/write-batch.ts), under BEGIN IMMEDIATE. PostgreSQL: its own transaction.
+   * Work must not start another transaction or query outside `trx` (one connection: it would wait forever).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  write<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -131,5 +131,6 @@ export function statementLog(db: Database): { db: Database; kinds: string[] } {
       return args.result;
     },
   };
-  return { db: { dialect: db.dialect, kysely: db.kysely.withPlugin(plugin), close: () => db.close() }, kinds };
+  const kysely = db.kysely.withPlugin(plugin);
+  return { db: { dialect: db.dialect, kysely, write: (work) => db.write((trx) => work(trx.withPlugin(plugin))), close: () => db.close() }, kinds };
 }

@@ -110,7 +110,8 @@ export class AuditService implements AuditSink {
     if (inputs.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ inputs, resolve, reject });
-      this.#flushing ??= this.#drain();
+      // After this turn's I/O callbacks: the reads served in one turn share one append.
+      this.#flushing ??= new Promise<void>((done) => setImmediate(() => void this.#drain().then(done)));
     });
   }
 
@@ -180,7 +181,7 @@ export class AuditService implements AuditSink {
       prev = chainHash(key, prev, row);
       return { ...row, hash: prev };
     });
-    await writeAuditRows(trx, rows);
+    await writeAuditRows(trx, rows, this.#db.dialect);
     return rows[rows.length - 1].seq;
   }
 

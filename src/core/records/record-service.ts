@@ -278,7 +278,7 @@ export class RecordService {
 
   private async transaction<T>(def: CollectionDef, work: (trx: Executor) => Promise<T>): Promise<T> {
     try {
-      return await this.db.kysely.transaction().execute(work);
+      return await this.db.write(work);
     } catch (err) {
       throw mapUniqueViolation(err, def);
     }

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Database, Dialect } from '../database.ts';
 import type { Executor } from '../migrate/introspect.ts';
+import { FixedStatement } from '../fixed-statement.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
-import { immediateTransaction } from '../sqlite/immediate-transaction.ts';
 
 /** One stored event, column for column. */
 export interface AuditRow {
@@ -42,13 +42,19 @@ export interface AuditHead {
 const INSERT_CHUNK = 1000;
 
 /**
- * Runs fn in a transaction that may append events. SQLite: BEGIN IMMEDIATE, so reading the head
- * and then writing cannot fail with SQLITE_BUSY when another process wrote in between.
+ * Runs fn in a transaction that may append events (Database.write: on SQLite group-committed
+ * under BEGIN IMMEDIATE, so reading the head and then writing cannot fail with SQLITE_BUSY when
+ * another process wrote in between).
  */
 export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) => Promise<T>): Promise<T> {
-  if (db.dialect === 'postgres') return db.kysely.transaction().execute(fn);
-  return immediateTransaction(db, fn);
+  return db.write(fn);
 }
+
+const HEAD_COLUMNS = ['log_id', 'seq', 'hash', 'base_seq', 'base_hash'] as const;
+const SELECT_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1));
+const LOCK_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1).forUpdate());
+const INSERT_ONE = new FixedStatement((k, p) => k.insertInto(AUDIT_TABLE).values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, p[i]]))));
+const MOVE_HEAD = new FixedStatement((k, p) => k.updateTable(AUDIT_HEAD_TABLE).set({ seq: p[0], hash: p[1] }).where('id', '=', 1));
 
 /**
  * Reads the head inside the caller's transaction. On PostgreSQL the row is locked (FOR UPDATE)
@@ -56,9 +62,9 @@ export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) =>
  * SQLite serializes writers already.
  */
 export async function lockAuditHead(trx: Executor, dialect: Dialect): Promise<AuditHead> {
-  let q = trx.selectFrom(AUDIT_HEAD_TABLE).select(['log_id', 'seq', 'hash', 'base_seq', 'base_hash']).where('id', '=', 1);
-  if (dialect === 'postgres') q = q.forUpdate();
-  return toHead(await q.executeTakeFirstOrThrow());
+  const { rows: [row] } = await (dialect === 'postgres' ? LOCK_HEAD : SELECT_HEAD).run(trx, dialect);
+  if (row === undefined) throw new Error('the audit head row is missing');
+  return toHead(row as Record<string, unknown>);
 }
 
 export async function readAuditHead(exec: Executor): Promise<AuditHead> {
@@ -74,14 +80,22 @@ function toHead(row: Record<string, unknown>): AuditHead {
   };
 }
 
-/** Inserts rows (already chained on from the locked head) and moves the head to the last one. */
-export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[]): Promise<void> {
+/**
+ * Inserts rows (already chained on from the locked head) and moves the head to the last one.
+ * SQLite runs one compiled single-row insert per event (a prepared statement, no round trip);
+ * PostgreSQL sends multi-row inserts (one round trip per chunk).
+ */
+export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[], dialect: Dialect): Promise<void> {
   if (rows.length === 0) return;
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await trx.insertInto(AUDIT_TABLE).values(rows.slice(i, i + INSERT_CHUNK) as AuditRow[]).execute();
+  if (dialect === 'sqlite') {
+    for (const row of rows) await INSERT_ONE.run(trx, dialect, AUDIT_COLUMNS.map((c) => row[c]));
+  } else {
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+      await trx.insertInto(AUDIT_TABLE).values(rows.slice(i, i + INSERT_CHUNK) as AuditRow[]).execute();
+    }
   }
   const last = rows[rows.length - 1];
-  await trx.updateTable(AUDIT_HEAD_TABLE).set({ seq: last.seq, hash: last.hash }).where('id', '=', 1).execute();
+  await MOVE_HEAD.run(trx, dialect, [last.seq, last.hash]);
 }
 
 /** Up to `limit` events after `afterSeq`, in chain order. */

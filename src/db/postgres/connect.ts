@@ -166,6 +166,7 @@ export async function connectPostgres(url: string, password: string | undefined,
   const database: Database = {
     dialect: 'postgres',
     kysely,
+    write: (work) => kysely.transaction().execute(work),
     readWithin: (sql, parameters, started) => (closed ? undefined : reads.read(sql, parameters, started + readTimeoutMs)),
     async close() {
       if (closed) return;

@@ -7,6 +7,7 @@ import { DEFAULT_STATEMENT_CACHE_SIZE, StatementCache, type StatementCacheStats 
 import { ReadStatements } from './read-statements.ts';
 import { ReadSnapshot } from './read-snapshot.ts';
 import { ScanPool } from './scan-pool.ts';
+import { WriteBatch } from './write-batch.ts';
 import { ScanShapes } from './scan-shapes.ts';
 import { cacheShares } from '../../util/cache-budget.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
@@ -60,9 +61,11 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   });
   const shapes = new ScanShapes(raw);
   let closed = false;
+  const writes = new WriteBatch(kysely);
   const database: Database = {
     dialect: 'sqlite',
     kysely,
+    write: (work) => writes.run(work),
     readWithin(sql, parameters, started) {
       if (closed || scans === null || !shapes.scans(sql, parameters)) return undefined;
       return scans.read(sql, parameters, started + readTimeoutMs);
