@@ -1,0 +1,96 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Database } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+
+async function withDb(work: (db: Database, other: BetterSqlite3.Database) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-batch-'));
+  const path = join(dir, 's.db');
+  const db = await openDatabase({ kind: 'sqlite', path });
+  await db.kysely.schema.createTable('t').addColumn('v', 'text', (c) => c.unique()).execute();
+  // another process's view of the file: it sees only committed data
+  const other = new BetterSqlite3(path, { readonly: true });
+  try {
+    await work(db, other);
+  } finally {
+    other.close();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const committed = (other: BetterSqlite3.Database): string[] =>
+  (other.prepare('select v from t order by v').all() as Array<{ v: string }>).map((r) => r.v);
+
+const insert = (v: string) => (trx: Parameters<Parameters<Database['write']>[0]>[0]) =>
+  trx.insertInto('t').values({ v }).execute().then(() => v);
+
+test('the writes of one turn share one commit, and none is answered before it is committed', async () => {
+  await withDb(async (db, other) => {
+    const seen: string[][] = [];
+    const jobs = ['a', 'b', 'c'].map((v) => db.write(insert(v)).then((out) => {
+      seen.push(committed(other)); // what another process sees when this caller hears back
+      return out;
+    }));
+    assert.deepEqual(await Promise.all(jobs), ['a', 'b', 'c']);
+    for (const s of seen) assert.deepEqual(s, ['a', 'b', 'c'], 'every write was committed before any caller heard back');
+  });
+});
+
+test('a failing write rolls back alone: the others of its batch commit', async () => {
+  await withDb(async (db, other) => {
+    const results = await Promise.allSettled([
+      db.write(insert('a')),
+      db.write(async (trx) => {
+        await insert('half')(trx); // its first statement succeeds …
+        await insert('a')(trx); // … then a unique violation: the whole job must go
+      }),
+      db.write(async () => {
+        throw new Error('refused by a rule');
+      }),
+      db.write(insert('c')),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+    assert.equal(String((results[2] as PromiseRejectedResult).reason), 'Error: refused by a rule');
+    assert.deepEqual(committed(other), ['a', 'c'], 'nothing of the failed jobs stays');
+  });
+});
+
+test('writes queued while a batch commits go into the next one, in order, and each sees the earlier ones', async () => {
+  await withDb(async (db, other) => {
+    const first = db.write(insert('1'));
+    await new Promise((r) => setImmediate(r)); // the first batch has started
+    const later = Array.from({ length: 300 }, (_, i) => db.write(async (trx) => {
+      const n = Number((await sql<{ n: number }>`select count(*) as n from t`.execute(trx)).rows[0].n);
+      await insert(`x${String(i).padStart(3, '0')}`)(trx);
+      return n;
+    }));
+    await first;
+    const counts = await Promise.all(later);
+    assert.deepEqual(counts, counts.map((_, i) => i + 1), 'each write saw every write queued before it');
+    assert.equal(committed(other).length, 301);
+  });
+});
+
+test('a transaction that cannot commit fails every write of its batch, and none of them stays', async () => {
+  await withDb(async (db, other) => {
+    // a deferred foreign key is checked at COMMIT: the commit itself fails
+    await sql`create table child (p text references t(v) deferrable initially deferred)`.execute(db.kysely);
+    await sql`pragma foreign_keys = on`.execute(db.kysely);
+    const results = await Promise.allSettled([
+      db.write(insert('ok')),
+      db.write((trx) => trx.insertInto('child').values({ p: 'no such parent' }).execute()),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.deepEqual(committed(other), [], 'the batch left nothing');
+    // and the connection is usable afterwards
+    assert.equal(await db.write(insert('after')), 'after');
+    assert.deepEqual(committed(other), ['after']);
+  });
+});
