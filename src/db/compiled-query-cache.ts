@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, RootOperationNode } from 'kysely';
+import type { Compilable, CompiledQuery, Kysely, RootOperationNode } from 'kysely';
 import type { Database } from './database.ts';
 import { LruMap } from '../util/lru-map.ts';
 import { CACHE_BUDGET, MAX_ENTRY_BYTES, stringBytes } from '../util/cache-budget.ts';
@@ -10,7 +10,7 @@ import { CACHE_BUDGET, MAX_ENTRY_BYTES, stringBytes } from '../util/cache-budget
  */
 export class Slot {
   private constructor(readonly index: number) {}
-  static readonly all: readonly Slot[] = Array.from({ length: 8 }, (_, i) => new Slot(i));
+  static readonly all: readonly Slot[] = Array.from({ length: 64 }, (_, i) => new Slot(i));
 }
 
 /** Slot.all[i], named for readability at call sites. */
@@ -71,6 +71,22 @@ export class CompiledQueryCache {
     const now = database.readNow?.(entry.compiled.sql, parameters);
     if (now !== undefined) return { rows: now as R[], meta: entry.meta };
     return database.kysely.executeQuery<R>({ ...entry.compiled, parameters }).then((result) => ({ rows: result.rows, meta: entry.meta }));
+  }
+
+  /**
+   * Runs the statement cached under `key` on `trx` (a write inside a transaction: an INSERT …
+   * RETURNING whose column set and returned shape make the key). Values go in slots only.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async executeOn<R>(trx: Kysely<any>, key: string, build: () => Compilable<R>, values: readonly unknown[]): Promise<R[]> {
+    let entry = this.#entries.get(key) as Entry<R, null> | undefined;
+    if (entry === undefined) {
+      entry = makeEntry(() => ({ query: build(), meta: null }));
+      this.#entries.set(key, entry);
+    }
+    const parameters = entry.compiled.parameters.slice();
+    for (const [at, index] of entry.slots) parameters[at] = values[index];
+    return (await trx.executeQuery<R>({ ...entry.compiled, parameters })).rows;
   }
 
   get size(): number {
