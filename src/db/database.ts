@@ -26,6 +26,13 @@ export interface Database {
    */
   readWithin?(sql: string, parameters: readonly unknown[], started: number): Promise<unknown[]> | undefined;
   /**
+   * A number that changes whenever the database may have changed since it was last read: a
+   * statement of this connection that may write, or a commit by any other connection or process
+   * (SQLite's data_version). Equal stamps mean equal data, so a row read under a stamp may be
+   * reused while the stamp holds. Undefined where the database cannot tell cheaply (PostgreSQL).
+   */
+  changeStamp?(): number;
+  /**
    * Runs a short write transaction and resolves once it is committed. SQLite: group-committed
    * with the other writes of the same event-loop turn, each in its own savepoint (a failing one
    * rolls back alone; sqlite/write-batch.ts), under BEGIN IMMEDIATE. PostgreSQL: its own transaction.

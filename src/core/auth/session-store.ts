@@ -3,6 +3,8 @@ import type { Database } from '../../db/database.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import { randomId } from '../../crypto/random-id.ts';
 import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from '../../crypto/session-token.ts';
+import { LruMap } from '../../util/lru-map.ts';
+import { CACHE_BUDGET, stringBytes } from '../../util/cache-budget.ts';
 
 export interface SessionLimits {
   readonly absoluteMs: number; // a session ends this long after it began, used or not
@@ -47,6 +49,14 @@ export class SessionStore {
   readonly #limits: SessionLimits;
   readonly #now: () => Date;
   readonly #queries = new CompiledQueryCache(16);
+  /**
+   * Sessions read while the database kept one change stamp (SQLite): any write of this process
+   * and any commit of another (a revocation from the CLI) moves the stamp, so nothing stale is
+   * ever used. Known tokens only; bounded by entries and bytes.
+   */
+  readonly #seen = new LruMap<string, { stamp: number; row: Record<string, unknown> }>(4096, {
+    maxBytes: CACHE_BUDGET.sessions, sizeOf: (key, v) => stringBytes(key) + 64 + Object.values(v.row).reduce<number>((n, x) => n + (typeof x === 'string' ? stringBytes(x) : 16), 0),
+  });
 
   constructor(db: Database, limits: SessionLimits, now: () => Date) {
     this.#db = db;
@@ -81,14 +91,21 @@ export class SessionStore {
     if (!isWellFormedSessionToken(token)) return null;
     const k = this.#db.kysely;
     const tokenHash = hashSessionToken(token);
-    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
-      query: k.selectFrom('_sb_sessions as s')
-        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
-        .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
-        .where('s.token_hash', '=', slot(0)),
-      meta: null,
-    }), [tokenHash]);
-    if (!row) return null;
+    // A session seen under the database's current change stamp is the row the query would return.
+    const stamp = this.#db.changeStamp?.();
+    const seen = stamp === undefined ? undefined : this.#seen.get(tokenHash);
+    let row = seen !== undefined && seen.stamp === stamp ? seen.row : undefined;
+    if (row === undefined) {
+      ({ rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
+        query: k.selectFrom('_sb_sessions as s')
+          .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+          .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
+          .where('s.token_hash', '=', slot(0)),
+        meta: null,
+      }), [tokenHash]));
+      if (!row) return null;
+      if (stamp !== undefined) this.#seen.set(tokenHash, { stamp, row });
+    }
     const { iso, idleLimit } = this.#times(this.#now());
     // Session times are stored as toISOString() text (both dialects), so text order is time order.
     if (String(row.expires) <= iso || String(row.last_seen) <= idleLimit || Number(row.disabled) !== 0) {

@@ -8,6 +8,7 @@ import { ReadStatements } from './read-statements.ts';
 import { ReadSnapshot } from './read-snapshot.ts';
 import { ScanPool } from './scan-pool.ts';
 import { WriteBatch } from './write-batch.ts';
+import { ChangeStamp } from './change-stamp.ts';
 import { ScanShapes } from './scan-shapes.ts';
 import { cacheShares } from '../../util/cache-budget.ts';
 import { FALLBACK_AUTOCHECKPOINT_PAGES, startCheckpointer, type Checkpointer } from './checkpointer.ts';
@@ -51,8 +52,10 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   const cache = new StatementCache(raw, opts.statementCacheSize, shares.sqliteStatements);
   const snapshot = new ReadSnapshot(raw);
   const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE, shares.sqliteReadStatements);
-  // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot.
-  const forKysely = { prepare: (sql: string) => { snapshot.end(); return cache.prepare(sql); }, close: () => cache.close() };
+  // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot, and
+  // may change the data: the change stamp moves.
+  const stamp = new ChangeStamp(raw);
+  const forKysely = { prepare: (sql: string) => { snapshot.end(); stamp.bump(); return cache.prepare(sql); }, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
   const readTimeoutMs = opts.readTimeoutMs ?? 2000;
   // An in-memory database cannot be opened by another connection: its scans stay on the loop.
@@ -66,6 +69,11 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     dialect: 'sqlite',
     kysely,
     write: (work) => writes.run(work),
+    changeStamp() {
+      if (closed) return stamp.bump();
+      snapshot.enter(); // inside the turn's read transaction: no lock calls of its own
+      return stamp.read();
+    },
     readWithin(sql, parameters, started) {
       if (closed || scans === null || !shapes.scans(sql, parameters)) return undefined;
       return scans.read(sql, parameters, started + readTimeoutMs);

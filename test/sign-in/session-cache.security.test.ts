@@ -1,0 +1,92 @@
+// Attack: a session that was revoked, logged out or whose account was disabled keeps working
+// because the server answers sign-in checks from a cache filled before the change (the change
+// made by this process, or by another one such as the CLI writing to the same SQLite file).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { AccountService } from '../../src/core/auth/account-service.ts';
+import { testAccounts, PW } from '../helpers/sign-in.ts';
+import { sha256Hex } from '../../src/crypto/hash.ts';
+
+let dir: string;
+let db: Database;
+let accounts: AccountService;
+let other: BetterSqlite3.Database; // another process's connection to the same file
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sb-session-cache-'));
+  const path = join(dir, 's.db');
+  db = await openDatabase({ kind: 'sqlite', path });
+  await runSystemMigrations(db);
+  accounts = testAccounts(db, {});
+  await accounts.register('sam@example.com', PW.alice);
+  other = new BetterSqlite3(path);
+  other.pragma('busy_timeout = 5000');
+});
+after(async () => {
+  other.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const login = async () => (await accounts.login('sam@example.com', PW.alice, { ip: '192.0.2.10' })).token;
+/** Authenticated many times, so any cache is warm. */
+async function warm(token: string): Promise<void> {
+  for (let i = 0; i < 5; i++) assert.ok(await accounts.authenticate(token), 'a live session');
+}
+
+test('the database says when it may have changed (SQLite): a write here or a commit elsewhere moves the stamp', async () => {
+  const a = db.changeStamp?.();
+  assert.equal(typeof a, 'number');
+  await new Promise((r) => setImmediate(r));
+  assert.equal(db.changeStamp?.(), a, 'nothing changed, same stamp');
+  other.prepare("update _sb_accounts set updated = 'x' || updated where email = 'sam@example.com'").run();
+  await new Promise((r) => setImmediate(r)); // the next turn's snapshot
+  const b = db.changeStamp?.();
+  assert.notEqual(b, a, 'another connection committed');
+});
+
+test('a session deleted by another process stops working at once', async () => {
+  const token = await login();
+  await warm(token);
+  other.prepare('delete from _sb_sessions where token_hash = ?').run(sha256Hex(token));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await accounts.authenticate(token), null);
+});
+
+test('an account disabled by another process is refused at once', async () => {
+  const token = await login();
+  await warm(token);
+  other.prepare("update _sb_accounts set disabled = 1 where email = 'sam@example.com'").run();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(await accounts.authenticate(token), null);
+  other.prepare("update _sb_accounts set disabled = 0 where email = 'sam@example.com'").run();
+});
+
+test('a role changed by another process is seen at once', async () => {
+  const token = await login();
+  await warm(token);
+  other.prepare("update _sb_accounts set role = 'admin' where email = 'sam@example.com'").run();
+  await new Promise((r) => setImmediate(r));
+  assert.equal((await accounts.authenticate(token))?.caller.role, 'admin');
+  other.prepare("update _sb_accounts set role = 'user' where email = 'sam@example.com'").run();
+  await new Promise((r) => setImmediate(r));
+  assert.equal((await accounts.authenticate(token))?.caller.role, 'user');
+});
+
+test('logout and revocation in this process end the session at once, even within one event-loop turn', async () => {
+  const token = await login();
+  await warm(token);
+  await accounts.logout(token);
+  assert.equal(await accounts.authenticate(token), null, 'logged out');
+  const t2 = await login();
+  await warm(t2);
+  await accounts.sessions.deleteByToken(t2);
+  assert.equal(await accounts.authenticate(t2), null, 'revoked');
+});
