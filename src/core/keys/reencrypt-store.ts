@@ -77,3 +77,9 @@ export async function finishJob(exec: Executor, collection: string, now: string)
   await exec.updateTable('_sb_key_jobs').set({ state: 'done', lease_owner: null, lease_until: null, updated: now })
     .where('collection', '=', collection).execute();
 }
+
+/** Whether a row holds a value of `field` but no blind index (the field became searchable later). */
+export async function hasMissingIndex(exec: Executor, collection: string, field: string, indexColumn: string): Promise<boolean> {
+  const r = await exec.selectFrom(collection).select('id').where(indexColumn, 'is', null).where(field, 'is not', null).limit(1).executeTakeFirst();
+  return r !== undefined;
+}
