@@ -57,4 +57,14 @@ describe('strongbox keys', () => {
     assert.ok(!bad.stderr.includes(before.trim().split(':')[1]));
     writeFileSync(kek, after, { mode: 0o600 });
   });
+
+  test('rotate --blind-index adds index key v2, re-indexes every row and retires v1', async () => {
+    const r = await runCli(['keys', 'rotate', '--blind-index'], { cwd: tmp.dir, timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /patients now writes with blind-index key v2/);
+    const s = await runCli(['keys', 'status'], { cwd: tmp.dir });
+    assert.match(s.stdout, /blind-index\s+patients\s+v1\s+retired/);
+    assert.match(s.stdout, /blind-index\s+patients\s+v2\s+active/);
+    assert.doesNotMatch(s.stdout, /field-data\s+patients\s+v3/, 'the data keys are not rotated with it');
+  });
 });
