@@ -90,6 +90,31 @@ export function fieldKeyId(stored: Buffer): number | null {
   return stored.readUInt32BE(1);
 }
 
+const B64 = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64['ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'.charCodeAt(i)] = i;
+/** base64 characters of the shortest stored value (the overhead, no plaintext) */
+const MIN_B64 = Math.ceil(FIELD_OVERHEAD_BYTES / 3) * 4;
+
+/**
+ * `fieldKeyId` of a stored value still in base64, read from its first 8 characters without
+ * decoding the rest (the re-encryption job checks every ciphertext of every row this way).
+ */
+export function storedKeyId(base64: string): number | null {
+  if (base64.length < MIN_B64) return null;
+  let hi = 0; // the first 6 bytes, from 8 characters of 6 bits each
+  let lo = 0;
+  for (let i = 0; i < 8; i++) {
+    const c = base64.charCodeAt(i);
+    const v = c < 128 ? B64[c] : -1;
+    if (v < 0) return null;
+    if (i < 4) hi = hi * 64 + v; // 24 bits: bytes 0..2
+    else lo = lo * 64 + v; // 24 bits: bytes 3..5
+  }
+  if (hi >>> 16 !== FIELD_FORMAT_VERSION) return null;
+  // key id = bytes 1..4: bytes 1-2 from hi, bytes 3-4 from lo
+  return ((hi & 0xffff) * 0x10000) + (lo >>> 8);
+}
+
 export function openField(key: Buffer, place: FieldPlace, stored: Buffer): Buffer {
   if (fieldKeyId(stored) === null) throw new FieldDecryptError('not a Strongbox field ciphertext (truncated or foreign)');
   const d = createDecipheriv('aes-256-gcm', key, stored.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), GCM);

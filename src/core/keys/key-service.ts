@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import type { KekConfig } from '../../config/parse-keys.ts';
 import { KekUnwrapError, type KekProvider } from '../../crypto/kek/kek-provider.ts';
-import { FieldDecryptError, fieldKeyId } from '../../crypto/field-cipher.ts';
+import { FieldDecryptError, fieldKeyId, type FieldPlace } from '../../crypto/field-cipher.ts';
 import { Keyring, type WrappedKey, type KeyPurpose, type MacPurpose, type SealingPurpose, type SigningPurpose } from '../../crypto/keyring.ts';
 import type { MacKey, SealingKey, SigningKey } from '../../crypto/purpose-keys.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -136,8 +136,13 @@ export class KeyService {
   }
 
   /** Synchronous open of decoded bytes for the re-encryption job (which reloads keys before its batch). */
-  openFieldBytes(collection: string, field: string, recordId: string, revision: string, bytes: Buffer): Buffer {
-    return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
+  openAt(place: FieldPlace, bytes: Buffer): Buffer {
+    return this.ring.openField(place.collection, place, bytes);
+  }
+
+  /** `sealField` for a place the caller already holds (the re-encryption job, once per field of a row). */
+  sealAt(place: FieldPlace, plaintext: Buffer): string {
+    return this.ring.sealField(place.collection, this.fieldVersion(place.collection), place, plaintext).toString('base64');
   }
 
   /** The key id a stored value names (null for a foreign value). */

@@ -40,6 +40,8 @@ export interface JobStats {
   rows: number;
   rewrittenRows: number;
   maxBatchMs: number;
+  /** every batch's duration in ms (the first 100,000) */
+  readonly batchMs: number[];
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -58,7 +60,7 @@ export class ReencryptJob {
   private readonly plans = new Map<string, { plan: RowPlan; statements: ReencryptStatements }>();
   /** rows per batch, adapted so a batch takes about `batchMs` */
   private limit: number;
-  readonly stats: JobStats = { batches: 0, rows: 0, rewrittenRows: 0, maxBatchMs: 0 };
+  readonly stats: JobStats = { batches: 0, rows: 0, rewrittenRows: 0, maxBatchMs: 0, batchMs: [] };
 
   constructor(
     private readonly db: Database,
@@ -140,6 +142,7 @@ export class ReencryptJob {
     s.rows += rows;
     s.rewrittenRows += rewritten;
     if (ms > s.maxBatchMs) s.maxBatchMs = ms;
+    if (s.batchMs.length < 100_000) s.batchMs.push(ms);
     if (rows < limit) return; // a short batch says nothing about the cost of a full one
     const budget = this.opts.batchMs ?? 15;
     const fit = Math.floor((limit * budget * 0.8) / Math.max(ms, 0.1));

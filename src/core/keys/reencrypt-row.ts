@@ -1,5 +1,5 @@
 import type { CollectionDef, FieldDef } from '../../config/schema.ts';
-import { fieldKeyId } from '../../crypto/field-cipher.ts';
+import { storedKeyId } from '../../crypto/field-cipher.ts';
 import type { RowRewrite } from '../../db/reencrypt-batch.ts';
 import { normalizeForIndex } from '../records/field-encryption-stage.ts';
 import { blindIndexColumn, hasBlindIndex, hasMaskColumn, maskColumn, REVISION_COLUMN } from '../records/sensitive-columns.ts';
@@ -55,8 +55,9 @@ export interface RowContext {
 /** A ciphertext names a data-key version this process has not loaded (another instance rotated). */
 export class UnknownKeyVersion extends Error {}
 
-function version(ctx: RowContext, bytes: Buffer): number | null {
-  const v = fieldKeyId(bytes);
+/** The key id a stored value names, read from its base64 head; UnknownKeyVersion for one not loaded here. */
+function version(ctx: RowContext, stored: string): number | null {
+  const v = storedKeyId(stored);
   if (v !== null && v !== ctx.target && !ctx.keys.hasFieldKey(ctx.collection, v)) throw new UnknownKeyVersion();
   return v;
 }
@@ -70,48 +71,45 @@ const asText = (v: unknown): string | null => (v === null || v === undefined ? n
  */
 export function rewriteRow(ctx: RowContext, plan: RowPlan, row: Readonly<Record<string, unknown>>): RowRewrite | null {
   const id = String(row.id);
-  const revision = row[REVISION_COLUMN];
-  const from = plan.columns.map((c) => asText(row[c]));
+  const revision = String(row[REVISION_COLUMN]);
+  const { columns } = plan;
+  const from: (string | null)[] = new Array(columns.length);
+  for (let i = 0; i < columns.length; i++) from[i] = asText(row[columns[i]]);
   let to: (string | null)[] | null = null;
-  const set = (i: number, v: string | null): void => {
-    to ??= from.slice();
-    to[i] = v;
-  };
   for (const f of plan.fields) {
     const stored = from[f.value];
     const name = f.def.name;
-    let plain: Buffer | null = null;
-    try {
-      if (stored !== null) {
-        const bytes = Buffer.from(stored, 'base64');
-        if (version(ctx, bytes) !== ctx.target) {
-          plain = ctx.keys.openFieldBytes(ctx.collection, name, id, String(revision), bytes);
-          set(f.value, ctx.keys.sealField(ctx.collection, name, id, String(revision), plain));
+    if (stored !== null) {
+      const current = version(ctx, stored) === ctx.target;
+      const index = f.index >= 0 ? from[f.index] : null;
+      const needIndex = f.index >= 0 && (index === null || ctx.reindex);
+      if (!current || needIndex) {
+        // a foreign or truncated value fails here (FieldDecryptError), as on a read
+        const place = { collection: ctx.collection, field: name, recordId: id, revision };
+        const plain = ctx.keys.openAt(place, Buffer.from(stored, 'base64'));
+        try {
+          if (!current) (to ??= from.slice())[f.value] = ctx.keys.sealAt(place, plain);
+          if (needIndex) {
+            const want = ctx.keys.blindIndexAt(ctx.collection, ctx.indexTarget, normalizeForIndex(f.def, JSON.parse(plain.toString('utf8'))));
+            if (want !== index) (to ??= from.slice())[f.index] = want;
+          }
+        } finally {
+          plain.fill(0);
         }
-        const index = f.index >= 0 ? from[f.index] : null;
-        if (f.index >= 0 && (index === null || ctx.reindex)) {
-          plain ??= ctx.keys.openFieldBytes(ctx.collection, name, id, String(revision), bytes);
-          const want = ctx.keys.blindIndexAt(ctx.collection, ctx.indexTarget, normalizeForIndex(f.def, JSON.parse(plain.toString('utf8'))));
-          if (want !== index) set(f.index, want);
-        }
-      } else if (f.index >= 0 && from[f.index] !== null) {
-        set(f.index, null); // no value, no index
       }
-    } finally {
-      plain?.fill(0);
+    } else if (f.index >= 0 && from[f.index] !== null) {
+      (to ??= from.slice())[f.index] = null; // no value, no index
     }
     const mask = f.mask >= 0 ? from[f.mask] : null;
-    if (mask !== null) {
-      const bytes = Buffer.from(mask, 'base64');
-      if (version(ctx, bytes) !== ctx.target) {
-        const m = ctx.keys.openFieldBytes(ctx.collection, `${name}#mask`, id, String(revision), bytes);
-        try {
-          set(f.mask, ctx.keys.sealField(ctx.collection, `${name}#mask`, id, String(revision), m));
-        } finally {
-          m.fill(0);
-        }
+    if (mask !== null && version(ctx, mask) !== ctx.target) {
+      const place = { collection: ctx.collection, field: `${name}#mask`, recordId: id, revision };
+      const m = ctx.keys.openAt(place, Buffer.from(mask, 'base64'));
+      try {
+        (to ??= from.slice())[f.mask] = ctx.keys.sealAt(place, m);
+      } finally {
+        m.fill(0);
       }
     }
   }
-  return to === null ? null : { id, revision: String(revision), from, to };
+  return to === null ? null : { id, revision, from, to };
 }
