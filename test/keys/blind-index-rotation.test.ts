@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eachDialect } from '../helpers/dialects.ts';
-import { collection, field } from '../helpers/test-engine.ts';
+import { collection } from '../helpers/test-engine.ts';
 import { caller, openFixture, rejectsWith, type Fixture } from '../records/records-fixture.ts';
 import { PATIENTS } from '../records/patients-fixture.ts';
 import { ReencryptJob } from '../../src/core/keys/reencrypt-job.ts';
