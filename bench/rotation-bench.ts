@@ -75,9 +75,11 @@ const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const during = { answered: answered - before.answered, failed: failed - before.failed };
 const m = await load;
 const rate = fields / seconds;
+const sorted = [...job.stats.batchMs].sort((a, b) => a - b);
+const pct = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * q))] ?? 0;
 const getPerSec = during.answered / seconds;
 process.stdout.write(`re-encrypted ${fields} ciphertexts in ${seconds.toFixed(2)} s = ${Math.round(rate).toLocaleString('en-US')} fields/s (target ≥ ${TARGET.toLocaleString('en-US')}); `
-  + `${job.stats.batches} batches, longest held the event loop ${job.stats.maxBatchMs.toFixed(1)} ms; `
+  + `${job.stats.batches} batches holding the event loop p50 ${pct(0.5).toFixed(1)} ms, p99 ${pct(0.99).toFixed(1)} ms, max ${job.stats.maxBatchMs.toFixed(1)} ms; `
   + `during it the server answered ${during.answered} GETs (${getPerSec.toFixed(0)}/s, ${during.failed} failed); `
   + `wrk over ${SECONDS} s: ${m.total} requests, ${m.reqPerSec.toFixed(0)}/s, ${m.failures} failed\n`);
 await app.close();

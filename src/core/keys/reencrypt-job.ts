@@ -176,23 +176,26 @@ export class ReencryptJob {
     const versions = this.keys.dataKeyVersions(collection, stored);
     const grace = this.opts.graceMs ?? 10_000;
     const created = stored.find((k) => k.purpose === 'field-data' && k.scope === collection && k.version === job.targetVersion)?.created;
-    const indexTarget = this.keys.indexVersion(collection);
-    const indexCreated = stored.find((k) => k.purpose === 'blind-index' && k.scope === collection && k.version === indexTarget)?.created;
+    // The newest index key as the database has it, not as this process last saw it: a pass that
+    // began a grace after it was created compared every row with it (views refresh every second).
+    const indexKeys = stored.filter((k) => k.purpose === 'blind-index' && k.scope === collection && k.state === 'active');
+    const newestIndex = indexKeys.length > 0 ? indexKeys[indexKeys.length - 1] : undefined;
     const began = Date.parse(job.passStarted);
     const proven = job.changed === 0 && created !== undefined && began - Date.parse(created) >= grace
-      && (indexCreated === undefined || began - Date.parse(indexCreated) >= grace);
+      && (newestIndex === undefined || began - Date.parse(newestIndex.created) >= grace);
     if (!proven) {
       await newPass(this.db.kysely, collection, await this.count(collection), this.iso());
       // wait out the grace before the proving pass rather than spin over the table
       if (job.changed === 0 && created !== undefined) {
-        const newest = Math.max(Date.parse(created), indexCreated === undefined ? 0 : Date.parse(indexCreated));
+        const newest = Math.max(Date.parse(created), newestIndex === undefined ? 0 : Date.parse(newestIndex.created));
         const wait = grace - (this.now() - newest);
         if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
       }
       return true;
     }
+    await this.keys.reloadKeys();
     for (const v of versions) if (v < job.targetVersion) await this.keys.retireDataKey(collection, v);
-    for (const v of this.keys.indexVersions(collection)) if (v < indexTarget) await this.keys.retireIndexKey(collection, v);
+    if (newestIndex) for (const k of indexKeys) if (k.version < newestIndex.version) await this.keys.retireIndexKey(collection, k.version);
     await finishJob(this.db.kysely, collection, this.iso());
     return false;
   }
