@@ -112,30 +112,39 @@ export class ReencryptJob {
     const ctx = { keys: this.keys, collection, target: job.targetVersion, indexTarget: this.keys.indexVersion(collection), reindex };
 
     const limit = this.limit;
-    const rows = await statements.readAfter(this.db.kysely, job.cursor, limit);
-    let rewrites: RowRewrite[];
+    const fetched = await statements.readAfter(this.db.kysely, job.cursor, limit);
+    // The row count is sized to the budget from earlier batches; a batch that runs slow anyway
+    // (a busy CPU, a GC) stops early and leaves its remaining rows to the next one.
+    const deadline = started + this.budgetMs() * 0.7;
+    let out: { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] };
     try {
-      rewrites = this.rewrite(ctx, plan, rows);
+      out = this.rewrite(ctx, plan, fetched, deadline);
     } catch (err) {
       if (!(err instanceof UnknownKeyVersion)) throw err;
       // another instance rotated: load its key, then the batch once more
       await this.keys.reloadKeys();
-      rewrites = this.rewrite(ctx, plan, rows);
+      out = this.rewrite(ctx, plan, fetched, deadline);
     }
+    const { rows, rewrites } = out;
     const last = rows.length > 0 ? String(rows[rows.length - 1].id) : job.cursor;
     const progress = { cursor: last, done: job.done + rows.length, changed: job.changed + rewrites.length };
     await this.db.kysely.transaction().execute(async (trx) => {
       await statements.write(trx, rewrites);
       await saveProgress(trx, collection, job, progress, this.iso());
     });
-    this.measure(started, rows.length, rewrites.length, limit);
+    const cut = rows.length < fetched.length;
+    this.measure(started, rows.length, rewrites.length, cut || fetched.length === limit);
     onProgress?.({ ...job, ...progress });
-    if (rows.length === limit) return true;
+    if (cut || fetched.length === limit) return true;
     return this.endOfPass(collection, { ...job, ...progress });
   }
 
+  private budgetMs(): number {
+    return this.opts.batchMs ?? 15;
+  }
+
   /** Records the batch and sizes the next one so it takes about `batchMs`. */
-  private measure(started: number, rows: number, rewritten: number, limit: number): void {
+  private measure(started: number, rows: number, rewritten: number, full: boolean): void {
     const ms = performance.now() - started;
     const s = this.stats;
     s.batches++;
@@ -143,20 +152,21 @@ export class ReencryptJob {
     s.rewrittenRows += rewritten;
     if (ms > s.maxBatchMs) s.maxBatchMs = ms;
     if (s.batchMs.length < 100_000) s.batchMs.push(ms);
-    if (rows < limit) return; // a short batch says nothing about the cost of a full one
-    const budget = this.opts.batchMs ?? 15;
-    const fit = Math.floor((limit * budget * 0.8) / Math.max(ms, 0.1));
+    if (!full || rows === 0) return; // the end of a pass says nothing about the cost of a full batch
+    const fit = Math.floor((rows * this.budgetMs() * 0.8) / Math.max(ms, 0.1));
     // grow by at most half per batch (the cost of a row varies), shrink at once
-    this.limit = Math.max(Math.min(10, this.opts.batch), Math.min(this.opts.batch, fit, Math.ceil(limit * 1.5)));
+    this.limit = Math.max(Math.min(10, this.opts.batch), Math.min(this.opts.batch, fit, Math.ceil(rows * 1.5)));
   }
 
-  private rewrite(ctx: RowContext, plan: RowPlan, rows: readonly Record<string, unknown>[]): RowRewrite[] {
-    const out: RowRewrite[] = [];
-    for (const row of rows) {
-      const r = rewriteRow(ctx, plan, row);
-      if (r !== null) out.push(r);
+  /** The rows' rewrites, in order, stopping after a multiple of 16 rows once `deadline` has passed. */
+  private rewrite(ctx: RowContext, plan: RowPlan, rows: readonly Record<string, unknown>[], deadline: number): { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] } {
+    const rewrites: RowRewrite[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0 && (i & 15) === 0 && performance.now() > deadline) return { rows: rows.slice(0, i), rewrites };
+      const r = rewriteRow(ctx, plan, rows[i]);
+      if (r !== null) rewrites.push(r);
     }
-    return out;
+    return { rows, rewrites };
   }
 
   /** True (after a short wait) while the newest index key is younger than `settleMs`. */
