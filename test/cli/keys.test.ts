@@ -35,7 +35,7 @@ describe('strongbox keys', () => {
     const s = await runCli(['keys', 'status'], { cwd: tmp.dir });
     assert.match(s.stdout, /field-data\s+patients\s+v1\s+retired/);
     assert.match(s.stdout, /field-data\s+patients\s+v2\s+active/);
-    assert.match(s.stdout, /re-encryption patients → v2: done/);
+    assert.match(s.stdout, /re-encryption patients → data key v2, index key v1: done/);
   });
 
   test('rotate --kek replaces the KEK file and re-wraps every key; the old KEK no longer opens them', async () => {
@@ -66,5 +66,6 @@ describe('strongbox keys', () => {
     assert.match(s.stdout, /blind-index\s+patients\s+v1\s+retired/);
     assert.match(s.stdout, /blind-index\s+patients\s+v2\s+active/);
     assert.doesNotMatch(s.stdout, /field-data\s+patients\s+v3/, 'the data keys are not rotated with it');
+    assert.match(s.stdout, /re-encryption patients → data key v2, index key v2: done/);
   });
 });

@@ -25,7 +25,9 @@ export function registerKeys(program: Command, ctx: CliContext): void {
         ctx.io.out(`  ${k.purpose.padEnd(15)} ${(k.scope || '-').padEnd(20)} v${String(k.version).padEnd(4)} ${k.state}${k.retired ? ` (retired ${k.retired})` : ''}`);
       }
       for (const j of s.jobs) {
-        ctx.io.out(`re-encryption ${j.collection} → v${j.targetVersion}: ${j.state}${j.state === 'running' ? `, pass at ${j.done}/${j.total} records, ${j.changed} rewritten` : ''} (updated ${j.updated})`);
+        const index = s.keys.filter((k) => k.purpose === 'blind-index' && k.scope === j.collection && k.state === 'active').map((k) => k.version);
+        const to = `data key v${j.targetVersion}${index.length > 0 ? `, index key v${Math.max(...index)}` : ''}`;
+        ctx.io.out(`re-encryption ${j.collection} → ${to}: ${j.state}${j.state === 'running' ? `, pass at ${j.done}/${j.total} records, ${j.changed} rewritten` : ''} (updated ${j.updated})`);
       }
     }));
   keys
