@@ -79,6 +79,8 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     const audit = new AuditService({ db, keys: auditKeys });
     for (const plan of migrated) await audit.append(migrationEvent(plan));
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
+    // Compiled filters hold blind-index values: a new or retired index key makes them stale.
+    keys.onIndexKeysChange(() => records.queries.clear());
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
     const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });

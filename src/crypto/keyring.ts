@@ -56,6 +56,8 @@ export class KeyringError extends Error {
  */
 export class Keyring {
   private readonly keys = new Map<string, Buffer>();
+  /** field-data keys by collection, then version: the per-field path looks up without building a slot string */
+  private readonly fieldKeys = new Map<string, Map<number, Buffer>>();
   private readonly handles = new Map<string, MacKey | SigningKey | SealingKey>();
 
   constructor(private kek: KekProvider) {}
@@ -69,7 +71,16 @@ export class Keyring {
   }
 
   has(purpose: KeyPurpose, scope: string, version: number): boolean {
+    if (purpose === 'field-data') return this.fieldKeys.get(scope)?.has(version) === true;
     return this.keys.has(slot(purpose, scope, version));
+  }
+
+  private hold(purpose: KeyPurpose, scope: string, version: number, key: Buffer): void {
+    this.keys.set(slot(purpose, scope, version), key);
+    if (purpose !== 'field-data') return;
+    let byVersion = this.fieldKeys.get(scope);
+    if (!byVersion) this.fieldKeys.set(scope, (byVersion = new Map()));
+    byVersion.set(version, key);
   }
 
   /** Unwraps a stored key and holds it. Throws (KekUnwrapError) when this KEK cannot. */
@@ -77,7 +88,7 @@ export class Keyring {
     const id = slot(w.purpose, w.scope, w.version);
     if (this.keys.has(id)) return;
     const key = await this.kek.unwrap(w.wrapped, wrapAad(w.purpose, w.scope, w.version));
-    this.keys.set(id, key);
+    this.hold(w.purpose, w.scope, w.version, key);
   }
 
   /** A new random key for (purpose, scope, version), held here and returned wrapped for storage. */
@@ -88,7 +99,7 @@ export class Keyring {
       ? generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' })
       : randomBytes(32);
     const wrapped = await this.kek.wrap(key, wrapAad(purpose, scope, version));
-    this.keys.set(id, key);
+    this.hold(purpose, scope, version, key);
     return { purpose, scope, version, kekId: this.kek.id, wrapped };
   }
 
@@ -106,14 +117,16 @@ export class Keyring {
   }
 
   sealField(collection: string, version: number, place: FieldPlace, plaintext: Buffer): Buffer {
-    return sealField(this.key('field-data', collection, version), version, place, plaintext);
+    const key = this.fieldKeys.get(collection)?.get(version);
+    if (!key) throw new KeyringError(`no live key field-data/${collection}/v${version}`);
+    return sealField(key, version, place, plaintext);
   }
 
   /** Decrypts with whichever live data key the ciphertext names. */
   openField(collection: string, place: FieldPlace, stored: Buffer): Buffer {
     const version = fieldKeyId(stored);
     if (version === null) throw new FieldDecryptError('not a Strongbox field ciphertext (truncated or foreign)');
-    const key = this.keys.get(slot('field-data', collection, version));
+    const key = this.fieldKeys.get(collection)?.get(version);
     if (!key) throw new FieldDecryptError(`no live data key ${collection}/v${version}`);
     return openField(key, place, stored);
   }
@@ -141,11 +154,13 @@ export class Keyring {
     this.keys.get(id)?.fill(0);
     this.keys.delete(id);
     this.handles.delete(id);
+    if (purpose === 'field-data') this.fieldKeys.get(scope)?.delete(version);
   }
 
   async close(): Promise<void> {
     for (const key of this.keys.values()) key.fill(0);
     this.keys.clear();
+    this.fieldKeys.clear();
     this.handles.clear();
     await this.kek.close();
   }

@@ -93,6 +93,11 @@ export class CompiledQueryCache {
     return this.#entries.size;
   }
 
+  /** Drops every entry: for a change that alters fixed parameters (e.g. a new blind-index key). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
   /** Estimated bytes held. */
   get bytes(): number {
     return this.#entries.bytes;

@@ -13,7 +13,9 @@ import { compareScalars, FLIP, operandValue, rewriteForColumn, type Scalar } fro
 
 /**
  * Where a sensitive (searchable) field is matched: its blind-index column and the index of a value.
- * Supplied by the field-encryption stage; without it the plain column is compared.
+ * Supplied by the field-encryption stage; without it the plain column is compared. `index` may
+ * give several values (one per live index key while the key is being rotated): `=` then matches
+ * any of them, `!=` none.
  */
 export type SensitiveMatcher = (field: FieldDef, collection: CollectionDef) => { readonly column: string; index(value: Scalar): unknown };
 
@@ -148,6 +150,12 @@ function columnValue(op: CompareOp, col: Column, v: Scalar, env: CompileEnv): No
   if (rw.kind === 'const') return rw.value;
   if (rw.kind === 'notnull') return frag`${c} is not null`;
   const p = bind(col, rw.value, env);
+  if (Array.isArray(p)) {
+    // a blind index under several live index keys
+    const list = joinFragments(p.map((one: unknown) => frag`${one}`), ', ');
+    if (rw.op === '=') return frag`${c} in ${list}`;
+    if (rw.op === '!=') return frag`(${c} not in ${list} or ${c} is null)`;
+  }
   switch (rw.op) {
     case '=': return frag`${c} = ${p}`;
     case '!=': return frag`(${c} <> ${p} or ${c} is null)`;

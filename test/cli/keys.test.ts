@@ -35,7 +35,7 @@ describe('strongbox keys', () => {
     const s = await runCli(['keys', 'status'], { cwd: tmp.dir });
     assert.match(s.stdout, /field-data\s+patients\s+v1\s+retired/);
     assert.match(s.stdout, /field-data\s+patients\s+v2\s+active/);
-    assert.match(s.stdout, /re-encryption patients → v2: done/);
+    assert.match(s.stdout, /re-encryption patients → data key v2, index key v1: done/);
   });
 
   test('rotate --kek replaces the KEK file and re-wraps every key; the old KEK no longer opens them', async () => {
@@ -56,5 +56,16 @@ describe('strongbox keys', () => {
     assert.match(bad.stderr, /^strongbox: ERR_KEK_MISMATCH: the stored keys were wrapped by KEK local:[0-9a-f]{16}, but keys.kek is KEK local:[0-9a-f]{16}; nothing was changed\n$/);
     assert.ok(!bad.stderr.includes(before.trim().split(':')[1]));
     writeFileSync(kek, after, { mode: 0o600 });
+  });
+
+  test('rotate --blind-index adds index key v2, re-indexes every row and retires v1', async () => {
+    const r = await runCli(['keys', 'rotate', '--blind-index'], { cwd: tmp.dir, timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /patients now writes with blind-index key v2/);
+    const s = await runCli(['keys', 'status'], { cwd: tmp.dir });
+    assert.match(s.stdout, /blind-index\s+patients\s+v1\s+retired/);
+    assert.match(s.stdout, /blind-index\s+patients\s+v2\s+active/);
+    assert.doesNotMatch(s.stdout, /field-data\s+patients\s+v3/, 'the data keys are not rotated with it');
+    assert.match(s.stdout, /re-encryption patients → data key v2, index key v2: done/);
   });
 });

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, chmodSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '../../src/crypto/keyring.ts';
 import { kekFromEnv, LocalKek, newKekText, parseKekText } from '../../src/crypto/kek/local-kek.ts';
-import { FieldDecryptError, FIELD_OVERHEAD_BYTES, fieldKeyId, sealField, openField } from '../../src/crypto/field-cipher.ts';
+import { FieldDecryptError, FIELD_OVERHEAD_BYTES, fieldKeyId, sealField, openField, storedKeyId } from '../../src/crypto/field-cipher.ts';
 import { verifySignature } from '../../src/crypto/signature.ts';
 import { openKek } from '../../src/core/keys/open-kek.ts';
 
@@ -23,6 +24,29 @@ test('the field layout: version 1, key id, 96-bit nonce, tag; a fresh nonce ever
   assert.notDeepEqual(a.subarray(5, 17), b.subarray(5, 17));
   assert.ok(!a.includes(Buffer.from('123-45-6789')));
   assert.equal(openField(key, place, a).toString(), '"123-45-6789"');
+});
+
+test('the key id read from the base64 head equals the decoded one; foreign or short text has none', () => {
+  const key = randomBytes(32);
+  const place = { collection: 'c', field: 'f', recordId: 'r', revision: 'v' };
+  for (const id of [1, 2, 255, 256, 65_535, 65_536, 16_777_216, 0x7fff_ffff, 0xffff_ffff]) {
+    for (const n of [0, 1, 2, 3, 40]) {
+      const text = sealField(key, id, place, randomBytes(n)).toString('base64');
+      assert.equal(storedKeyId(text), id);
+      assert.equal(fieldKeyId(Buffer.from(text, 'base64')), id);
+    }
+  }
+  assert.equal(storedKeyId(Buffer.alloc(40, 2).toString('base64')), null, 'another format version');
+  assert.equal(storedKeyId('AQAAAAE'), null, 'too short to be a ciphertext');
+  assert.equal(storedKeyId('plain text, not base64 at all!!!!!!!!!!!!!!!!'), null);
+});
+
+test('nonces come from a pooled CSPRNG buffer: 3,000 seals (several refills) never repeat one', () => {
+  const key = randomBytes(32);
+  const place = { collection: 'c', field: 'f', recordId: 'r', revision: 'v' };
+  const seen = new Set<string>();
+  for (let i = 0; i < 3000; i++) seen.add(sealField(key, 1, place, Buffer.from('x')).subarray(5, 17).toString('hex'));
+  assert.equal(seen.size, 3000);
 });
 
 test('associated data binds the place: another record, field or collection, or a changed key id, fails', () => {

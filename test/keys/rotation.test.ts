@@ -94,6 +94,22 @@ eachDialect('key rotation', (t) => {
     await fx.close();
   });
 
+  test('a batch budget that cannot be met still makes progress, in small batches', async () => {
+    const fx = await openFixture(t, undefined, [PATIENTS]);
+    const alice = caller();
+    const rows = await seed(fx, 100, alice);
+    await fx.keys.rotateDataKeys(['patients']);
+    // 1 µs: every batch overruns, so it stops at its first 16-row boundary and the next is sized down
+    const job = new ReencryptJob(fx.db, fx.keys, COLLECTIONS, { batch: 1000, batchMs: 0.001, graceMs: 0 });
+    await job.start(['patients']);
+    await job.runAll();
+    assert.ok(job.stats.batches >= 100 / 16, `${job.stats.batches} batches`);
+    assert.equal(job.stats.rewrittenRows, 100);
+    assert.deepEqual(await storedVersions(fx), [2]);
+    for (const r of rows.slice(0, 10)) assert.equal((await fx.svc.get(alice, 'patients', r.id)).ssn, r.ssn);
+    await fx.close();
+  });
+
   test('a killed runner is resumed from its cursor once its lease lapses', async () => {
     const fx = await openFixture(t, undefined, [PATIENTS]);
     const alice = caller();

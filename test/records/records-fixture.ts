@@ -92,6 +92,7 @@ export async function openFixture(t: DialectCtx, stages?: Partial<RecordStages>,
     collections: collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
   });
   const svc = new RecordService({ db, collections: map, limits: { perPageDefault: 30, perPageMax: 500 }, stages: { sensitive: fieldEncryptionStage(keys), ...stages } });
+  keys.onIndexKeysChange(() => svc.queries.clear()); // as the engine does
   return {
     db,
     svc,

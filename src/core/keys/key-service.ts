@@ -1,7 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import type { KekConfig } from '../../config/parse-keys.ts';
 import { KekUnwrapError, type KekProvider } from '../../crypto/kek/kek-provider.ts';
-import { FieldDecryptError, fieldKeyId } from '../../crypto/field-cipher.ts';
+import { FieldDecryptError, fieldKeyId, type FieldPlace } from '../../crypto/field-cipher.ts';
 import { Keyring, type WrappedKey, type KeyPurpose, type MacPurpose, type SealingPurpose, type SigningPurpose } from '../../crypto/keyring.ts';
 import type { MacKey, SealingKey, SigningKey } from '../../crypto/purpose-keys.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -40,6 +40,12 @@ export { FieldDecryptError };
  */
 export class KeyService {
   private readonly primary = new Map<string, number>();
+  /** field-data entries of `primary` by collection alone (the per-field path) */
+  private readonly fieldPrimary = new Map<string, number>();
+  /** purpose NUL scope → active versions, oldest first */
+  private live = new Map<string, number[]>();
+  private readonly indexListeners: Array<() => void> = [];
+  private timer: NodeJS.Timeout | null = null;
   private lastRefresh = 0;
   private refreshing: Promise<void> | null = null;
   private readonly now: () => number;
@@ -59,6 +65,12 @@ export class KeyService {
       for (const c of opts.collections) {
         await svc.ensure('field-data', c);
         await svc.ensure('blind-index', c);
+      }
+      if (opts.serving === true) {
+        // A serving instance that only reads must still see another's blind-index rotation: its
+        // filters look up every live index version, so the view may be at most REFRESH_MS old.
+        svc.timer = setInterval(() => { svc.reload(false).catch(() => undefined); }, REFRESH_MS);
+        svc.timer.unref();
       }
       return svc;
     } catch (err) {
@@ -85,7 +97,8 @@ export class KeyService {
 
   /** The data-key version new writes of `collection` use. */
   fieldVersion(collection: string): number {
-    return this.current('field-data', collection);
+    const v = this.fieldPrimary.get(collection);
+    return v === undefined ? this.current('field-data', collection) : v;
   }
 
   /**
@@ -112,26 +125,98 @@ export class KeyService {
     return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
   }
 
+  /** Whether this process holds data key `version` of `collection` (reload first when not). */
+  hasFieldKey(collection: string, version: number): boolean {
+    return this.ring.has('field-data', collection, version);
+  }
+
+  /** Reloads the key view now (e.g. when a batch meets a key id this process does not hold). */
+  async reloadKeys(): Promise<void> {
+    await this.reload(true);
+  }
+
+  /** Synchronous open of decoded bytes for the re-encryption job (which reloads keys before its batch). */
+  openAt(place: FieldPlace, bytes: Buffer): Buffer {
+    return this.ring.openField(place.collection, place, bytes);
+  }
+
+  /** `sealField` for a place the caller already holds (the re-encryption job, once per field of a row). */
+  sealAt(place: FieldPlace, plaintext: Buffer): string {
+    return this.ring.sealField(place.collection, this.fieldVersion(place.collection), place, plaintext).toString('base64');
+  }
+
   /** The key id a stored value names (null for a foreign value). */
   storedVersion(stored: unknown): number | null {
     return typeof stored === 'string' ? fieldKeyId(Buffer.from(stored, 'base64')) : null;
   }
 
+  /** The blind index new writes store: under the collection's newest index key. */
   blindIndex(collection: string, normalized: string): string {
     return this.ring.blindIndex(collection, this.current('blind-index', collection), normalized);
   }
 
+  /** The blind index under one given index-key version (the re-encryption job compares with it). */
+  blindIndexAt(collection: string, version: number, normalized: string): string {
+    return this.ring.blindIndex(collection, version, normalized);
+  }
+
+  /**
+   * The value's blind index under every live index key, newest first: while a rotation of the
+   * index key is under way, rows hold either, so `=` looks for all of them.
+   */
+  blindIndexes(collection: string, normalized: string): string[] {
+    const versions = this.indexVersions(collection);
+    const out: string[] = [];
+    for (let i = versions.length - 1; i >= 0; i--) {
+      // a version retired here but not yet seen retired in the view is skipped, not an error
+      if (this.ring.has('blind-index', collection, versions[i])) out.push(this.ring.blindIndex(collection, versions[i], normalized));
+    }
+    return out;
+  }
+
+  /** The index-key version new writes use. */
+  indexVersion(collection: string): number {
+    return this.current('blind-index', collection);
+  }
+
+  /** Live index-key versions of a collection, oldest first. */
+  indexVersions(collection: string): readonly number[] {
+    return this.live.get(`blind-index\u0000${collection}`) ?? [this.current('blind-index', collection)];
+  }
+
+  /** Called whenever the set of live index keys changes (compiled filters hold index values). */
+  onIndexKeysChange(fn: () => void): void {
+    this.indexListeners.push(fn);
+  }
+
+  /** Adds a new blind-index key version per collection; writes use it at once, filters look up every live one. */
+  async rotateIndexKeys(collections: readonly string[]): Promise<Record<string, number>> {
+    return this.rotate('blind-index', collections);
+  }
+
+  /** Retires an index-key version no row uses any more: its row loses the wrapped key, the bytes here are zeroed. */
+  async retireIndexKey(collection: string, version: number): Promise<void> {
+    if (version >= this.indexVersion(collection)) throw new StrongboxError('ERR_KEY_ROTATION', 'the current blind-index key cannot be retired');
+    await retireKey(this.db.kysely, 'blind-index', collection, version, new Date(this.now()).toISOString());
+    this.ring.retire('blind-index', collection, version);
+    await this.reload(true);
+  }
+
   /** Adds a new data-key version per collection; every write from now on uses it. */
   async rotateDataKeys(collections: readonly string[]): Promise<Record<string, number>> {
+    return this.rotate('field-data', collections);
+  }
+
+  private async rotate(purpose: 'field-data' | 'blind-index', collections: readonly string[]): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const c of collections) {
-      const next = (await latestVersion(this.db.kysely, 'field-data', c)) + 1;
-      const w = await this.ring.generate('field-data', c, next);
+      const next = (await latestVersion(this.db.kysely, purpose, c)) + 1;
+      const w = await this.ring.generate(purpose, c, next);
       if (!(await insertKey(this.db.kysely, w, new Date(this.now()).toISOString()))) {
-        this.ring.retire('field-data', c, next);
+        this.ring.retire(purpose, c, next);
       }
       await this.reload(true);
-      out[c] = this.fieldVersion(c);
+      out[c] = this.current(purpose, c);
     }
     return out;
   }
@@ -165,6 +250,8 @@ export class KeyService {
   }
 
   async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.ring.close();
   }
 
@@ -191,6 +278,7 @@ export class KeyService {
     this.refreshing = (async () => {
       try {
         const rows = await listKeys(exec ?? this.db.kysely);
+        const live = new Map<string, number[]>();
         for (const k of rows) {
           if (k.state === 'retired' || k.wrapped === null) {
             this.ring.retire(k.purpose, k.scope, k.version);
@@ -205,13 +293,27 @@ export class KeyService {
               : `the stored keys were wrapped by KEK ${k.kekId}, but keys.kek is KEK ${this.ring.kekId}; nothing was changed`, undefined, { cause: err });
           }
           const slot = `${k.purpose}\u0000${k.scope}`;
-          if ((this.primary.get(slot) ?? 0) < k.version) this.primary.set(slot, k.version);
+          if ((this.primary.get(slot) ?? 0) < k.version) {
+            this.primary.set(slot, k.version);
+            if (k.purpose === 'field-data') this.fieldPrimary.set(k.scope, k.version);
+          }
+          const versions = live.get(slot);
+          if (versions) versions.push(k.version);
+          else live.set(slot, [k.version]);
         }
+        const before = this.live;
+        this.live = live;
         this.lastRefresh = this.now();
+        if (indexKeysDiffer(before, live)) for (const fn of this.indexListeners) fn();
       } finally {
         this.refreshing = null;
       }
     })();
     return this.refreshing;
   }
+}
+
+function indexKeysDiffer(a: ReadonlyMap<string, number[]>, b: ReadonlyMap<string, number[]>): boolean {
+  const text = (m: ReadonlyMap<string, number[]>) => [...m].filter(([k]) => k.startsWith('blind-index\u0000')).map(([k, v]) => `${k}=${v.join(',')}`).sort().join(';');
+  return text(a) !== text(b);
 }

@@ -1,14 +1,21 @@
+import { performance } from 'node:perf_hooks';
 import type { CollectionDef } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
-import { compareAndSetMany, type CasChange } from '../../db/compare-and-set.ts';
+import { ReencryptStatements, type RowRewrite } from '../../db/reencrypt-batch.ts';
 import { randomId } from '../../crypto/random-id.ts';
-import { hasMaskColumn, maskColumn, REVISION_COLUMN } from '../records/sensitive-columns.ts';
+import { REVISION_COLUMN } from '../records/sensitive-columns.ts';
 import type { KeyService } from './key-service.ts';
 import { finishJob, getJob, listJobs, newPass, saveProgress, startJob, takeLease, type JobRow } from './reencrypt-store.ts';
+import { rowPlan, rewriteRow, UnknownKeyVersion, type RowContext, type RowPlan } from './reencrypt-row.ts';
 
 export interface ReencryptOptions {
-  /** records per batch (keys.rotationBatch) */
+  /** most records per batch (keys.rotationBatch); the time budget usually stops a batch first */
   readonly batch: number;
+  /**
+   * ms one batch may take (default 15). On SQLite a batch holds the event loop from its read to
+   * its commit, so this bounds how long a concurrent request can wait behind the job.
+   */
+  readonly batchMs?: number;
   /** ms; a runner that stops renewing loses the job to another after this */
   readonly leaseMs?: number;
   /**
@@ -17,21 +24,43 @@ export interface ReencryptOptions {
    * sees every write they made with the old one.
    */
   readonly graceMs?: number;
+  /**
+   * ms after a new blind-index key is created before rows are re-indexed under it (default
+   * 2000): every instance's filters must look it up first (they refresh every second).
+   */
+  readonly settleMs?: number;
   readonly now?: () => number;
 }
 
 export type ProgressFn = (job: JobRow) => void;
 
+/** What the job measured: how long its longest batch held the event loop, and what it did. */
+export interface JobStats {
+  batches: number;
+  rows: number;
+  rewrittenRows: number;
+  maxBatchMs: number;
+  /** every batch's duration in ms (the first 100,000) */
+  readonly batchMs: number[];
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /**
  * Background re-encryption after `keys rotate`: every ciphertext of a collection is rewritten
- * under the newest data key, batch by batch, with compare-and-set so concurrent writes are
- * never lost. Progress lives in `_sb_key_jobs`, so a crashed or killed runner is resumed by the
- * next one (lease). When a full pass started after the grace period rewrites nothing, the older
- * versions are retired and zeroed.
+ * under the newest data key, and every blind index under the newest index key (including rows
+ * whose index is missing because `searchable` was added later), batch by batch, with
+ * compare-and-set so concurrent writes are never lost. Progress lives in `_sb_key_jobs`, so a
+ * crashed or killed runner is resumed by the next one (lease). When a full pass started after
+ * the grace period rewrites nothing, the older versions are retired and zeroed.
  */
 export class ReencryptJob {
   private readonly owner = randomId();
   private readonly now: () => number;
+  private readonly plans = new Map<string, { plan: RowPlan; statements: ReencryptStatements }>();
+  /** rows per batch, adapted so a batch takes about `batchMs` */
+  private limit: number;
+  readonly stats: JobStats = { batches: 0, rows: 0, rewrittenRows: 0, maxBatchMs: 0, batchMs: [] };
 
   constructor(
     private readonly db: Database,
@@ -40,6 +69,7 @@ export class ReencryptJob {
     private readonly opts: ReencryptOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.limit = Math.min(opts.batch, 64);
   }
 
   private iso(offset = 0): string {
@@ -57,69 +87,141 @@ export class ReencryptJob {
     return listJobs(this.db.kysely);
   }
 
-  /** Runs every unfinished job this process can lease until done (or `signal` aborts). */
+  /**
+   * Runs every unfinished job this process can lease until done (or `signal` aborts). Between
+   * batches it yields to the event loop, so requests are served while it runs.
+   */
   async runAll(onProgress?: ProgressFn, signal?: AbortSignal): Promise<void> {
     for (const job of await listJobs(this.db.kysely)) {
       if (job.state !== 'running' || !Object.hasOwn(this.collections, job.collection)) continue;
-      while (!signal?.aborted && (await this.step(job.collection, onProgress))) { /* next batch */ }
+      while (!signal?.aborted && (await this.step(job.collection, onProgress))) await yieldToLoop();
     }
   }
 
   /** One batch; false when the job is finished or another runner holds it. */
   async step(collection: string, onProgress?: ProgressFn): Promise<boolean> {
-    const def = this.collections[collection];
+    const started = performance.now();
     if (!(await takeLease(this.db.kysely, collection, this.owner, this.iso(), this.iso(this.opts.leaseMs ?? 30_000)))) return false;
     const job = await getJob(this.db.kysely, collection);
     if (!job || job.state !== 'running') return false;
     await this.keys.fresh();
-    const columns = def.fields.filter((f) => f.sensitive).flatMap((f) => [
-      { column: f.name, place: f.name },
-      ...(hasMaskColumn(f) ? [{ column: maskColumn(f.name), place: `${f.name}#mask` }] : []),
-    ]);
-    const rows = await this.db.kysely.selectFrom(collection).select(['id', REVISION_COLUMN, ...columns.map((c) => c.column)])
-      .where('id', '>', job.cursor).orderBy('id').limit(this.opts.batch).execute();
-    const changes: CasChange[] = [];
-    for (const row of rows) {
-      for (const c of columns) {
-        const stored = row[c.column];
-        if (stored === null || stored === undefined) continue;
-        if (this.keys.storedVersion(stored) === job.targetVersion) continue;
-        const plain = await this.keys.openField(collection, c.place, String(row.id), row[REVISION_COLUMN], stored);
-        try {
-          changes.push({ id: String(row.id), column: c.column, from: String(stored), to: this.keys.sealField(collection, c.place, String(row.id), String(row[REVISION_COLUMN]), plain) });
-        } finally {
-          plain.fill(0);
-        }
-      }
+    const { plan, statements } = this.planFor(collection);
+    const indexVersions = this.keys.indexVersions(collection);
+    const reindex = plan.indexed && indexVersions.length > 1;
+    if (reindex && (await this.indexUnsettled(collection))) return true;
+    const ctx = { keys: this.keys, collection, target: job.targetVersion, indexTarget: this.keys.indexVersion(collection), reindex };
+
+    const limit = this.limit;
+    const fetched = await statements.readAfter(this.db.kysely, job.cursor, limit);
+    // The row count is sized to the budget from earlier batches; a batch that runs slow anyway
+    // (a busy CPU, a GC) stops early and leaves its remaining rows to the next one.
+    const deadline = started + this.budgetMs() * 0.7;
+    let out: { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] };
+    try {
+      out = this.rewrite(ctx, plan, fetched, deadline);
+    } catch (err) {
+      if (!(err instanceof UnknownKeyVersion)) throw err;
+      // another instance rotated: load its key, then the batch once more
+      await this.keys.reloadKeys();
+      out = this.rewrite(ctx, plan, fetched, deadline);
     }
+    const { rows, rewrites } = out;
     const last = rows.length > 0 ? String(rows[rows.length - 1].id) : job.cursor;
-    const progress = { cursor: last, done: job.done + rows.length, changed: job.changed + changes.length };
+    const progress = { cursor: last, done: job.done + rows.length, changed: job.changed + rewrites.length };
     await this.db.kysely.transaction().execute(async (trx) => {
-      await compareAndSetMany(trx, collection, changes);
-      await saveProgress(trx, collection, progress, this.iso());
+      await statements.write(trx, rewrites);
+      await saveProgress(trx, collection, job, progress, this.iso());
     });
+    const cut = rows.length < fetched.length;
+    this.measure(started, rows.length, rewrites.length, cut || fetched.length === limit);
     onProgress?.({ ...job, ...progress });
-    if (rows.length === this.opts.batch) return true;
+    if (cut || fetched.length === limit) return true;
     return this.endOfPass(collection, { ...job, ...progress });
+  }
+
+  private budgetMs(): number {
+    return this.opts.batchMs ?? 15;
+  }
+
+  /** Records the batch and sizes the next one so it takes about `batchMs`. */
+  private measure(started: number, rows: number, rewritten: number, full: boolean): void {
+    const ms = performance.now() - started;
+    const s = this.stats;
+    s.batches++;
+    s.rows += rows;
+    s.rewrittenRows += rewritten;
+    if (ms > s.maxBatchMs) s.maxBatchMs = ms;
+    if (s.batchMs.length < 100_000) s.batchMs.push(ms);
+    if (!full || rows === 0) return; // the end of a pass says nothing about the cost of a full batch
+    const fit = Math.floor((rows * this.budgetMs() * 0.8) / Math.max(ms, 0.1));
+    // grow by at most half per batch (the cost of a row varies), shrink at once
+    this.limit = Math.max(Math.min(10, this.opts.batch), Math.min(this.opts.batch, fit, Math.ceil(rows * 1.5)));
+  }
+
+  /** The rows' rewrites, in order, stopping after a multiple of 16 rows once `deadline` has passed. */
+  private rewrite(ctx: RowContext, plan: RowPlan, rows: readonly Record<string, unknown>[], deadline: number): { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] } {
+    const rewrites: RowRewrite[] = [];
+    for (let i = 0; i < rows.length; i++) {
+      if (i > 0 && (i & 15) === 0 && performance.now() > deadline) return { rows: rows.slice(0, i), rewrites };
+      const r = rewriteRow(ctx, plan, rows[i]);
+      if (r !== null) rewrites.push(r);
+    }
+    return { rows, rewrites };
+  }
+
+  /** True (after a short wait) while the newest index key is younger than `settleMs`. */
+  private async indexUnsettled(collection: string): Promise<boolean> {
+    const settle = this.opts.settleMs ?? 2000;
+    if (settle <= 0) return false;
+    const created = await this.keyCreated('blind-index', collection, this.keys.indexVersion(collection));
+    const wait = created === undefined ? 0 : settle - (this.now() - Date.parse(created));
+    if (wait <= 0) return false;
+    await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
+    return true;
   }
 
   /** A clean pass that began after the grace retires the older keys; otherwise another pass runs. */
   private async endOfPass(collection: string, job: JobRow): Promise<boolean> {
-    const versions = this.keys.dataKeyVersions(collection, await this.keys.stored());
-    const created = (await this.keys.stored()).find((k) => k.purpose === 'field-data' && k.scope === collection && k.version === job.targetVersion)?.created;
-    const proven = job.changed === 0 && created !== undefined && Date.parse(job.passStarted) - Date.parse(created) >= (this.opts.graceMs ?? 10_000);
+    const stored = await this.keys.stored();
+    const versions = this.keys.dataKeyVersions(collection, stored);
+    const grace = this.opts.graceMs ?? 10_000;
+    const created = stored.find((k) => k.purpose === 'field-data' && k.scope === collection && k.version === job.targetVersion)?.created;
+    // The newest index key as the database has it, not as this process last saw it: a pass that
+    // began a grace after it was created compared every row with it (views refresh every second).
+    const indexKeys = stored.filter((k) => k.purpose === 'blind-index' && k.scope === collection && k.state === 'active');
+    const newestIndex = indexKeys.length > 0 ? indexKeys[indexKeys.length - 1] : undefined;
+    const began = Date.parse(job.passStarted);
+    const proven = job.changed === 0 && created !== undefined && began - Date.parse(created) >= grace
+      && (newestIndex === undefined || began - Date.parse(newestIndex.created) >= grace);
     if (!proven) {
       await newPass(this.db.kysely, collection, await this.count(collection), this.iso());
       // wait out the grace before the proving pass rather than spin over the table
       if (job.changed === 0 && created !== undefined) {
-        const wait = (this.opts.graceMs ?? 10_000) - (this.now() - Date.parse(created));
+        const newest = Math.max(Date.parse(created), newestIndex === undefined ? 0 : Date.parse(newestIndex.created));
+        const wait = grace - (this.now() - newest);
         if (wait > 0) await new Promise((r) => setTimeout(r, Math.min(wait, 1000)));
       }
       return true;
     }
+    await this.keys.reloadKeys();
     for (const v of versions) if (v < job.targetVersion) await this.keys.retireDataKey(collection, v);
+    if (newestIndex) for (const k of indexKeys) if (k.version < newestIndex.version) await this.keys.retireIndexKey(collection, k.version);
     await finishJob(this.db.kysely, collection, this.iso());
     return false;
+  }
+
+  private planFor(collection: string): { plan: RowPlan; statements: ReencryptStatements } {
+    let p = this.plans.get(collection);
+    if (!p) {
+      const plan = rowPlan(this.collections[collection]);
+      p = { plan, statements: new ReencryptStatements(this.db.kysely, this.db.dialect, collection, REVISION_COLUMN, plan.columns) };
+      this.plans.set(collection, p);
+    }
+    return p;
+  }
+
+  private async keyCreated(purpose: 'blind-index', scope: string, version: number): Promise<string | undefined> {
+    return (await this.keys.stored()).find((k) => k.purpose === purpose && k.scope === scope && k.version === version)?.created;
   }
 
   private async count(collection: string): Promise<number> {

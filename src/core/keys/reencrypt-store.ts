@@ -57,8 +57,15 @@ export async function takeLease(exec: Executor, collection: string, owner: strin
   return Number(r.numUpdatedRows) === 1;
 }
 
-export async function saveProgress(exec: Executor, collection: string, p: { cursor: string; done: number; changed: number }, now: string): Promise<void> {
-  await exec.updateTable('_sb_key_jobs').set({ ...p, updated: now }).where('collection', '=', collection).execute();
+/**
+ * Saves a batch's progress, but only into the pass it belongs to: a `keys rotate` that restarted
+ * the job meanwhile (new target or new pass) keeps its fresh cursor, so no record escapes the
+ * new pass. False when the progress was dropped for that reason.
+ */
+export async function saveProgress(exec: Executor, collection: string, pass: Pick<JobRow, 'targetVersion' | 'passStarted'>, p: { cursor: string; done: number; changed: number }, now: string): Promise<boolean> {
+  const r = await exec.updateTable('_sb_key_jobs').set({ ...p, updated: now }).where('collection', '=', collection)
+    .where('target_version', '=', pass.targetVersion).where('pass_started', '=', pass.passStarted).executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
 }
 
 export async function newPass(exec: Executor, collection: string, total: number, now: string): Promise<void> {
@@ -69,4 +76,10 @@ export async function newPass(exec: Executor, collection: string, total: number,
 export async function finishJob(exec: Executor, collection: string, now: string): Promise<void> {
   await exec.updateTable('_sb_key_jobs').set({ state: 'done', lease_owner: null, lease_until: null, updated: now })
     .where('collection', '=', collection).execute();
+}
+
+/** Whether a row holds a value of `field` but no blind index (the field became searchable later). */
+export async function hasMissingIndex(exec: Executor, collection: string, field: string, indexColumn: string): Promise<boolean> {
+  const r = await exec.selectFrom(collection).select('id').where(indexColumn, 'is', null).where(field, 'is not', null).limit(1).executeTakeFirst();
+  return r !== undefined;
 }

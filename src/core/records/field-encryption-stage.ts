@@ -23,15 +23,32 @@ export function normalizeForIndex(field: FieldDef, value: unknown): string {
 }
 
 /**
+ * `unique` during an index-key rotation: the unique index compares stored strings, and a row
+ * not yet re-indexed holds the same value's index under the older key, so the write looks for
+ * those too (inside its transaction). ERR_CONFLICT as the unique index would answer.
+ */
+async function refuseOlderDuplicate(loc: RecordLocation, f: FieldDef, older: readonly string[]): Promise<void> {
+  if (!loc.exec) throw new StrongboxError('ERR_INTERNAL', `a unique blind index of ${loc.collection.name}.${f.name} checked outside its write transaction`);
+  const clash = await loc.exec.selectFrom(loc.collection.name).select('id')
+    .where(blindIndexColumn(f.name), 'in', older).where('id', '!=', loc.recordId).limit(1).executeTakeFirst();
+  if (clash) throw new StrongboxError('ERR_CONFLICT', `another record already has this ${f.name}`, { fields: { [f.name]: 'must be unique' } });
+}
+
+/**
  * Field encryption: a sensitive value is stored only as AES-256-GCM ciphertext bound to its
  * collection, field and record id (src/crypto/field-cipher.ts), plus its blind index and
  * encrypted mask when the field has them. Decryption happens only for fields the reader may see
  * in full; a masked reader gets the mask column decrypted, never the value.
  */
 export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
+  // While an index key is being rotated, rows hold the index under either live key: a filter
+  // looks for all of them (one value otherwise, the common case).
   const matcher: SensitiveMatcher = (field, collection) => ({
     column: blindIndexColumn(field.name),
-    index: (value) => keys.blindIndex(collection.name, normalizeForIndex(field, value)),
+    index: (value) => {
+      const all = keys.blindIndexes(collection.name, normalizeForIndex(field, value));
+      return all.length === 1 ? all[0] : all;
+    },
   });
 
   const open = async (loc: RecordLocation, field: string, revision: unknown, stored: unknown): Promise<Buffer> => {
@@ -59,7 +76,14 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
         const v = values[f.name];
         const present = v !== null && v !== undefined;
         out[f.name] = present ? keys.sealField(name, f.name, loc.recordId, rev, Buffer.from(JSON.stringify(v), 'utf8')) : null;
-        if (hasBlindIndex(f)) out[blindIndexColumn(f.name)] = present ? keys.blindIndex(name, normalizeForIndex(f, v)) : null;
+        if (hasBlindIndex(f)) {
+          if (!present) out[blindIndexColumn(f.name)] = null;
+          else {
+            const [current, ...older] = keys.blindIndexes(name, normalizeForIndex(f, v));
+            out[blindIndexColumn(f.name)] = current;
+            if (f.unique && older.length > 0) await refuseOlderDuplicate(loc, f, older);
+          }
+        }
         if (hasMaskColumn(f)) {
           const m = present ? maskValue(f.mask ?? 'full', v) : null;
           out[maskColumn(f.name)] = m === null ? null : keys.sealField(name, `${f.name}#mask`, loc.recordId, rev, Buffer.from(m, 'utf8'));

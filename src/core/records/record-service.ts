@@ -159,7 +159,7 @@ export class RecordService {
         const row = { ...values, id, created: now, updated: now, owner: caller.id };
         if (!decideCreateRule(rule, def, row, env.macros)) throw denied(caller, 'create');
       }
-      const stored = await this.encode(def, id, values, def.fields.some((f) => f.sensitive) ? randomRevision() : undefined);
+      const stored = await this.encode(def, id, values, def.fields.some((f) => f.sensitive) ? randomRevision() : undefined, trx);
       const inserted = await this.insert(trx, def, caller, { ...stored, id, created: now, updated: now, owner: caller.id }, plan, env);
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
@@ -183,7 +183,7 @@ export class RecordService {
       // A write of any sensitive field renews the record's revision, so the others are re-sealed with it.
       const sensitive = def.fields.some((f) => f.sensitive && Object.hasOwn(values, f.name));
       const toStore = sensitive ? { ...(await this.keptSensitive(trx, def, id, values, rule, view, env)), ...values } : values;
-      const stored = await this.encode(def, id, toStore, sensitive ? randomRevision() : undefined);
+      const stored = await this.encode(def, id, toStore, sensitive ? randomRevision() : undefined, trx);
       // The rules sit in this UPDATE's WHERE and see the row as it was before the change. A record
       // the caller may not view cannot be changed either: it does not exist for them.
       let update = trx.updateTable(def.name).set({ ...stored, updated: now }).where('id', '=', id);
@@ -321,13 +321,13 @@ export class RecordService {
   }
 
   /** Column values to store: the codec for ordinary fields, the sensitive stage for sensitive ones. */
-  private async encode(def: CollectionDef, recordId: string, values: RecordValues, revision: string | undefined): Promise<Record<string, unknown>> {
+  private async encode(def: CollectionDef, recordId: string, values: RecordValues, revision: string | undefined, exec: Executor): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const f of def.fields) {
       if (!f.sensitive && Object.hasOwn(values, f.name)) out[f.name] = encodeValue(f, values[f.name], this.db.dialect);
     }
     if (revision !== undefined && def.fields.some((f) => f.sensitive)) {
-      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect, revision }, values));
+      Object.assign(out, await this.stages.sensitive.encode({ collection: def, recordId, dialect: this.db.dialect, revision, exec }, values));
     }
     return out;
   }
