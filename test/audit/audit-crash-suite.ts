@@ -80,7 +80,7 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
         }
       };
       const workers = Array.from({ length: 4 }, worker);
-      await new Promise((r) => setTimeout(r, randomInt(150, 700)));
+      await new Promise((r) => setTimeout(r, randomInt(100, 500))); // a random moment after the start
       child.kill('SIGKILL');
       await exited;
       cycles++;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { eachDialect } from '../helpers/dialects.ts';
 import { PATIENTS } from './patients-fixture.ts';
 import { caller, openFixture, rejectsWith } from './records-fixture.ts';
+import { collection, field } from '../helpers/test-engine.ts';
 
 const SSN = '123-45-6789';
 
@@ -41,6 +42,39 @@ eachDialect('field encryption', (t) => {
     const list = await fx.svc.list(doctor, 'patients', {});
     assert.deepEqual(list.items.map((i) => i.ssn), ['***-**-6789']);
     await fx.close();
+  });
+
+  test('a create answers what a read by its author shows, from the values sent: nothing decrypted, no read event', async () => {
+    const reads: unknown[] = [];
+    const writes: string[] = [];
+    const fx = await openFixture(t, { audit: { record: async (e) => { writes.push(e.action); }, recordRead: async (e) => { reads.push(e); } } }, [PATIENTS]);
+    const alice = caller();
+    const doctor = caller('doctor');
+    const bodies = [
+      [alice, { name: 'A', ssn: SSN, email: 'jane@example.com', note: 'n', age: 41 }],
+      [alice, { name: 'B', ssn: '111-22-3333' }], // absent fields: null, no mask
+      [doctor, { name: 'C', ssn: '444-55-6666', email: 'doc@example.com', note: 'm' }],
+    ] as const;
+    for (const [who, body] of bodies) {
+      const created = await fx.svc.create(who, 'patients', body);
+      assert.equal(reads.length, 0, 'a create is not a read of stored data');
+      const read = await fx.svc.get(who, 'patients', String(created.id));
+      assert.deepEqual(created, read, `the create's answer is the author's read (${body.name})`);
+      assert.equal(reads.length, 1, 'the read is a read');
+      reads.length = 0;
+    }
+    assert.deepEqual(writes, ['create', 'create', 'create']);
+    await fx.close();
+    // a read rule that depends on the row itself: decided on the row the INSERT returned
+    const VAULT = collection('vault', [field('name', 'text'), field('code', 'text', { sensitive: true, mask: 'last4', read: 'name = "open"' })],
+      { list: '@auth.id != null', view: '@auth.id != null', create: '@auth.id != null' });
+    const fv = await openFixture(t, undefined, [VAULT]);
+    for (const name of ['open', 'closed']) {
+      const created = await fv.svc.create(alice, 'vault', { name, code: 'AB-1234' });
+      assert.equal(created.code, name === 'open' ? 'AB-1234' : '**-1234');
+      assert.deepEqual(created, await fv.svc.get(alice, 'vault', String(created.id)));
+    }
+    await fv.close();
   });
 
   test('= and != on a searchable field use the blind index and carry its read rule', async () => {

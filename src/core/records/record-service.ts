@@ -22,7 +22,7 @@ import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
 import { releaseReferences } from './relation-release.ts';
-import { outputSensitive } from './sensitive-read.ts';
+import { outputSensitive, outputWritten } from './sensitive-read.ts';
 import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
 
@@ -164,7 +164,8 @@ export class RecordService {
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
     });
-    return this.outputOne(def, plan, row, caller, { now });
+    if (plan.rowIsRecord || plan.sensitive.length === 0) return this.outputOne(def, plan, row, caller, { now });
+    return outputWritten(plan, row, this.decodePlain(plan, row), values);
   }
 
   async update(caller: Caller, collection: string, id: string, body: unknown): Promise<RecordOut> {
