@@ -9,6 +9,8 @@ import { grantHook, migrationDatabase, openConfigured } from './start-migrations
 import { formatPlan } from '../db/migrate/format-plan.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
+import { KeyService } from './keys/key-service.ts';
+import { AuditService, migrationEvent } from './audit/audit-service.ts';
 
 export interface MigrateSchemaOptions {
   /** Plan and report only; the database is not changed (a missing SQLite file is not created). */
@@ -47,9 +49,24 @@ export async function migrateSchema(config: StrongboxConfig, opts: MigrateSchema
         `${destructive.length} destructive step(s) pending (${destructive.map((s) => s.description).join('; ')}); nothing was changed; apply them with --allow-destructive`);
     }
     await applyMigration(db, plan, { allowDestructive: opts.allowDestructive, afterEach });
+    await auditMigration(config, db, plan);
     return { ...result, applied: true };
   } finally {
     await db.close();
+  }
+}
+
+/** The applied plan's `schema.migrate` event, as `serve` writes one for a migration at start. */
+async function auditMigration(config: StrongboxConfig, db: Database, plan: MigrationPlan): Promise<void> {
+  const keys = await KeyService.open(db, {
+    kek: config.keys.kek,
+    dev: config.dev,
+    collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+  });
+  try {
+    await new AuditService({ db, keys }).append(migrationEvent(plan));
+  } finally {
+    await keys.close();
   }
 }
 

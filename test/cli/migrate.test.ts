@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eachDialect } from '../helpers/dialects.ts';
@@ -93,5 +94,16 @@ eachDialect('strongbox migrate', (t) => {
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stdout, /migration applied/);
     assert.match((await cli('migrate', '--dry-run')).stdout, /^strongbox: the schema is up to date\n$/);
+  });
+
+  test('every applied migration is in the audit trail as schema.migrate', async () => {
+    // the audit commands open the whole engine, sign-in included: production needs a pepper
+    const withPepper = { ...env, STRONGBOX_PEPPER: `v1:${randomBytes(32).toString('base64')}` };
+    const exported = await runCli(['audit', 'export'], { cwd: tmp.dir, env: withPepper });
+    assert.equal(exported.code, 0, exported.stderr);
+    const events = exported.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; details?: { steps?: number; destructive?: number } });
+    const migrations = events.filter((e) => e.action === 'schema.migrate');
+    assert.equal(migrations.length, 3, 'create, add a field, drop it');
+    assert.deepEqual(migrations.map((e) => e.details?.destructive), [0, 0, 1]);
   });
 });
