@@ -15,7 +15,8 @@ describeWithTool(postgresStatus(), 'rate limits shared by two processes [postgre
     writeFileSync(join(tmp.dir, 'strongbox.yaml'), [
       `database: "${url}"`,
       'auth: { register: true }',
-      'rateLimit: { auth: { ip: 6 } }',
+      // an hour's window: on a slow machine the 8 sign-ins must not straddle a window's end
+      'rateLimit: { window: 3600s, auth: { ip: 6 } }',
       'collections: {}',
       '',
     ].join('\n'));
