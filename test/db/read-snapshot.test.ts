@@ -1,31 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from '../../src/db/database.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
+import { withSqlitePair } from '../helpers/sqlite-pair.ts';
 
 const COUNT = 'select count(*) as n from t';
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-async function withDb(work: (db: Database, other: BetterSqlite3.Database) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-snap-'));
-  const path = join(dir, 's.db');
-  const db = await openDatabase({ kind: 'sqlite', path });
-  await db.kysely.schema.createTable('t').addColumn('v', 'text').execute();
-  // a second connection, as another process (the CLI) would have
-  const other = new BetterSqlite3(path);
-  other.pragma('busy_timeout = 2000');
-  try {
-    await work(db, other);
-  } finally {
-    other.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDb = (work: Parameters<typeof withSqlitePair>[1]): Promise<void> => withSqlitePair({ unique: false, otherReadonly: false }, work);
 
 const count = (db: Database): number => {
   const rows = db.readNow?.(COUNT, []) as Array<{ n: number }> | undefined;

@@ -1,28 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
-import { openDatabase } from '../../src/db/open-database.ts';
+import { withSqlitePair } from '../helpers/sqlite-pair.ts';
 
-async function withDb(work: (db: Database, other: BetterSqlite3.Database) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-batch-'));
-  const path = join(dir, 's.db');
-  const db = await openDatabase({ kind: 'sqlite', path });
-  await db.kysely.schema.createTable('t').addColumn('v', 'text', (c) => c.unique()).execute();
-  // another process's view of the file: it sees only committed data
-  const other = new BetterSqlite3(path, { readonly: true });
-  try {
-    await work(db, other);
-  } finally {
-    other.close();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDb = (work: Parameters<typeof withSqlitePair>[1]): Promise<void> => withSqlitePair({ unique: true, otherReadonly: true }, work);
 
 const committed = (other: BetterSqlite3.Database): string[] =>
   (other.prepare('select v from t order by v').all() as Array<{ v: string }>).map((r) => r.v);
