@@ -50,7 +50,8 @@ export interface LoginResult {
 /** An authenticated request: the caller plus how it authenticated. */
 export interface AuthContext {
   readonly caller: Caller;
-  readonly kind: 'session' | 'api-token';
+  /** client-cert: a pinned mTLS client certificate (src/http/edge/client-cert.ts) */
+  readonly kind: 'session' | 'api-token' | 'client-cert';
   /** the session's stored token hash (CSRF binding, "current" in the session list) */
   readonly sessionHash: string | null;
   /** a session still owing its second factor: only the MFA routes accept it */
