@@ -42,6 +42,8 @@ describeWithTool(openssl, 'mTLS: client certificates sign in as service accounts
 
   test('a mapped certificate is its account: /api/auth/me, and the rules that name @auth.email and @auth.role apply', async () => {
     assert.deepEqual(await me(m.certs.billing), { status: 200, email: BILLING, code: undefined });
+    // Like an API token, a certificate may not manage the account (sessions, password).
+    assert.equal((await call('/api/auth/sessions', m.certs.billing)).status, 403);
     const created = await post(m.certs.billing, 'invoice 1');
     assert.equal(created.status, 201, created.text);
     const record = JSON.parse(created.text) as { id: string; owner: string };

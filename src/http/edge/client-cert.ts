@@ -77,14 +77,14 @@ export class ClientCertAuth {
     if (this.#now() >= id.notAfter) {
       // It expired while the connection stayed open.
       cached.identity = null;
-      await this.#audit(req, { type: 'auth.mtls.unverified', accountId: null, detail: { fingerprint: id.fingerprint, reason: 'CERT_HAS_EXPIRED' } });
+      await this.#unverified(req, id.fingerprint, 'CERT_HAS_EXPIRED');
       return null;
     }
     const account = await this.#accounts.current(id.accountId);
     if (typeof account === 'string') {
       if (!id.refused) {
+        await this.#refused(req, id.accountId, account, id.fingerprint);
         id.refused = true;
-        await this.#audit(req, { type: 'auth.mtls.refused', accountId: id.accountId, detail: { fingerprint: id.fingerprint, reason: account } });
       }
       throw new StrongboxError('ERR_UNAUTHENTICATED', 'The client certificate\'s account may not sign in.');
     }
@@ -105,7 +105,7 @@ export class ClientCertAuth {
   async combine(req: FastifyRequest, viaCert: AuthContext, presented: boolean, viaToken: AuthContext | null): Promise<AuthContext> {
     if (!presented) return viaCert;
     if (viaToken !== null && viaToken.caller.id === viaCert.caller.id) return viaToken;
-    await this.#audit(req, { type: 'auth.mtls.refused', accountId: viaCert.caller.id, detail: { reason: 'mixed-credentials' } });
+    await this.#refused(req, viaCert.caller.id, 'mixed-credentials', null);
     throw new StrongboxError('ERR_UNAUTHENTICATED', 'The client certificate and the token name different accounts.');
   }
 
@@ -114,12 +114,12 @@ export class ClientCertAuth {
     if (cert === null || typeof cert !== 'object' || !Buffer.isBuffer(cert.raw)) return null; // no certificate: nothing to say
     const fingerprint = String(cert.fingerprint256 ?? '').replaceAll(':', '').toLowerCase();
     if (!socket.authorized) {
-      await this.#audit(req, { type: 'auth.mtls.unverified', accountId: null, detail: { fingerprint, reason: String(socket.authorizationError ?? 'unverified') } });
+      await this.#unverified(req, fingerprint, String(socket.authorizationError ?? 'UNVERIFIED'));
       return null;
     }
     // A resumed session, or one made before the bundle was reloaded, was verified against what was trusted then.
     if (!this.#accounts.verifiesChain(chainOf(cert), this.#now())) {
-      await this.#audit(req, { type: 'auth.mtls.unverified', accountId: null, detail: { fingerprint, reason: 'NOT_TRUSTED_NOW' } });
+      await this.#unverified(req, fingerprint, 'NOT_TRUSTED_NOW');
       return null;
     }
     const accountId = this.#accounts.accountFor(fingerprint);
@@ -130,10 +130,19 @@ export class ClientCertAuth {
     return { accountId, fingerprint, notAfter: Date.parse(cert.valid_to), audited: false, refused: false };
   }
 
-  /** A lost failure event is logged, never turned into a failed request. */
-  async #audit(req: FastifyRequest, event: AuthEvent): Promise<void> {
-    await this.#sink.audit({ ...event, ip: req.ip, requestId: String(req.id) })
-      .catch((err: unknown) => req.log.error({ reqId: req.id, err }, 'audit: mTLS event not written'));
+  /** A certificate that is no caller: OpenSSL's verify error, NOT_TRUSTED_NOW (re-check) or CERT_HAS_EXPIRED (while connected). */
+  #unverified(req: FastifyRequest, fingerprint: string, reason: string): Promise<void> {
+    return this.#audit(req, { type: 'auth.mtls.unverified', accountId: null, detail: { fingerprint, reason } });
+  }
+
+  /** A mapped certificate refused: its account gone, disabled or admin, or a token of another account beside it. */
+  #refused(req: FastifyRequest, accountId: string | null, reason: string, fingerprint: string | null): Promise<void> {
+    return this.#audit(req, { type: 'auth.mtls.refused', accountId, detail: { reason, fingerprint } });
+  }
+
+  /** Fail-closed like every sign-in event: a lost event fails the request (the connection is decided again next time). */
+  #audit(req: FastifyRequest, event: AuthEvent): Promise<void> {
+    return this.#sink.audit({ ...event, ip: req.ip, requestId: String(req.id) });
   }
 }
 
