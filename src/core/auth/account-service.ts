@@ -4,6 +4,7 @@ import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import type { Caller } from '../caller.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { randomId } from '../../crypto/random-id.ts';
+import { randomHex } from '../../crypto/random-hex.ts';
 import type { PasswordHasher } from '../../crypto/password-hasher.ts';
 import type { AuthKeys, MacKey } from '../../crypto/auth-key-types.ts';
 import { issueDeviceCookie, verifyDeviceCookie } from '../../crypto/device-cookie.ts';
@@ -166,6 +167,22 @@ export class AccountService {
     }
     await this.audit({ type: 'auth.account.registered', accountId: id, detail: { role: 'admin' } });
     return { id, email: normalized, role: 'admin' };
+  }
+
+  /**
+   * `strongbox admin create-service`: an account for a pinned client certificate (docs/edge.md).
+   * Its password is 32 random bytes that are hashed and never shown, so nobody can sign in with
+   * one; never an admin (a stolen client certificate must not bypass every rule).
+   */
+  async createService(email: string, role: string): Promise<PublicAccount> {
+    if (role === 'admin') throw new StrongboxError('ERR_VALIDATION', 'A service account cannot be an admin.', { fields: { role: 'must not be admin' } });
+    const { normalized, hash } = await this.#prepare(email, randomHex(32), role);
+    const id = randomId();
+    if (await this.#findByEmail(normalized) || !(await this.#insert(id, normalized, hash, role))) {
+      throw new StrongboxError('ERR_CONFLICT', 'An account with this email already exists.', { fields: { email: 'already registered' } });
+    }
+    await this.audit({ type: 'auth.account.registered', accountId: id, detail: { role, service: true } });
+    return { id, email: normalized, role };
   }
 
   /** A new password for `email` checked against the policy; NFKC form returned. */
