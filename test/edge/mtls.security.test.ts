@@ -85,6 +85,15 @@ for (const trusted of [false, true]) {
       }
     });
 
+    test('a cross-site write riding on a browser\'s client certificate is refused like one riding on a cookie', async () => {
+      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }]) {
+        const r = await call(LEDGER_URL, m.certs.billing, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"title":"csrf"}' });
+        assert.equal(r.status, 403, JSON.stringify(headers));
+        assert.match(r.text, /ERR_CSRF/);
+      }
+      assert.doesNotMatch((await call(LEDGER_URL, m.certs.billing)).text, /"csrf"/);
+    });
+
     test('the real certificate still works, and its headers do not switch it to another account', async () => {
       const me = await call('/api/auth/me', m.certs.billing, { headers: { 'x-ssl-client-s-dn': 'CN=alice', 'x-strongbox-account': 'alice@example.com', 'x-forwarded-client-cert': 'Hash=00' } });
       assert.equal(me.status, 200);

@@ -1,6 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { loadTls } from '../../src/core/edge/tls-material.ts';
 import { describeWithTool, requireTool } from '../helpers/require-tool.ts';
 import { opensslMissing } from '../helpers/test-certs.ts';
@@ -128,6 +130,35 @@ describeWithTool(openssl, 'mTLS: client certificates sign in as service accounts
       m.edge.app.strongboxEdge.reload(loadTls(m.tls, '127.0.0.1'));
     }
     assert.equal((await me(m.certs.billing)).email, BILLING);
+  });
+
+  test('a resumed TLS session signs in as its certificate\'s account (re-checked, not taken on trust)', async () => {
+    const agent = new Agent({ keepAlive: false, ca: m.edge.ca, cert: m.certs.billing.cert, key: m.certs.billing.key });
+    const once = (): Promise<{ status: number; reused: boolean; text: string }> => new Promise((done, fail) => {
+      const req = request({ host: '127.0.0.1', port: m.edge.addresses.main.port, path: '/api/auth/me', agent, servername: 'localhost' }, (res) => {
+        let text = '';
+        const reused = (res.socket as TLSSocket).isSessionReused();
+        res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => done({ status: res.statusCode ?? 0, reused, text }));
+      });
+      req.on('error', fail);
+      req.end();
+    });
+    try {
+      const first = await once();
+      assert.equal(first.status, 200);
+      let second = await once();
+      for (let i = 0; i < 5 && !second.reused; i++) second = await once();
+      assert.equal(second.reused, true, 'the client did not resume its TLS session');
+      assert.equal(second.status, 200, second.text);
+      assert.match(second.text, /svc-billing@example\.com/);
+      // With CA A removed, the next connection (resumed or, as Node makes a new context, not) is not a caller.
+      m.edge.app.strongboxEdge.reload(loadTls({ ...m.tls, clientCa: m.caB.cert }, '127.0.0.1'));
+      const third = await once();
+      assert.equal(third.status, 401, third.text);
+    } finally {
+      m.edge.app.strongboxEdge.reload(loadTls(m.tls, '127.0.0.1'));
+      agent.destroy();
+    }
   });
 
   test('the server asks for a certificate of the configured CA (openssl s_client), and only when mTLS is on', async () => {

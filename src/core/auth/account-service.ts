@@ -338,6 +338,6 @@ export function sessionIdOf(token: string): string {
 /** The account id of a full (not MFA-pending) session; API tokens may not manage the account. */
 export function requireAccount(ctx: AuthContext | null): string {
   if (ctx === null || ctx.mfaPending || ctx.caller.id === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
-  if (ctx.kind !== 'session') throw new StrongboxError('ERR_FORBIDDEN', 'API tokens cannot manage the account.');
+  if (ctx.kind !== 'session') throw new StrongboxError('ERR_FORBIDDEN', 'API tokens and client certificates cannot manage the account.');
   return ctx.caller.id;
 }
