@@ -86,7 +86,7 @@ for (const trusted of [false, true]) {
     });
 
     test('a cross-site write riding on a browser\'s client certificate is refused like one riding on a cookie', async () => {
-      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }]) {
+      for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }] as Record<string, string>[]) {
         const r = await call(LEDGER_URL, m.certs.billing, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"title":"csrf"}' });
         assert.equal(r.status, 403, JSON.stringify(headers));
         assert.match(r.text, /ERR_CSRF/);
