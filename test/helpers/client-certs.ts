@@ -17,21 +17,28 @@ const run = (args: string[]): void => {
   execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 };
 
-/** A P-256 CA (CA:TRUE, keyCertSign) valid 30 days. */
-export function makeCa(dir: string, name: string): TestCa {
+/** A P-256 CA (CA:TRUE, keyCertSign) valid 30 days: self-signed, or an intermediate issued by `parent`. */
+export function makeCa(dir: string, name: string, parent?: TestCa): TestCa {
   const caDir = join(dir, name);
   mkdirSync(join(caDir, 'issued'), { recursive: true });
   const cert = join(caDir, 'ca.pem');
   const key = join(caDir, 'ca-key.pem');
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '30',
-    '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  if (parent === undefined) {
+    run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '30',
+      '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  } else {
+    run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', `${cert}.csr`, '-subj', `/CN=${name}`]);
+    writeFileSync(join(parent.dir, 'serial'), randomBytes(8).toString('hex'));
+    run(['ca', '-batch', '-notext', '-config', join(parent.dir, 'openssl.cnf'), '-cert', parent.cert, '-keyfile', parent.key, '-in', `${cert}.csr`, '-out', cert, '-extensions', 'intermediate']);
+  }
   writeFileSync(join(caDir, 'index.txt'), '');
   writeFileSync(join(caDir, 'openssl.cnf'), [
     '[ca]', 'default_ca = tca', '[tca]', `database = ${join(caDir, 'index.txt')}`, `new_certs_dir = ${join(caDir, 'issued')}`,
     `serial = ${join(caDir, 'serial')}`, 'default_md = sha256', 'policy = any', 'unique_subject = no', 'copy_extensions = none',
     'x509_extensions = client', 'default_days = 30', '[any]', 'commonName = supplied',
     '[client]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = clientAuth',
-    '[server]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = serverAuth', '',
+    '[server]', 'basicConstraints = critical,CA:FALSE', 'keyUsage = critical,digitalSignature', 'extendedKeyUsage = serverAuth',
+    '[intermediate]', 'basicConstraints = critical,CA:TRUE', 'keyUsage = critical,keyCertSign,cRLSign', '',
   ].join('\n'));
   return { name, cert, key, dir: caDir };
 }
