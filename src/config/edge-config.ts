@@ -8,6 +8,20 @@ export interface TlsConfig {
   readonly keySource: string;
   /** 'TLSv1.3' by default; 'TLSv1.2' only when configured (then ECDHE + AEAD suites only). */
   readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+  /** mTLS: PEM bundle of the CAs whose client certificates are verified; absent/null = no client certificates asked for. */
+  readonly clientCa?: string | null;
+  /** mTLS: which verified client certificate is which service account (docs/edge.md). */
+  readonly clients?: readonly ClientCertMapping[];
+}
+
+/** One pinned client certificate: its SHA-256 fingerprint and the account it signs in as. */
+export interface ClientCertMapping {
+  /** lower-case hex SHA-256 of the certificate's DER, 64 characters, no colons */
+  readonly fingerprint: string;
+  /** the account's email (lower-cased), resolved to its row at start */
+  readonly account: string;
+  /** where it was configured, for messages: `listen.tls.clients[0]` */
+  readonly keyPath: string;
 }
 
 /** The parts of `listen` that belong to the HTTP edge (docs/edge.md). */

@@ -6,6 +6,7 @@ import type {
 import { parseDuration, parseSize } from './parse-units.ts';
 import { describe, own, readBool, readInt, section, type RawMap } from './read-value.ts';
 import { parseCidr, type Cidr } from '../util/cidr.ts';
+import { MTLS_KEYS, parseMtls } from './parse-mtls.ts';
 
 /** Safe defaults of the edge, each with its unit (docs/edge.md lists them). */
 export const EDGE_DEFAULTS = {
@@ -92,7 +93,7 @@ export function parseListenEdge(map: RawMap, baseDir: string, env: NodeJS.Proces
   const envKey = env.STRONGBOX_TLS_KEY_FILE;
   if (rawTls !== undefined && rawTls !== null) {
     const tpath = [...path, 'tls'];
-    const t = section(rawTls, tpath, sink, ['cert', 'key', 'minVersion']);
+    const t = section(rawTls, tpath, sink, ['cert', 'key', 'minVersion', ...MTLS_KEYS]);
     const cert = readPath(t, 'cert', tpath, sink, baseDir);
     const fromEnv = typeof envKey === 'string' && envKey !== '';
     const key = fromEnv ? resolve(envKey) : readPath(t, 'key', tpath, sink, baseDir);
@@ -102,7 +103,8 @@ export function parseListenEdge(map: RawMap, baseDir: string, env: NodeJS.Proces
     let minVersion: TlsConfig['minVersion'] = 'TLSv1.3';
     if (v === '1.2' || v === 1.2) minVersion = 'TLSv1.2';
     else if (v !== undefined && v !== '1.3' && v !== 1.3) sink.add([...tpath, 'minVersion'], "expected '1.3' (default) or '1.2'");
-    if (cert !== null && key !== null) tls = { cert, key, keySource: fromEnv ? 'STRONGBOX_TLS_KEY_FILE' : 'listen.tls.key', minVersion };
+    const mtls = parseMtls(t, tpath, sink, (k) => readPath(t, k, tpath, sink, baseDir));
+    if (cert !== null && key !== null) tls = { cert, key, keySource: fromEnv ? 'STRONGBOX_TLS_KEY_FILE' : 'listen.tls.key', minVersion, ...mtls };
   }
   const rawRedirect = own(map, 'redirectHttp');
   const redirectHttp = rawRedirect === undefined || rawRedirect === null

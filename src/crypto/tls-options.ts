@@ -17,6 +17,11 @@ export interface TlsServerOptions {
   readonly honorCipherOrder: true;
   readonly secureOptions: number;
   readonly ecdhCurve: string;
+  /** mTLS (listen.tls.clientCa): the CAs client certificates are verified against. */
+  readonly ca?: string;
+  /** mTLS: ask for a client certificate, but let clients without one (or with a bad one) in: the edge decides (src/http/edge/client-cert.ts). */
+  readonly requestCert?: boolean;
+  readonly rejectUnauthorized?: boolean;
 }
 
 // TLS 1.3 suites are all AEAD; for TLS 1.2 only ECDHE key exchange (forward secrecy) with AEAD.

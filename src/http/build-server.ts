@@ -24,6 +24,7 @@ import { auditDenied } from './audit-denied.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
 import { registerMfaRoutes } from './routes/mfa-routes.ts';
+import { ClientCertAuth } from './edge/client-cert.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -91,6 +92,10 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   registerJsonOnly(app, { maxDepth: config.limits.jsonDepth });
   app.decorate('strongboxHeaders', headers);
   app.decorate('strongboxEdge', listeners);
+  // mTLS: client certificates as service accounts (null, and no work per request, unless listen.tls.clientCa is set).
+  const clientCerts = await ClientCertAuth.create(engine, (opts.tls as { ca?: unknown } | null | undefined)?.ca);
+  app.decorate('strongboxClientCerts', clientCerts);
+  if (clientCerts !== null) listeners.onReload.push((tls) => clientCerts.reloaded(tls));
   const limiter = config.rateLimit.enabled ? new RateLimiter(config.rateLimit, engine.counters) : null;
   app.decorate('strongboxLimiter', limiter);
   const shedder = opts.shedder ?? new LoadShedder(config.limits.maxEventLoopDelay);

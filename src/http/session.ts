@@ -61,7 +61,17 @@ function credentialOf(req: FastifyRequest): { token: string; viaCookie: boolean 
  */
 export async function authOf(req: FastifyRequest, accounts: AccountService): Promise<AuthContext | null> {
   const cred = credentialOf(req);
+  // mTLS (src/http/edge/client-cert.ts): null unless listen.tls.clientCa is set.
+  const certs = req.server.strongboxClientCerts;
+  const viaCert = certs === null ? null : await certs.authenticate(req);
+  if (viaCert !== null) {
+    return certs!.combine(req, viaCert, cred !== null || req.headers.authorization !== undefined, cred === null ? null : await tokenAuthOf(req, accounts, cred));
+  }
   if (cred === null) return null;
+  return tokenAuthOf(req, accounts, cred);
+}
+
+async function tokenAuthOf(req: FastifyRequest, accounts: AccountService, cred: { token: string; viaCookie: boolean }): Promise<AuthContext | null> {
   const ctx = await accounts.authenticate(cred.token);
   if (ctx !== null && cred.viaCookie && !SAFE_METHODS.has(req.method)) {
     if (ctx.sessionHash === null || !accounts.verifyCsrf(ctx.sessionHash, req.headers[CSRF_HEADER])) {
@@ -85,7 +95,8 @@ export async function callerOf(req: FastifyRequest, accounts: AccountService, sc
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
   }
   // The audit trail records where each request came from and with which session or token.
-  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : tokenFromRequest(req) === null ? null : sessionIdOf(tokenFromRequest(req)!);
+  const tokenId = ctx.kind === 'client-cert' ? ctx.tokenId
+    : ctx.tokenId !== null ? `t-${ctx.tokenId}` : tokenFromRequest(req) === null ? null : sessionIdOf(tokenFromRequest(req)!);
   return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
 }
 
@@ -93,6 +104,8 @@ export async function callerOf(req: FastifyRequest, accounts: AccountService, sc
 export async function auditCallerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
   const token = tokenFromRequest(req);
   const ctx = token === null ? null : await accounts.authenticate(token).catch(() => null);
+  const viaCert = ctx === null && req.server.strongboxClientCerts !== null ? await req.server.strongboxClientCerts.authenticate(req).catch(() => null) : null;
+  if (viaCert !== null) return { ...viaCert.caller, request: { ...requestContext(req), tokenId: viaCert.tokenId } };
   if (ctx === null) return { ...ANONYMOUS, request: requestContext(req) };
   const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : sessionIdOf(token!);
   return { ...ctx.caller, request: { ...requestContext(req), tokenId } };

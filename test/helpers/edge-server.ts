@@ -10,6 +10,7 @@ import type { Engine } from '../../src/core/engine.ts';
 import type { ListenAddresses } from '../../src/http/edge/edge-listeners.ts';
 import type { LoadShedder } from '../../src/http/edge/load-shedder.ts';
 import { tlsServerOptions } from '../../src/crypto/tls-options.ts';
+import { loadTls } from '../../src/core/edge/tls-material.ts';
 import { openTestEngine, testConfig, tempSqlite, type TestConfigOptions } from './test-engine.ts';
 import { loopbackCerts } from './test-certs.ts';
 import { tempDir } from '../cli/cli-helpers.ts';
@@ -31,8 +32,10 @@ export interface EdgeRequest {
   body?: string | Buffer;
   port?: number;
   plain?: boolean;
-  agent?: false;
+  agent?: false | import('node:https').Agent;
   timeoutMs?: number;
+  /** mTLS: present this client certificate (PEM texts). */
+  clientCert?: { cert: string; key: string };
 }
 
 export interface EdgeResponse { status: number; headers: IncomingHttpHeaders; text: string }
@@ -46,6 +49,10 @@ export interface EdgeServerOptions extends TestConfigOptions {
   readonly proxyOnly?: boolean;
   readonly certDir?: string;
   readonly routes?: (app: FastifyInstance) => void;
+  /** Runs on the engine before the server is built (create the accounts listen.tls.clients names). */
+  readonly beforeServe?: (engine: Engine) => Promise<void>;
+  /** Serve the config's listen.tls through loadTls (its client CA included) instead of the loopback pair. */
+  readonly tlsFromConfig?: boolean;
 }
 
 export async function startEdge(opts: EdgeServerOptions = {}): Promise<EdgeServer> {
@@ -58,7 +65,8 @@ export async function startEdge(opts: EdgeServerOptions = {}): Promise<EdgeServe
   const config = opts.config ? opts.config(base) : base;
   const real = opts.config ? await openEngine(config) : await openTestEngine(config.database, opts);
   const engine = opts.override ? opts.override(real) : real;
-  const tls = opts.plain ? null : tlsServerOptions({ certPem: readFileSync(certs.cert, 'utf8'), keyPem: readFileSync(certs.key, 'utf8') }, 'TLSv1.3');
+  await opts.beforeServe?.(engine);
+  const tls = opts.plain ? null : opts.tlsFromConfig ? loadTls(config.listen.tls!, config.listen.host) : tlsServerOptions({ certPem: readFileSync(certs.cert, 'utf8'), keyPem: readFileSync(certs.key, 'utf8') }, 'TLSv1.3');
   const app = await buildServer(engine, { tls, shedder: opts.shedder, proxyOnly: opts.proxyOnly, routes: opts.routes });
   const addresses = await app.strongboxEdge.listen(app);
   const ca = readFileSync(certs.caCert, 'utf8');
@@ -83,7 +91,7 @@ export function edgeRequest(r: EdgeRequest & { port: number; ca?: string; host?:
       res.setEncoding('utf8').on('data', (d: string) => { text += d; }).on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, text }));
       res.on('error', fail);
     };
-    const req = r.plain ? httpRequest(options, cb) : httpsRequest({ ...options, ca: r.ca, servername: 'localhost' }, cb);
+    const req = r.plain ? httpRequest(options, cb) : httpsRequest({ ...options, ca: r.ca, servername: 'localhost', ...r.clientCert }, cb);
     req.on('timeout', () => req.destroy(new Error(`timed out: ${path}`)));
     req.on('error', fail);
     req.end(r.body);

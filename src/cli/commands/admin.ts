@@ -31,4 +31,22 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
         await engine.close();
       }
     });
+  admin
+    .command('create-service')
+    .description('create a service account for an mTLS client certificate (listen.tls.clients); it has no usable password')
+    .requiredOption('--email <email>', 'the account\'s email address, as listen.tls.clients names it')
+    .option('--role <role>', 'its role, which rules can name (never admin)', 'service')
+    .option('--config <file>', 'config file (default ./strongbox.yaml)')
+    .action(async (opts: { email: string; role: string; config?: string }) => {
+      const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
+      ensureDataDir(config);
+      const { openEngine } = await import('../../core/engine.ts');
+      const engine = await openEngine(config, { reuseDevPepper: true });
+      try {
+        const account = await engine.accounts.createService(opts.email, opts.role);
+        ctx.io.out(`strongbox: created service account ${account.email} with role ${account.role} (id ${account.id})`);
+      } finally {
+        await engine.close();
+      }
+    });
 }

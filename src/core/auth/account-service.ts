@@ -4,6 +4,7 @@ import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import type { Caller } from '../caller.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { randomId } from '../../crypto/random-id.ts';
+import { randomHex } from '../../crypto/random-hex.ts';
 import type { PasswordHasher } from '../../crypto/password-hasher.ts';
 import type { AuthKeys, MacKey } from '../../crypto/auth-key-types.ts';
 import { issueDeviceCookie, verifyDeviceCookie } from '../../crypto/device-cookie.ts';
@@ -50,7 +51,8 @@ export interface LoginResult {
 /** An authenticated request: the caller plus how it authenticated. */
 export interface AuthContext {
   readonly caller: Caller;
-  readonly kind: 'session' | 'api-token';
+  /** client-cert: a pinned mTLS client certificate (src/http/edge/client-cert.ts) */
+  readonly kind: 'session' | 'api-token' | 'client-cert';
   /** the session's stored token hash (CSRF binding, "current" in the session list) */
   readonly sessionHash: string | null;
   /** a session still owing its second factor: only the MFA routes accept it */
@@ -165,6 +167,22 @@ export class AccountService {
     }
     await this.audit({ type: 'auth.account.registered', accountId: id, detail: { role: 'admin' } });
     return { id, email: normalized, role: 'admin' };
+  }
+
+  /**
+   * `strongbox admin create-service`: an account for a pinned client certificate (docs/edge.md).
+   * Its password is 32 random bytes that are hashed and never shown, so nobody can sign in with
+   * one; never an admin (a stolen client certificate must not bypass every rule).
+   */
+  async createService(email: string, role: string): Promise<PublicAccount> {
+    if (role === 'admin') throw new StrongboxError('ERR_VALIDATION', 'A service account cannot be an admin.', { fields: { role: 'must not be admin' } });
+    const { normalized, hash } = await this.#prepare(email, randomHex(32), role);
+    const id = randomId();
+    if (await this.#findByEmail(normalized) || !(await this.#insert(id, normalized, hash, role))) {
+      throw new StrongboxError('ERR_CONFLICT', 'An account with this email already exists.', { fields: { email: 'already registered' } });
+    }
+    await this.audit({ type: 'auth.account.registered', accountId: id, detail: { role, service: true } });
+    return { id, email: normalized, role };
   }
 
   /** A new password for `email` checked against the policy; NFKC form returned. */
@@ -320,6 +338,6 @@ export function sessionIdOf(token: string): string {
 /** The account id of a full (not MFA-pending) session; API tokens may not manage the account. */
 export function requireAccount(ctx: AuthContext | null): string {
   if (ctx === null || ctx.mfaPending || ctx.caller.id === null) throw new StrongboxError('ERR_UNAUTHENTICATED');
-  if (ctx.kind !== 'session') throw new StrongboxError('ERR_FORBIDDEN', 'API tokens cannot manage the account.');
+  if (ctx.kind !== 'session') throw new StrongboxError('ERR_FORBIDDEN', 'API tokens and client certificates cannot manage the account.');
   return ctx.caller.id;
 }

@@ -22,7 +22,11 @@ export type AuthEventType =
   | 'auth.account.role_changed'
   | 'auth.account.disabled'
   | 'auth.account.enabled'
-  | 'auth.account.unlocked';
+  | 'auth.account.unlocked'
+  | 'auth.mtls.succeeded'
+  | 'auth.mtls.unmapped'
+  | 'auth.mtls.unverified'
+  | 'auth.mtls.refused';
 
 export interface AuthEvent {
   readonly type: AuthEventType;

@@ -44,6 +44,10 @@ const ACTIONS: Readonly<Record<AuthEvent['type'], readonly [string, AuditInput['
   'auth.account.disabled': ['account.disable', 'success'],
   'auth.account.enabled': ['account.enable', 'success'],
   'auth.account.unlocked': ['account.unlock', 'success'],
+  'auth.mtls.succeeded': ['auth.mtls', 'success'],
+  'auth.mtls.unmapped': ['auth.mtls', 'failure'],
+  'auth.mtls.unverified': ['auth.mtls', 'failure'],
+  'auth.mtls.refused': ['auth.mtls', 'denied'],
 };
 
 /** Roles set to `required`, and `admin` in production unless set to `optional`. */

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { TlsConfig } from '../../config/edge-config.ts';
 import { certificateProblem, tlsServerOptions, type TlsServerOptions } from '../../crypto/tls-options.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { ClientCaBundle } from '../../crypto/client-ca.ts';
 
 /** Largest PEM file read (bytes): a long chain is a few KiB. */
 const MAX_PEM_BYTES = 256 * 1024;
@@ -43,7 +44,17 @@ export function loadTls(tls: TlsConfig, host: string, now = Date.now()): TlsServ
     const [keyPath, file] = problem.part === 'cert' ? ['listen.tls.cert', tls.cert] : [tls.keySource, tls.key];
     throw new StrongboxError('ERR_TLS_CONFIG', `${keyPath}: ${file} ${problem.problem}`);
   }
-  return tlsServerOptions({ certPem, keyPem }, tls.minVersion);
+  const options = tlsServerOptions({ certPem, keyPem }, tls.minVersion);
+  if (tls.clientCa === undefined || tls.clientCa === null) return options;
+  return { ...options, ...clientCaOptions(tls.clientCa, now) };
+}
+
+/** listen.tls.clientCa read and checked; client certificates are asked for, never required (tokens still work). */
+function clientCaOptions(file: string, now: number): { ca: string; requestCert: true; rejectUnauthorized: false } {
+  const ca = readPem(file, 'listen.tls.clientCa');
+  const bundle = ClientCaBundle.parse(ca, now);
+  if ('problem' in bundle) throw new StrongboxError('ERR_TLS_CONFIG', `listen.tls.clientCa: ${file} ${bundle.problem}`);
+  return { ca, requestCert: true, rejectUnauthorized: false };
 }
 
 export interface TlsWatcher { close(): void }
@@ -71,11 +82,13 @@ export function watchTls(tls: TlsConfig, host: string, apply: (opts: TlsServerOp
       }
     }, Math.max(50, pollMs / 2));
   };
-  for (const f of [tls.cert, tls.key]) watchFile(f, { interval: pollMs, persistent: false }, changed);
+  // The client CA bundle reloads with the pair (the edge re-checks open connections against it).
+  const files = [tls.cert, tls.key, ...(tls.clientCa ? [tls.clientCa] : [])];
+  for (const f of files) watchFile(f, { interval: pollMs, persistent: false }, changed);
   return {
     close() {
       if (timer) clearTimeout(timer);
-      for (const f of [tls.cert, tls.key]) unwatchFile(f, changed);
+      for (const f of files) unwatchFile(f, changed);
     },
   };
 }

@@ -32,6 +32,8 @@ export class EdgeListeners {
   readonly #servers: EdgeHttpServer[] = [];
   readonly #extra: EdgeHttpServer[] = [];
   #handler: Handler | null = null;
+  /** Called after every reload with the new options (the mTLS client CA follows the listeners). */
+  readonly onReload: ((tls: SecureContextOptions) => void)[] = [];
 
   constructor(config: StrongboxConfig, opts: EdgeServerOptions) {
     this.#config = config;
@@ -76,6 +78,7 @@ export class EdgeListeners {
   /** New certificate and key on every HTTPS listener; connections already open are untouched. */
   reload(tls: SecureContextOptions): void {
     for (const s of [...this.#servers, ...this.#extra]) if ('setSecureContext' in s) reloadTls(s, tls);
+    for (const f of this.onReload) f(tls);
   }
 
   /** Closes the extra listeners (Fastify closes its own). */
