@@ -5,11 +5,28 @@ import type { TestConfigOptions } from './test-engine.ts';
 
 const TSX = import.meta.resolve('tsx');
 
+export interface ChildMemory {
+  readonly rss: number;
+  /** V8 heap of the main thread (worker threads have their own; RSS counts them) */
+  readonly heapUsed: number;
+  /** V8 heap of the main thread as committed (RSS counts it) */
+  readonly heapTotal: number;
+  readonly external: number;
+  /**
+   * Estimated bytes and entries: rules/ruleEntries (RuleCache), queries/queryEntries
+   * (CompiledQueryCache), statementEntries (SQLite: Kysely's StatementCache; PostgreSQL: the
+   * statement names), statementNames (PostgreSQL: bytes of those names and their SQL).
+   */
+  readonly caches: Readonly<Record<string, number>>;
+}
+
 export interface ChildServer {
   readonly url: string;
   readonly child: ChildProcess;
-  /** Resident set size (and heap) of the server process after a full GC. */
-  memory(): Promise<{ rss: number; heapUsed: number; external: number; caches: Record<string, number> }>;
+  /** The server process's memory after a full GC, and what its caches hold by their own accounting (IPC). */
+  memory(): Promise<ChildMemory>;
+  /** Empties the record service's caches (RuleCache, CompiledQueryCache), then the same as memory(). */
+  dropCaches(): Promise<ChildMemory>;
   stop(): Promise<void>;
 }
 
@@ -29,8 +46,13 @@ export async function startChildServer(database: DatabaseConfig, options: TestCo
     url: `http://127.0.0.1:${port}`,
     child,
     async memory() {
-      const reply = next<{ rss: number; heapUsed: number; external: number; caches: Record<string, number> }>();
-      child.send('rss');
+      const reply = next<ChildMemory>();
+      child.send('memory');
+      return reply;
+    },
+    async dropCaches() {
+      const reply = next<ChildMemory>();
+      child.send('drop-caches');
       return reply;
     },
     async stop() {

@@ -72,4 +72,8 @@ export class RuleCache {
   get size(): number {
     return this.entries.size;
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }

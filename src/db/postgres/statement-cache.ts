@@ -9,6 +9,8 @@ export interface StatementCacheStats {
   /** distinct statement names handed out in the current generation */
   readonly size: number;
   readonly capacity: number;
+  /** estimated bytes of the names and SQL texts kept (bounded by the byte budget) */
+  readonly bytes: number;
 }
 
 export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
@@ -70,6 +72,6 @@ export class NamedStatements {
   }
 
   stats(): StatementCacheStats {
-    return { named: this.#named, unnamed: this.#unnamed, size: this.#names.size, capacity: this.#capacity };
+    return { named: this.#named, unnamed: this.#unnamed, size: this.#names.size, capacity: this.#capacity, bytes: this.#bytes };
   }
 }
