@@ -8,17 +8,29 @@ describe('sqlite StatementCache', () => {
   test('returns the same statement for the same SQL and evicts the least recently used', () => {
     const raw = new BetterSqlite3(':memory:');
     const cache = new StatementCache(raw, 2);
-    const a = cache.prepare('select 1 as a');
-    const b = cache.prepare('select 2 as b');
+    const twice = (sql: string) => { cache.prepare(sql); return cache.prepare(sql); }; // kept from the second use
+    const a = twice('select 1 as a');
+    const b = twice('select 2 as b');
     assert.equal(cache.prepare('select 1 as a'), a, 'a hit returns the cached statement');
-    cache.prepare('select 3 as c'); // evicts b: a was used more recently
-    assert.deepEqual(cache.stats(), { hits: 1, misses: 3, size: 2, capacity: 2 });
+    twice('select 3 as c'); // evicts b: a was used more recently
+    assert.deepEqual(cache.stats(), { hits: 1, misses: 6, size: 2, capacity: 2 });
     assert.equal(cache.prepare('select 1 as a'), a);
     assert.notEqual(cache.prepare('select 2 as b'), b, 'b was evicted and prepared again');
     assert.equal(cache.stats().size, 2, 'never more than capacity');
     cache.close();
     cache.close();
     assert.throws(() => cache.prepare('select 1 as a'));
+  });
+
+  test('a shape seen once is used and dropped, so thousands of one-off shapes pin no statement', () => {
+    const cache = new StatementCache(new BetterSqlite3(':memory:'), 100);
+    for (let i = 0; i < 5000; i++) cache.prepare(`select ${i} as v${i}`).get();
+    assert.equal(cache.stats().size, 0, 'nothing kept for one-off shapes');
+    const first = cache.prepare('select 42 as answer');
+    const second = cache.prepare('select 42 as answer');
+    assert.notEqual(first, second, 'the second use prepares the statement it keeps');
+    assert.equal(cache.prepare('select 42 as answer'), second, 'and later uses get it');
+    cache.close();
   });
 
   test('schema statements are not cached', () => {

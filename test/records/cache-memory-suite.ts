@@ -39,6 +39,15 @@ function worstFilter(i: number): string {
   return Array.from({ length: 40 }, (_, j) => `${column} = '${`${i}.${j}.`.padEnd(36, j === 0 ? 'ж' : 'x')}'`).join(' || ');
 }
 
+/**
+ * A distinct SQL shape per filter: 13 comparisons whose columns follow the bits of i (8,192
+ * shapes), so every one compiles to new SQL and, on SQLite, a new prepared statement, whose
+ * native memory a cache could pin outside the JS heap.
+ */
+function shapeFilter(i: number): string {
+  return Array.from({ length: 13 }, (_, j) => `${(i >> j) & 1 ? 'id' : 'owner'} = '${i}.${j}ж'`).join(' || ');
+}
+
 async function run(count: number, concurrency: number, send: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -107,6 +116,37 @@ export function cacheMemorySuite(t: DialectCtx): void {
     // What the record service's caches really hold: within their shares, and no more than they account.
     assert.ok(pinned <= SHARES.ruleCache + SHARES.compiledQueries, report);
     assert.ok(pinned <= end.caches.rules + end.caches.queries, report);
+    assert.ok(heap <= BUDGET + HEAP_MARGIN, report);
+    assert.ok(rss <= BUDGET + RSS_MARGIN, report);
+  });
+}
+
+export function shapeMemorySuite(t: DialectCtx): void {
+  let server: ChildServer;
+  let token = '';
+  before(async () => {
+    server = await startChildServer(await t.freshDatabase(), { collections: [NOTES] }, { limits: { bodyLimit: MiB, perPageMax: 500, perPageDefault: 30, cacheMemory: BUDGET } });
+    const creds = { email: 'shape-probe@example.com', password: 'Quartz-Velvet-Harbor-93' };
+    const post = (path: string, body: unknown) => fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    assert.equal((await post('/api/auth/register', creds)).status, 201);
+    token = (await (await post('/api/auth/login', creds)).json() as { token: string }).token;
+  });
+  after(async () => { await server?.stop(); });
+
+  test(`${DISTINCT} filters of distinct SQL shapes, signed in: compiled SQL and prepared statements stay within the budget`, async () => {
+    const list = async (i: number) => {
+      const res = await fetch(`${server.url}/api/collections/notes/records?filter=${encodeURIComponent(shapeFilter(i))}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(res.status, 200, (await res.text()).slice(0, 200));
+    };
+    await run(200, 4, list);
+    const start = await server.memory();
+    await run(DISTINCT, 4, (i) => list(1000 + i));
+    const end = await server.memory();
+    const rss = end.rss - start.rss;
+    const heap = end.heapUsed - start.heapUsed;
+    const report = `heap +${mib(heap)} MiB, RSS ${mib(start.rss)} → ${mib(end.rss)} MiB (+${mib(rss)}); caches ${JSON.stringify(end.caches)}`;
+    process.stderr.write(`shape-memory [${t.dialect}]: ${report}\n`);
+    assertWithinShares(end, report);
     assert.ok(heap <= BUDGET + HEAP_MARGIN, report);
     assert.ok(rss <= BUDGET + RSS_MARGIN, report);
   });

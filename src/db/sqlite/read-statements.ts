@@ -1,5 +1,7 @@
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import { LruMap } from '../../util/lru-map.ts';
+import { SecondSight } from '../../util/second-sight.ts';
+import { SECOND_SIGHT_BYTES } from './statement-cache.ts';
 import { CACHE_BUDGET, MAX_ENTRY_BYTES, sqliteStatementBytes } from '../../util/cache-budget.ts';
 
 interface ReadStatement {
@@ -21,6 +23,7 @@ export class ReadStatements {
   readonly #db: BetterSqlite;
   /** null: the SQL may write, so it never runs here */
   readonly #entries: LruMap<string, ReadStatement | null>;
+  readonly #secondSight: SecondSight;
 
   constructor(db: BetterSqlite, capacity: number, maxBytes: number = CACHE_BUDGET.sqliteReadStatements) {
     this.#db = db;
@@ -28,16 +31,22 @@ export class ReadStatements {
       maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.statements,
       sizeOf: (sql, read) => (read === null ? 2 * sql.length + 64 : sqliteStatementBytes(sql)),
     });
+    this.#secondSight = new SecondSight(2 * capacity, SECOND_SIGHT_BYTES);
   }
 
   /** The statement for SQL that only reads, or null. */
   lookup(sql: string): ReadStatement | null {
-    return this.#entries.memo(sql, () => {
-      const stmt = this.#db.prepare(sql);
-      if (!stmt.reader || !stmt.readonly) return null;
+    const hit = this.#entries.get(sql);
+    if (hit !== undefined) return hit;
+    const stmt = this.#db.prepare(sql);
+    let read: ReadStatement | null = null;
+    if (stmt.reader && stmt.readonly) {
       const names = stmt.columns().map((c) => c.name);
-      return { stmt: stmt.raw(true), names, protoColumn: names.includes('__proto__') };
-    });
+      read = { stmt: stmt.raw(true), names, protoColumn: names.includes('__proto__') };
+    }
+    // Kept from a shape's second use (util/second-sight.ts): one-off shapes pin no native memory.
+    if (this.#secondSight.admit(sql)) this.#entries.set(sql, read);
+    return read;
   }
 
   static rows(read: ReadStatement, parameters: readonly unknown[]): Record<string, unknown>[] {
@@ -60,5 +69,6 @@ export class ReadStatements {
 
   clear(): void {
     this.#entries.clear();
+    this.#secondSight.clear();
   }
 }

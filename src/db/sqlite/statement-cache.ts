@@ -1,6 +1,7 @@
 import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
 import { LruMap } from '../../util/lru-map.ts';
+import { SecondSight } from '../../util/second-sight.ts';
 import { CACHE_BUDGET, MAX_ENTRY_BYTES, sqliteStatementBytes } from '../../util/cache-budget.ts';
 
 /** Counters a test or `doctor` can read to see that repeated queries are not re-planned. */
@@ -22,6 +23,8 @@ export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
 export class StatementCache implements SqliteDatabase {
   readonly #db: BetterSqlite;
   readonly #statements: LruMap<string, Statement>;
+  /** A shape is kept from its second use (util/second-sight.ts): one-off shapes pin no native memory. */
+  readonly #secondSight: SecondSight;
   #hits = 0;
   #misses = 0;
   #closed = false;
@@ -31,6 +34,7 @@ export class StatementCache implements SqliteDatabase {
     this.#statements = new LruMap(capacity, {
       maxBytes, maxEntryBytes: MAX_ENTRY_BYTES.statements, sizeOf: (sql) => sqliteStatementBytes(sql),
     });
+    this.#secondSight = new SecondSight(2 * capacity, SECOND_SIGHT_BYTES);
   }
 
   prepare(sql: string): Statement {
@@ -44,7 +48,7 @@ export class StatementCache implements SqliteDatabase {
     // Schema statements are cheap to prepare and change what later statements mean; keep
     // the cache for the queries that repeat.
     if (!stmt.reader && isSchemaStatement(sql)) return stmt;
-    this.#statements.set(sql, stmt);
+    if (this.#secondSight.admit(sql)) this.#statements.set(sql, stmt);
     return stmt;
   }
 
@@ -57,9 +61,13 @@ export class StatementCache implements SqliteDatabase {
     if (this.#closed) return;
     this.#closed = true;
     this.#statements.clear();
+    this.#secondSight.clear();
     this.#db.close();
   }
 }
+
+/** What the keys of shapes seen once may hold (SQL texts). */
+export const SECOND_SIGHT_BYTES = 1024 * 1024;
 
 const SCHEMA_VERBS = /^\s*(create|drop|alter|pragma|vacuum|reindex|analyze|attach|detach)\b/i;
 
