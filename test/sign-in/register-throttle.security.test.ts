@@ -101,6 +101,11 @@ eachDialect('registration is bounded per address', (t) => {
     for (let i = 0; i < PER_IP; i++) await register(fresh(), ip);
     const denied = await register(fresh(), ip);
     assert.equal(denied.statusCode, 429);
+    // Audited as a denied attempt from that address, naming no email.
+    const rows = await api.engine.db.kysely.selectFrom('_sb_audit').selectAll().where('action', '=', 'auth.throttled').where('ip', '=', ip).execute();
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].outcome, 'denied');
+    assert.deepEqual(JSON.parse(String(rows[0].details)), { route: 'register' });
     now += Number(denied.headers['retry-after']) * 1000;
     assert.equal((await register(fresh(), ip)).statusCode, 201);
   });
