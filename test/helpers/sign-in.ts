@@ -25,6 +25,8 @@ export function testPepper(version = 1, extra = ''): PepperRing {
 export interface TestAccountsOptions extends Partial<Omit<AccountServiceOptions, 'db'>> {
   readonly store?: ThrottleStore;
   readonly pepper?: PepperRing;
+  /** the registration bound in `store` (default 0: none) */
+  readonly registerPerIp?: number;
 }
 
 /** The real AccountService with test-sized defaults and an injectable clock. */
@@ -36,7 +38,7 @@ export function testAccounts(db: Database, opts: TestAccountsOptions = {}): Acco
     hasher: opts.hasher ?? new PasswordHasher(opts.pepper ?? testPepper()),
     throttle: opts.throttle ?? new LoginThrottle(store, () => now().getTime()),
     // No registration bound unless a test asks for one (fixtures register many accounts from one address).
-    registration: opts.registration ?? new RegistrationThrottle(store, () => now().getTime(), 0),
+    registration: opts.registration ?? new RegistrationThrottle(store, () => now().getTime(), opts.registerPerIp ?? 0),
     keys: opts.keys ?? unsafeEphemeralAuthKeys(),
     sessionTtlSeconds: opts.sessionTtlSeconds ?? 3600,
     sessionIdleSeconds: opts.sessionIdleSeconds ?? 1800,
