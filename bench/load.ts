@@ -22,6 +22,8 @@ export interface Load {
   /** wrk rotates over these paths, one per request (ids, filters…). */
   readonly paths: readonly string[];
   readonly body?: string;
+  /** wrk rotates over these bodies, one per request (JSON, one line each: e.g. many accounts' logins); instead of `body`. */
+  readonly bodies?: readonly string[];
 }
 
 const SCRIPT = resolve(import.meta.dirname, 'wrk-scenario.lua');
@@ -57,10 +59,15 @@ export async function runLoad(l: Load): Promise<Measurement> {
     const pathsFile = join(dir, 'paths');
     writeFileSync(pathsFile, `${l.paths.join('\n')}\n`);
     const args = ['-t1', `-c${l.connections}`, `-d${l.seconds}s`, '--timeout', '10s', '-s', SCRIPT];
-    const headers = { ...(l.body !== undefined ? { 'content-type': 'application/json' } : {}), ...l.headers };
+    const hasBody = l.body !== undefined || l.bodies !== undefined;
+    const headers = { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...l.headers };
     for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
     args.push(l.url, '--', pathsFile, l.method ?? 'GET');
-    if (l.body !== undefined) {
+    if (l.bodies !== undefined) {
+      if (l.bodies.length === 0 || l.bodies.some((b) => b.includes('\n'))) throw new Error('runLoad: bodies must be non-empty one-line strings');
+      writeFileSync(join(dir, 'bodies'), `${l.bodies.join('\n')}\n`);
+      args.push('-', join(dir, 'bodies'));
+    } else if (l.body !== undefined) {
       writeFileSync(join(dir, 'body'), l.body);
       args.push(join(dir, 'body'));
     }

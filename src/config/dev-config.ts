@@ -26,6 +26,7 @@ database: sqlite:./data/strongbox.db
 listen:
   host: 127.0.0.1
   port: 8090
+  # publicOrigins: [https://vault.example.com]   # origins browsers reach the server at (CSRF check; default: its own address)
 
 # The key-encryption key (KEK) wraps every other key; it never lives in the database.
 # file:PATH (a 0600 file), env:NAME, or pkcs11:module=/usr/lib/softhsm/libsofthsm2.so;token=T;key=K
@@ -37,6 +38,7 @@ keys:
 auth:
   register: true        # open POST /api/auth/register (default: true in dev, false otherwise)
   sessionTtl: 12h       # session lifetime: s, m, h or d; 5m to 30d (default 12h)
+  registerPerIp: 10     # registrations per client address per hour; 0 = no bound (default 10)
 
 limits:
   bodyLimit: 1mb        # largest request body: b, kb or mb; at most 16mb (default 1mb)

@@ -31,6 +31,11 @@ export interface ListenEdgeConfig {
   readonly redirectHttp: number | null;
   /** Peers whose X-Forwarded-For/-Proto/-Host are believed; empty = nobody's. */
   readonly trustedProxies: readonly Cidr[];
+  /**
+   * Origins browsers reach this server at (`https://vault.example.com`), normalized; a browser's
+   * state change must come from one. Empty (default) = the address the request arrived on.
+   */
+  readonly publicOrigins: readonly string[];
 }
 
 export interface HstsConfig {

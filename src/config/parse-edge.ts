@@ -86,7 +86,7 @@ function readSizeIn(map: RawMap, key: string, path: KeyPath, sink: IssueSink, mi
 }
 
 /** listen.tls, listen.redirectHttp, listen.trustedProxies (the rest of listen is parse-settings.ts). */
-export function parseListenEdge(map: RawMap, baseDir: string, env: NodeJS.ProcessEnv, sink: IssueSink): ListenEdgeConfig {
+export function parseListenEdge(map: RawMap, baseDir: string, env: NodeJS.ProcessEnv, sink: IssueSink): Omit<ListenEdgeConfig, 'publicOrigins'> {
   const path = ['listen'];
   let tls: TlsConfig | null = null;
   const rawTls = own(map, 'tls');
@@ -237,7 +237,7 @@ export function parseEdgeLimits(map: RawMap, sink: IssueSink): EdgeLimits {
 export function defaultEdge(): { listen: ListenEdgeConfig; limits: EdgeLimits; hsts: HstsConfig; cors: CorsConfig; rateLimit: RateLimitConfig; admin: AdminConfig } {
   const sink = { add: () => undefined } as unknown as IssueSink;
   return {
-    listen: { tls: null, redirectHttp: null, trustedProxies: [] },
+    listen: { tls: null, redirectHttp: null, trustedProxies: [], publicOrigins: [] },
     limits: parseEdgeLimits({}, sink),
     hsts: parseHsts(undefined, sink),
     cors: parseCors(undefined, sink),

@@ -4,6 +4,7 @@ import { parseDuration, parseSize } from './parse-units.ts';
 import { own, readBool, readInt, section, type RawMap } from './read-value.ts';
 import { LIMITS_EDGE_KEYS, LISTEN_EDGE_KEYS, parseEdgeLimits, parseListenEdge } from './parse-edge.ts';
 import { parseSignIn, SIGN_IN_KEYS } from './parse-sign-in.ts';
+import { parsePublicOrigins } from './parse-public-origins.ts';
 
 /** Defaults are the safe choice; each carries its unit. */
 export const SETTINGS_DEFAULTS = {
@@ -49,10 +50,10 @@ function readUnit(map: RawMap, key: string, path: KeyPath, sink: IssueSink, rule
   return fallback;
 }
 
-/** listen: { host (default 127.0.0.1), port (default 8443; 0 = any free port) } */
+/** listen: { host (default 127.0.0.1), port (default 8443; 0 = any free port), publicOrigins ([] = the request's own address), edge keys } */
 export function parseListen(raw: unknown, sink: IssueSink, baseDir: string, env: NodeJS.ProcessEnv): StrongboxConfig['listen'] {
   const path = ['listen'];
-  const map = section(raw, path, sink, ['host', 'port', ...LISTEN_EDGE_KEYS]);
+  const map = section(raw, path, sink, ['host', 'port', 'publicOrigins', ...LISTEN_EDGE_KEYS]);
   let host: string = SETTINGS_DEFAULTS.host;
   const rawHost = own(map, 'host');
   if (rawHost !== undefined) {
@@ -60,7 +61,7 @@ export function parseListen(raw: unknown, sink: IssueSink, baseDir: string, env:
     else sink.add([...path, 'host'], 'expected a host name or IP address such as 127.0.0.1');
   }
   const port = readInt(map, 'port', path, sink, { min: 0, max: 65_535 }, SETTINGS_DEFAULTS.port);
-  return { host, port, ...parseListenEdge(map, baseDir, env, sink) };
+  return { host, port, ...parseListenEdge(map, baseDir, env, sink), publicOrigins: parsePublicOrigins(map, path, sink) };
 }
 
 /** auth: { register (default true in dev, false otherwise), sessionTtl (absolute session lifetime, default 12h, 5m..30d), sign-in settings (parse-sign-in.ts) } */

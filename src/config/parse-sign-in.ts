@@ -12,9 +12,11 @@ export const SIGN_IN_DEFAULTS = {
   passwordMinLengthFloor: 8, // characters: never lower (NIST 800-63B)
   passwordMaxBytes: 4096, // bytes (UTF-8, after NFKC): the cap before hashing
   throttleStore: 'auto', // 'memory' on SQLite, 'database' on PostgreSQL (instances share it)
+  registerPerIp: 10, // registrations per client address (IPv6: per /64) per hour; 0 = no bound
+  registerPerIpMax: 100_000,
 } as const;
 
-export const SIGN_IN_KEYS = ['sessionIdle', 'maxSessions', 'passwordMinLength', 'passwordMaxBytes', 'throttleStore', 'mfa'] as const;
+export const SIGN_IN_KEYS = ['sessionIdle', 'maxSessions', 'passwordMinLength', 'passwordMaxBytes', 'throttleStore', 'registerPerIp', 'mfa'] as const;
 const ROLE = /^[a-z][a-z0-9_]{0,31}$/;
 
 export type ThrottleStoreKind = 'auto' | 'memory' | 'database';
@@ -25,6 +27,8 @@ export interface SignInSettings {
   readonly passwordMinLength: number;
   readonly passwordMaxBytes: number;
   readonly throttleStore: ThrottleStoreKind;
+  /** POST /api/auth/register per client address (IPv6: per /64) per hour; 0 = no bound */
+  readonly registerPerIp: number;
   /**
    * Second factor per role: `mfa: { admin: required, doctor: required }`. In production `admin`
    * is required unless set to `optional` explicitly; in dev nothing is required by default.
@@ -51,6 +55,7 @@ export function parseSignIn(map: RawMap, path: KeyPath, sink: IssueSink): SignIn
     if (rawStore === 'auto' || rawStore === 'memory' || rawStore === 'database') throttleStore = rawStore;
     else sink.add([...path, 'throttleStore'], `expected auto, memory or database, got ${typeof rawStore === 'string' ? 'another word' : describe(rawStore)}`);
   }
+  const registerPerIp = readInt(map, 'registerPerIp', path, sink, { min: 0, max: SIGN_IN_DEFAULTS.registerPerIpMax }, SIGN_IN_DEFAULTS.registerPerIp);
   const mfa: Record<string, 'required' | 'optional'> = {};
   const rawMfa = own(map, 'mfa');
   if (rawMfa !== undefined && rawMfa !== null) {
@@ -63,5 +68,5 @@ export function parseSignIn(map: RawMap, path: KeyPath, sink: IssueSink): SignIn
       }
     }
   }
-  return { sessionIdle, maxSessions, passwordMinLength, passwordMaxBytes, throttleStore, mfa };
+  return { sessionIdle, maxSessions, passwordMinLength, passwordMaxBytes, throttleStore, registerPerIp, mfa };
 }

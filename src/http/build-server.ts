@@ -18,7 +18,7 @@ import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerRecordRoutes } from './routes/record-routes.ts';
 import { registerHealthRoutes } from './routes/health-routes.ts';
 import { registerOpenApiRoutes } from './routes/openapi-routes.ts';
-import { checkCrossSite } from './session.ts';
+import { crossSiteCheck } from './cross-site-check.ts';
 import { registerAccountRoutes } from './routes/account-routes.ts';
 import { auditDenied } from './audit-denied.ts';
 import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
@@ -100,7 +100,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   app.decorate('strongboxLimiter', limiter);
   const shedder = opts.shedder ?? new LoadShedder(config.limits.maxEventLoopDelay);
   // CSRF runs last in it: browsers' cross-site state changes are refused before any route runs.
-  registerEdgeHook(app, config, limiter, shedder, { headers, after: checkCrossSite });
+  registerEdgeHook(app, config, limiter, shedder, { headers, after: crossSiteCheck(config.listen.publicOrigins) });
   app.addHook('onClose', async () => {
     shedder.close();
     await listeners.close();

@@ -115,24 +115,3 @@ export async function auditCallerOf(req: FastifyRequest, accounts: AccountServic
 export function requestContext(req: FastifyRequest, token: string | null = null): RequestContext {
   return { ip: req.ip, id: String(req.id), tokenId: token === null ? null : sessionIdOf(token) };
 }
-
-/**
- * Fetch Metadata and Origin checks for state-changing requests that carry no Authorization
- * header (a browser's ambient credentials). `Sec-Fetch-Site: cross-site` is refused; an Origin
- * other than this server's is refused. Non-browser clients send neither header and pass.
- */
-export function checkCrossSite(req: FastifyRequest): void {
-  if (SAFE_METHODS.has(req.method) || req.headers.authorization !== undefined) return;
-  if (req.headers['sec-fetch-site'] === 'cross-site') throw new StrongboxError('ERR_CSRF');
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let same: boolean;
-  try {
-    const o = new URL(origin);
-    // The Host header read with the Origin's scheme, so default ports compare equal (:443, :80).
-    same = o.origin !== 'null' && o.host === new URL(`${o.protocol}//${req.headers.host ?? ''}`).host;
-  } catch {
-    same = false; // includes `Origin: null` (sandboxed or privacy-redirected pages)
-  }
-  if (!same) throw new StrongboxError('ERR_CSRF');
-}

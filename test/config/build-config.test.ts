@@ -24,10 +24,10 @@ const issuesOf = (raw: unknown, extra: { dev?: boolean; env?: NodeJS.ProcessEnv 
 test('defaults are the safe ones', () => {
   const c = build({});
   assert.deepEqual(c.database, { kind: 'sqlite', path: '/srv/app/data/strongbox.db' });
-  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8443, tls: null, redirectHttp: null, trustedProxies: [] });
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8443, tls: null, redirectHttp: null, trustedProxies: [], publicOrigins: [] });
   assert.deepEqual(c.auth, {
     register: false, sessionTtl: 12 * 3600, sessionIdle: 30 * 60, maxSessions: 20,
-    passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', mfa: {},
+    passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', registerPerIp: 10, mfa: {},
   });
   assert.deepEqual(c.limits, { bodyLimit: 1024 * 1024, perPageMax: 500, perPageDefault: 30, cacheMemory: 64 * 1024 * 1024, readTimeout: 2, ...defaultEdge().limits });
   // The edge's safe defaults (docs/edge.md): HSTS two years, rate limiting on, CORS off, admin unrestricted but warned about.

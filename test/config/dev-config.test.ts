@@ -9,7 +9,7 @@ test('the dev config loads and says what the CLI promises', () => {
   const file = writeConfig(devConfigYaml());
   const c = loadConfig(file, { dev: true, env: {} });
   assert.deepEqual(c.database, { kind: 'sqlite', path: `${dirname(file)}/data/strongbox.db` });
-  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8090, tls: null, redirectHttp: null, trustedProxies: [] });
+  assert.deepEqual(c.listen, { host: '127.0.0.1', port: 8090, tls: null, redirectHttp: null, trustedProxies: [], publicOrigins: [] });
   assert.equal(c.auth.register, true);
   assert.deepEqual(Object.keys(c.collections), ['notes', 'patients']);
 

@@ -6,6 +6,7 @@ import { parsePepperText, type PepperRing } from '../../src/crypto/pepper.ts';
 import { unsafeEphemeralAuthKeys } from '../../src/crypto/ephemeral-auth-keys.ts';
 import { LoginThrottle } from '../../src/core/auth/throttle/login-throttle.ts';
 import { MemoryThrottleStore, type ThrottleStore } from '../../src/core/auth/throttle/throttle-store.ts';
+import { RegistrationThrottle } from '../../src/core/auth/throttle/registration-throttle.ts';
 
 /** Passwords that pass the policy (≥ 12 characters, zxcvbn score ≥ 3, not common). */
 export const PW = {
@@ -24,15 +25,20 @@ export function testPepper(version = 1, extra = ''): PepperRing {
 export interface TestAccountsOptions extends Partial<Omit<AccountServiceOptions, 'db'>> {
   readonly store?: ThrottleStore;
   readonly pepper?: PepperRing;
+  /** the registration bound in `store` (default 0: none) */
+  readonly registerPerIp?: number;
 }
 
 /** The real AccountService with test-sized defaults and an injectable clock. */
 export function testAccounts(db: Database, opts: TestAccountsOptions = {}): AccountService {
   const now = opts.now ?? (() => new Date());
+  const store = opts.store ?? new MemoryThrottleStore();
   return new AccountService({
     db,
     hasher: opts.hasher ?? new PasswordHasher(opts.pepper ?? testPepper()),
-    throttle: opts.throttle ?? new LoginThrottle(opts.store ?? new MemoryThrottleStore(), () => now().getTime()),
+    throttle: opts.throttle ?? new LoginThrottle(store, () => now().getTime()),
+    // No registration bound unless a test asks for one (fixtures register many accounts from one address).
+    registration: opts.registration ?? new RegistrationThrottle(store, () => now().getTime(), opts.registerPerIp ?? 0),
     keys: opts.keys ?? unsafeEphemeralAuthKeys(),
     sessionTtlSeconds: opts.sessionTtlSeconds ?? 3600,
     sessionIdleSeconds: opts.sessionIdleSeconds ?? 1800,

@@ -75,9 +75,10 @@ export function testConfig(database: DatabaseConfig, opts: TestConfigOptions = {
     dev: true,
     database,
     listen: { host: '127.0.0.1', port: 0, ...edge.listen, ...opts.edge?.listen },
+    // The per-address registration bound is off in fixtures (many registrations from one address), like rate limiting.
     auth: {
       register: opts.register ?? true, sessionTtl: opts.sessionTtl ?? 3600,
-      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', mfa: {}, ...opts.auth,
+      sessionIdle: 1800, maxSessions: 20, passwordMinLength: 12, passwordMaxBytes: 4096, throttleStore: 'auto', registerPerIp: 0, mfa: {}, ...opts.auth,
     },
     // Load shedding off: one slow hostile body on a busy test machine must not 503 the next request.
     limits: { bodyLimit: opts.bodyLimit ?? 1024 * 1024, perPageMax: 500, perPageDefault: 30, ...edge.limits, maxEventLoopDelay: 0, ...opts.edge?.limits },

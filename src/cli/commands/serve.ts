@@ -79,6 +79,9 @@ async function serve(opts: ServeOptions, ctx: CliContext, debug: boolean): Promi
   if (!config.dev && adminReachableFromEverywhere(config, isLoopbackHost)) {
     io.err('strongbox: warning: the admin surface (/api/admin/, /_/) is reachable from every address; set admin.listen to a private interface or admin.allow to the admins\' ranges');
   }
+  if (!config.dev && config.listen.publicOrigins.length === 0) {
+    io.err('strongbox: warning: listen.publicOrigins is not set: browsers may sign in and make changes only from the address they connect to; list the origins users reach this server at (docs/sign-in.md, CSRF)');
+  }
   if (addresses.admin) io.out(`strongbox: admin surface on ${httpUrl(config.admin.listen?.host ?? host, addresses.admin.port, scheme)}`);
   if (addresses.redirect) io.out(`strongbox: redirecting ${httpUrl(host, addresses.redirect.port)} to HTTPS`);
   // Last line of startup: scripts wait for it, so everything else is printed before.

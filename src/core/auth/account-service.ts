@@ -14,6 +14,7 @@ import { validateNewAccount, normalizeEmail, EMAIL_MAX_LENGTH } from './account-
 import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from './password-policy.ts';
 import { SessionStore, type SessionInfo } from './session-store.ts';
 import type { LoginThrottle } from './throttle/login-throttle.ts';
+import type { RegistrationThrottle } from './throttle/registration-throttle.ts';
 import { NO_AUTH_EVENTS, type AuthEvent, type AuthEventSink } from './auth-events.ts';
 import { ApiTokens, isApiTokenShape } from './api-tokens.ts';
 import { AccountAdmin } from './account-admin.ts';
@@ -66,6 +67,8 @@ export interface AccountServiceOptions {
   readonly db: Database;
   readonly hasher: PasswordHasher;
   readonly throttle: LoginThrottle;
+  /** the per-address bound on POST /api/auth/register (auth.registerPerIp) */
+  readonly registration: RegistrationThrottle;
   readonly keys: AuthKeys;
   readonly sessionTtlSeconds: number; // absolute
   readonly sessionIdleSeconds: number;
@@ -89,6 +92,7 @@ export class AccountService {
   readonly #db: Database;
   readonly #hasher: PasswordHasher;
   readonly #throttle: LoginThrottle;
+  readonly #registration: RegistrationThrottle;
   readonly #keys: AuthKeys;
   readonly #policy: PasswordPolicyOptions;
   readonly #needsMfa: (account: { id: string; role: string }) => Promise<boolean>;
@@ -108,6 +112,7 @@ export class AccountService {
     this.#db = opts.db;
     this.#hasher = opts.hasher;
     this.#throttle = opts.throttle;
+    this.#registration = opts.registration;
     this.#keys = opts.keys;
     this.#policy = opts.password;
     this.mfa = new MfaService(opts.db, () => opts.keys.sealer('totp'), opts.throttle, { requiredRoles: new Set(opts.mfaRequiredRoles ?? []) }, opts.now ?? (() => new Date()));
@@ -138,10 +143,22 @@ export class AccountService {
   /**
    * POST /api/auth/register. A taken email answers exactly as a fresh registration would (same
    * status, same shape, same argon2 work) and creates nothing: registration cannot be used to
-   * learn who has an account. The HTTP route never passes `role`.
+   * learn who has an account. The HTTP route never passes `role`. Each valid request counts
+   * against its address's registration bound before the email is looked up, so that bound
+   * treats a taken email and a fresh one alike; refused input (policy, shape) costs no slot.
    */
   async register(email: unknown, password: unknown, client: ClientInfo = {}): Promise<PublicAccount> {
-    const { normalized, hash } = await this.#prepare(email, password, 'user');
+    const normalized = validateNewAccount(email, password, 'user');
+    const pw = checkNewPassword(password, normalized, this.#policy);
+    try {
+      await this.#registration.count(client.ip ?? 'unknown');
+    } catch (err) {
+      if (err instanceof StrongboxError && err.code === 'ERR_THROTTLED') {
+        await this.audit({ type: 'auth.register.throttled', accountId: null, ip: client.ip, requestId: client.requestId, detail: { route: 'register' } });
+      }
+      throw err;
+    }
+    const hash = await this.#hasher.hash(pw);
     const existing = await this.#findByEmail(normalized);
     const id = randomId();
     if (existing === undefined) {

@@ -6,6 +6,7 @@ export type AuthEventType =
   | 'auth.login.succeeded'
   | 'auth.login.failed'
   | 'auth.login.throttled'
+  | 'auth.register.throttled'
   | 'auth.logout'
   | 'auth.account.registered'
   | 'auth.account.register_taken'

@@ -7,6 +7,7 @@ import { unsafeEphemeralAuthKeys } from '../../crypto/ephemeral-auth-keys.ts';
 import type { AuthKeys } from '../../crypto/auth-key-types.ts';
 import { AccountService } from './account-service.ts';
 import { LoginThrottle } from './throttle/login-throttle.ts';
+import { RegistrationThrottle } from './throttle/registration-throttle.ts';
 import { MemoryThrottleStore, type ThrottleStore } from './throttle/throttle-store.ts';
 import { DbThrottleStore } from './throttle/db-throttle-store.ts';
 import type { AuthEvent, AuthEventSink } from './auth-events.ts';
@@ -27,6 +28,7 @@ const ACTIONS: Readonly<Record<AuthEvent['type'], readonly [string, AuditInput['
   'auth.login.succeeded': ['auth.login', 'success'],
   'auth.login.failed': ['auth.login', 'failure'],
   'auth.login.throttled': ['auth.throttled', 'denied'],
+  'auth.register.throttled': ['auth.throttled', 'denied'],
   'auth.logout': ['auth.logout', 'success'],
   'auth.account.registered': ['account.create', 'success'],
   'auth.account.register_taken': ['account.create', 'failure'],
@@ -98,6 +100,7 @@ export function openSignIn(config: StrongboxConfig, db: Database, opts: SignInOp
     db,
     hasher: new PasswordHasher(pepper),
     throttle: new LoginThrottle(store, () => now().getTime()),
+    registration: new RegistrationThrottle(store, () => now().getTime(), config.auth.registerPerIp),
     keys: opts.keys ?? unsafeEphemeralAuthKeys(),
     sessionTtlSeconds: config.auth.sessionTtl,
     sessionIdleSeconds: config.auth.sessionIdle,
