@@ -103,8 +103,9 @@ eachDialect('openDatabase', (t) => {
     const afterStats = statementCacheStats(db);
     assert.ok(before && afterStats && before.dialect === afterStats.dialect);
     if (afterStats.dialect === 'sqlite' && before.dialect === 'sqlite') {
-      assert.equal(afterStats.misses - before.misses, 1, 'prepared once');
-      assert.equal(afterStats.hits - before.hits, 2, 'then reused');
+      // kept from its second use (a one-off shape is never cached: util/second-sight.ts)
+      assert.equal(afterStats.misses - before.misses, 2, 'prepared at the first two uses');
+      assert.equal(afterStats.hits - before.hits, 1, 'then reused');
     } else if (afterStats.dialect === 'postgres' && before.dialect === 'postgres') {
       assert.equal(afterStats.named - before.named, 3);
       // pool of one: this is the same connection, where the server lists what it prepared
