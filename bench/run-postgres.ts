@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurement } from './load.ts';
 import { call, pool, startProcess, unpin, type Child } from './processes.ts';
+import { BENCH_LIMITS_YAML } from './bench-limits.ts';
 import { appendResults, commit, formatTable, machine, type Extra, type Row } from './report.ts';
 import { childPids, cpuSeconds, groupCpu } from './cpu-usage.ts';
 import { APP_ROLE, startPgCluster, type StartedPgCluster } from '../test/helpers/pg-cluster.ts';
@@ -27,8 +28,6 @@ const OWN = 1000;
 const TITLES = 50;
 // Passes the password policy (docs/sign-in.md): no email's local part in it, zxcvbn-ts score ≥ 3.
 const PASSWORD = 'Quartz-Harbor-Lantern-62';
-// As in bench/run.ts: the rate limiter stays on (its bookkeeping is measured) with budgets no benchmark reaches.
-const LIMITS = 'rateLimit: { auth: { ip: 100000000 }, write: { ip: 100000000, account: 100000000 }, read: { ip: 100000000, account: 100000000 } }\nlimits: { connectionsPerIp: 1000 }\n';
 
 const children: Child[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'strongbox-pgbench-'));
@@ -81,7 +80,7 @@ async function main(): Promise<number> {
   };
   const env = { STRONGBOX_DATABASE_PASSWORD_FILE: secret('app.pw'), STRONGBOX_MIGRATE_DATABASE_PASSWORD_FILE: secret('owner.pw') };
   Object.assign(process.env, env, { BENCH_PG: JSON.stringify({ host: '127.0.0.1', port, database: 'sbbase', user: APP_ROLE, password: c.password, ca: readFileSync(c.caFile, 'utf8') }) });
-  const yaml = `database: ${url('strongbox_app', 'sbbench')}\nmigrate:\n  database: ${url('strongbox_owner', 'sbbench')}\nauth: { register: true, registerPerIp: 100000 }\n${LIMITS}${collections}`;
+  const yaml = `database: ${url('strongbox_app', 'sbbench')}\nmigrate:\n  database: ${url('strongbox_owner', 'sbbench')}\n${BENCH_LIMITS_YAML}${collections}`;
   writeFileSync(join(tmp, 'strongbox.yaml'), yaml);
   const config = buildConfig({ database: url('strongbox_app', 'sbbench'), migrate: { database: url('strongbox_owner', 'sbbench') } }, { baseDir: tmp, env });
   const provisioned = await provisionDatabase(config, { adminUrl: c.adminUrl, adminPassword: c.password, dryRun: false, connectionLimit: 40 });

@@ -16,6 +16,7 @@ import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurem
 import { probeLatency, rotate } from './probe.ts';
 import { call, pool, startProcess, trustCa, unpin, type Child } from './processes.ts';
 import { ensureDevCertificates } from '../src/crypto/dev-certificates.ts';
+import { BENCH_LIMITS_YAML } from './bench-limits.ts';
 import { attackUntil, NOTES_COLLECTION, prepareAttacker } from './scan-attack.ts';
 import { appendResults, commit, formatTable, machine, rowOk, type Extra, type Row } from './report.ts';
 
@@ -38,10 +39,7 @@ const LOGIN_ACCOUNTS = 64; // (d) rotates over this many accounts: real login lo
 
 // The rate limiter and the registration bound stay on (their bookkeeping is measured) with budgets no benchmark reaches.
 const CONFIG = `database: sqlite:./data/bench.db
-auth: { register: true, registerPerIp: 100000 }
-rateLimit: { auth: { ip: 100000000 }, write: { ip: 100000000, account: 100000000 }, read: { ip: 100000000, account: 100000000 } }
-limits: { connectionsPerIp: 1000 }
-collections:
+${BENCH_LIMITS_YAML}collections:
   items:
     fields:
       title: { type: text, index: true, max: 200 }

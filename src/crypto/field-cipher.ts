@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomFillSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { fillPublicRandom } from './public-random.ts';
 
 /**
  * The stored form of a sensitive value (base64 of these bytes in a text column):
@@ -52,30 +53,13 @@ function aad(header: Buffer, place: FieldPlace): Buffer {
   return aadScratch.subarray(0, need);
 }
 
-/**
- * Nonces come from a pool of CSPRNG bytes refilled 12 × 512 bytes at a time (one randomBytes
- * call per nonce costs more than the encryption). Each 12-byte slice is handed out once, then
- * the pool is refilled; nonces are not secret, only never reused.
- */
-const noncePool = Buffer.allocUnsafe(NONCE_BYTES * 512);
-let nonceAt = noncePool.length;
-
-function takeNonce(into: Buffer, at: number): void {
-  if (nonceAt + NONCE_BYTES > noncePool.length) {
-    randomFillSync(noncePool);
-    nonceAt = 0;
-  }
-  noncePool.copy(into, at, nonceAt, nonceAt + NONCE_BYTES);
-  nonceAt += NONCE_BYTES;
-}
-
 const GCM = { authTagLength: TAG_BYTES } as const;
 
 export function sealField(key: Buffer, keyId: number, place: FieldPlace, plaintext: Buffer): Buffer {
   const out = Buffer.allocUnsafe(HEADER_BYTES + NONCE_BYTES + plaintext.length + TAG_BYTES);
   out[0] = FIELD_FORMAT_VERSION;
   out.writeUInt32BE(keyId, 1);
-  takeNonce(out, HEADER_BYTES);
+  fillPublicRandom(out, HEADER_BYTES, NONCE_BYTES); // never reused; not secret (crypto/public-random.ts)
   const c = createCipheriv('aes-256-gcm', key, out.subarray(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES), GCM);
   c.setAAD(aad(out, place));
   const n = c.update(plaintext).copy(out, HEADER_BYTES + NONCE_BYTES);

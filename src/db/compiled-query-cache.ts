@@ -51,18 +51,8 @@ export class CompiledQueryCache {
     /** When the request's read budget started (Date.now()); undefined: no budget (internal lookups). */
     started?: number,
   ): { rows: R[]; meta: M } | Promise<{ rows: R[]; meta: M }> {
-    // No closure per call: a named arrow here costs a defineProperty on every request under tsx.
-    let entry = key === null ? undefined : (this.#entries.get(key) as Entry<R, M> | undefined);
-    if (entry === undefined) {
-      entry = makeEntry(build);
-      if (key !== null) this.#entries.set(key, entry);
-    }
-    let parameters = entry.compiled.parameters;
-    if (entry.slots.length > 0) {
-      const bound = parameters.slice();
-      for (const [at, index] of entry.slots) bound[at] = values[index];
-      parameters = bound;
-    }
+    const entry = this.#entry(key, build);
+    const parameters = bind(entry, values);
     if (started !== undefined && database.readWithin) {
       const within = database.readWithin(entry.compiled.sql, parameters, started);
       if (within !== undefined) return within.then((rows) => ({ rows: rows as R[], meta: entry.meta }));
@@ -79,14 +69,19 @@ export class CompiledQueryCache {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async executeOn<R>(trx: Kysely<any>, key: string, build: () => Compilable<R>, values: readonly unknown[]): Promise<R[]> {
-    let entry = this.#entries.get(key) as Entry<R, null> | undefined;
+    const entry = this.#entry(key, () => ({ query: build(), meta: null }));
+    return (await trx.executeQuery<R>({ ...entry.compiled, parameters: bind(entry, values) })).rows;
+  }
+
+  /** The entry kept under `key`, built on a miss (a null key builds one that is not kept). */
+  #entry<R, M>(key: string | null, build: () => { query: Compilable<R>; meta: M }): Entry<R, M> {
+    // No closure per call: a named arrow here costs a defineProperty on every request under tsx.
+    let entry = key === null ? undefined : (this.#entries.get(key) as Entry<R, M> | undefined);
     if (entry === undefined) {
-      entry = makeEntry(() => ({ query: build(), meta: null }));
-      this.#entries.set(key, entry);
+      entry = makeEntry(build);
+      if (key !== null) this.#entries.set(key, entry);
     }
-    const parameters = entry.compiled.parameters.slice();
-    for (const [at, index] of entry.slots) parameters[at] = values[index];
-    return (await trx.executeQuery<R>({ ...entry.compiled, parameters })).rows;
+    return entry;
   }
 
   get size(): number {
@@ -102,6 +97,14 @@ export class CompiledQueryCache {
   get bytes(): number {
     return this.#entries.bytes;
   }
+}
+
+/** The entry's parameters with this call's values in its slots. */
+function bind(entry: Entry<unknown, unknown>, values: readonly unknown[]): readonly unknown[] {
+  if (entry.slots.length === 0) return entry.compiled.parameters;
+  const bound = entry.compiled.parameters.slice();
+  for (const [at, index] of entry.slots) bound[at] = values[index];
+  return bound;
 }
 
 function makeEntry<R, M>(build: () => { query: Compilable<R>; meta: M }): Entry<R, M> {

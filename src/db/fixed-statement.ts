@@ -1,21 +1,15 @@
 import type { Compilable, CompiledQuery, Kysely, QueryResult } from 'kysely';
 import type { Dialect } from './database.ts';
+import { Slot } from './compiled-query-cache.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Executor = Kysely<any>;
 
-/** The placeholder for the i-th value of a fixed statement, bound like any value while compiling. */
-class Param {
-  constructor(readonly index: number) {}
-}
-
-const PARAMS = Array.from({ length: 64 }, (_, i) => new Param(i));
-
 /**
  * A statement whose shape never changes (the audit trail's head lock, one event's insert),
  * built and compiled once per dialect instead of on every call: Kysely's builder and compiler
- * cost more than SQLite takes to run such a statement. `build` gets placeholders for the values
- * that vary, which run() binds by position.
+ * cost more than SQLite takes to run such a statement. `build` gets the compiled-query cache's
+ * slots as placeholders for the values that vary, which run() binds by position.
  */
 export class FixedStatement<R = unknown> {
   readonly #build: (k: Executor, p: readonly unknown[]) => Compilable<R>;
@@ -28,9 +22,9 @@ export class FixedStatement<R = unknown> {
   run(trx: Executor, dialect: Dialect, values: readonly unknown[] = []): Promise<QueryResult<R>> {
     let c = this.#compiled.get(dialect);
     if (c === undefined) {
-      const query = this.#build(trx, PARAMS).compile();
+      const query = this.#build(trx, Slot.all).compile();
       const at: [number, number][] = [];
-      query.parameters.forEach((p, i) => { if (p instanceof Param) at.push([i, p.index]); });
+      query.parameters.forEach((p, i) => { if (p instanceof Slot) at.push([i, p.index]); });
       c = { query, at };
       this.#compiled.set(dialect, c);
     }

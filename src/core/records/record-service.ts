@@ -3,7 +3,7 @@ import type { CollectionDef, RuleName } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
 import { applySort } from '../../db/filter-sort.ts';
-import { CompiledQueryCache, Slot, slot } from '../../db/compiled-query-cache.ts';
+import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
 import { isRecordId, randomId, randomRevision } from '../../crypto/random-id.ts';
 import type { Expr, SortTerm } from '../../filter/ast.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -23,6 +23,7 @@ import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
 import { releaseReferences } from './relation-release.ts';
 import { outputSensitive, outputWritten } from './sensitive-read.ts';
+import { insertRecord } from './record-insert.ts';
 import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
 
@@ -160,7 +161,7 @@ export class RecordService {
         if (!decideCreateRule(rule, def, row, env.macros)) throw denied(caller, 'create');
       }
       const stored = await this.encode(def, id, values, def.fields.some((f) => f.sensitive) ? randomRevision() : undefined, trx);
-      const inserted = await this.insert(trx, def, caller, { ...stored, id, created: now, updated: now, owner: caller.id }, plan, env);
+      const inserted = await insertRecord(this.queries, trx, def, this.shapeKey(def, caller, [], []), { ...stored, id, created: now, updated: now, owner: caller.id }, plan, env);
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
     });
@@ -280,24 +281,6 @@ export class RecordService {
     } catch (err) {
       throw mapUniqueViolation(err, def);
     }
-  }
-
-  /**
-   * INSERT … RETURNING, compiled once per shape (collection, caller, column set): Kysely's
-   * builder costs more than SQLite's insert. The returned columns depend on the caller's plan
-   * only (read rules may not use @body, and a shape with @now is never kept).
-   */
-  private async insert(trx: Executor, def: CollectionDef, caller: Caller, row: Record<string, unknown>, plan: ReadPlan, env: QueryEnv): Promise<Record<string, unknown>> {
-    const columns = Object.keys(row);
-    const shape = columns.length <= Slot.all.length ? this.shapeKey(def, caller, [], [columns.join(',')]) : null;
-    if (shape === null) {
-      return trx.insertInto(def.name).values(row).returning(selection(plan, env)).executeTakeFirstOrThrow();
-    }
-    const [inserted] = await this.queries.executeOn<Record<string, unknown>>(trx, `insert\u0000${shape}`, () => trx.insertInto(def.name)
-      .values(Object.fromEntries(columns.map((c, i) => [c, slot(i)])))
-      .returning(selection(plan, env)), columns.map((c) => row[c]));
-    if (inserted === undefined) throw new Error('INSERT … RETURNING returned no row');
-    return inserted;
   }
 
   /** Relation values must name a record that exists and that the caller may view; one answer for both. */
