@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import fc from 'fast-check';
 import { NamedStatements } from '../../src/db/postgres/statement-cache.ts';
 import { StatementCache } from '../../src/db/sqlite/statement-cache.ts';
 
@@ -85,5 +86,13 @@ describe('postgres NamedStatements', () => {
     assert.equal(s.nameFor('select 3'), undefined);
     assert.equal(s.nameFor('select 1'), a);
     assert.equal(s.stats().size, 2);
+  });
+
+  test('property: the bytes kept never exceed the byte budget, whatever the mix of SQL lengths', () => {
+    fc.assert(fc.property(fc.integer({ min: 200, max: 20_000 }), fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 200 }), (budget, lengths) => {
+      const s = new NamedStatements(10_000, budget);
+      lengths.forEach((n, i) => s.nameFor(`select ${i} as ${'x'.repeat(n)}`));
+      assert.ok(s.stats().bytes <= budget, `${s.stats().bytes} > ${budget}`);
+    }));
   });
 });

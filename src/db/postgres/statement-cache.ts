@@ -15,6 +15,9 @@ export interface StatementCacheStats {
 
 export const DEFAULT_STATEMENT_CACHE_SIZE = 500;
 
+/** The name string and the map entry that holds it. */
+const NAME_BYTES = 64;
+
 const CACHEABLE = /^\s*(select|insert|update|delete|with)\b/i;
 const SCHEMA_CHANGE = /^\s*(create|drop|alter|comment|grant|revoke|truncate)\b/i;
 
@@ -52,13 +55,14 @@ export class NamedStatements {
     let name = this.#names.get(sql);
     if (name === undefined) {
       // Names are never evicted (a connection may hold the statement); past either bound, unnamed.
-      if (this.#names.size >= this.#capacity || this.#bytes + stringBytes(sql) > this.#maxBytes || sql.length > MAX_ENTRY_BYTES.statements / 32) {
+      const cost = stringBytes(sql) + NAME_BYTES;
+      if (this.#names.size >= this.#capacity || this.#bytes + cost > this.#maxBytes || sql.length > MAX_ENTRY_BYTES.statements / 32) {
         this.#unnamed++;
         return undefined;
       }
       name = `sb${this.#generation}_${this.#names.size + 1}`;
       this.#names.set(sql, name);
-      this.#bytes += stringBytes(sql) + 64;
+      this.#bytes += cost;
     }
     this.#named++;
     return name;
