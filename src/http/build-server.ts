@@ -65,11 +65,14 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   const listeners = new EdgeListeners(config, {
     tls: opts.tls ?? null, limits: config.limits, trusted, proxyOnly: opts.proxyOnly === true,
   });
+  const logger = loggerOptions(opts.logger);
   const app = Fastify({
     serverFactory: listeners.factory,
     // X-Forwarded-For/-Proto/-Host are believed only from listen.trustedProxies.
     trustProxy: config.listen.trustedProxies.length > 0 ? (address: string) => trusted(address) : false,
-    logger: loggerOptions(opts.logger),
+    logger,
+    // Fastify's per-request lines are info: below the level, skip even building them (a clock read and an object per request).
+    disableRequestLogging: logger === false || !['trace', 'debug', 'info'].includes(String(logger.level)),
     bodyLimit: engine.config.limits.bodyLimit,
     // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
     // either way, and idle keep-alive connections are closed.

@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { AccountService, AuthContext } from '../core/auth/account-service.ts';
-import { sessionIdOf } from '../core/auth/account-service.ts';
+import { sessionIdOf, sessionIdOfHash } from '../core/auth/account-service.ts';
+import type { ClientCertAuth } from './edge/client-cert.ts';
 import { enforceAccountLimit } from './edge/rate-limit.ts';
 import { ANONYMOUS, type Caller, type RequestContext } from '../core/caller.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
@@ -44,7 +45,9 @@ export function tokenFromRequest(req: FastifyRequest): string | null {
   return credentialOf(req)?.token ?? null;
 }
 
-function credentialOf(req: FastifyRequest): { token: string; viaCookie: boolean } | null {
+interface Credential { readonly token: string; readonly viaCookie: boolean }
+
+function credentialOf(req: FastifyRequest): Credential | null {
   const authorization = req.headers.authorization;
   if (typeof authorization === 'string') {
     const m = /^Bearer +([^\s]+) *$/i.exec(authorization);
@@ -60,23 +63,34 @@ function credentialOf(req: FastifyRequest): { token: string; viaCookie: boolean 
  * (ERR_CSRF otherwise). Bearer tokens are sent deliberately and need none.
  */
 export async function authOf(req: FastifyRequest, accounts: AccountService): Promise<AuthContext | null> {
-  const cred = credentialOf(req);
+  return authOfCredential(req, accounts, credentialOf(req));
+}
+
+function authOfCredential(req: FastifyRequest, accounts: AccountService, cred: Credential | null): AuthContext | null | Promise<AuthContext | null> {
   // mTLS (src/http/edge/client-cert.ts): null unless listen.tls.clientCa is set.
   const certs = req.server.strongboxClientCerts;
-  const viaCert = certs === null ? null : await certs.authenticate(req);
-  if (viaCert !== null) {
-    return certs!.combine(req, viaCert, cred !== null || req.headers.authorization !== undefined, cred === null ? null : await tokenAuthOf(req, accounts, cred));
-  }
+  if (certs !== null) return certAuthOf(req, accounts, certs, cred);
   if (cred === null) return null;
   return tokenAuthOf(req, accounts, cred);
 }
 
-async function tokenAuthOf(req: FastifyRequest, accounts: AccountService, cred: { token: string; viaCookie: boolean }): Promise<AuthContext | null> {
-  const ctx = await accounts.authenticate(cred.token);
-  if (ctx !== null && cred.viaCookie && !SAFE_METHODS.has(req.method)) {
-    if (ctx.sessionHash === null || !accounts.verifyCsrf(ctx.sessionHash, req.headers[CSRF_HEADER])) {
-      throw new StrongboxError('ERR_CSRF', 'A cookie-authenticated change needs the session\'s X-CSRF-Token header.');
-    }
+async function certAuthOf(req: FastifyRequest, accounts: AccountService, certs: ClientCertAuth, cred: Credential | null): Promise<AuthContext | null> {
+  const viaCert = await certs.authenticate(req);
+  if (viaCert !== null) {
+    return certs.combine(req, viaCert, cred !== null || req.headers.authorization !== undefined, cred === null ? null : await tokenAuthOf(req, accounts, cred));
+  }
+  return cred === null ? null : tokenAuthOf(req, accounts, cred);
+}
+
+function tokenAuthOf(req: FastifyRequest, accounts: AccountService, cred: Credential): AuthContext | null | Promise<AuthContext | null> {
+  const ctx = accounts.authenticate(cred.token);
+  if (!cred.viaCookie || SAFE_METHODS.has(req.method)) return ctx;
+  return ctx instanceof Promise ? ctx.then((c) => csrfChecked(req, accounts, c)) : csrfChecked(req, accounts, ctx);
+}
+
+function csrfChecked(req: FastifyRequest, accounts: AccountService, ctx: AuthContext | null): AuthContext | null {
+  if (ctx !== null && (ctx.sessionHash === null || !accounts.verifyCsrf(ctx.sessionHash, req.headers[CSRF_HEADER]))) {
+    throw new StrongboxError('ERR_CSRF', 'A cookie-authenticated change needs the session\'s X-CSRF-Token header.');
   }
   return ctx;
 }
@@ -84,26 +98,32 @@ async function tokenAuthOf(req: FastifyRequest, accounts: AccountService, cred: 
 /**
  * The caller of this request, anonymous when there is no valid, complete session. A bad or
  * expired token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
+ * Awaits only what is really asynchronous (a session or counter the database must be asked for).
  */
 export async function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Promise<Caller> {
-  const ctx = await authOf(req, accounts);
+  const found = authOfCredential(req, accounts, credentialOf(req));
+  const ctx = found instanceof Promise ? await found : found;
   if (ctx === null || ctx.mfaPending) return { ...ANONYMOUS, request: requestContext(req) };
   // A signed-in caller counts against its account's rate limit here, where the account becomes known.
-  if (ctx.caller.id !== null) await enforceAccountLimit(req, ctx.caller.id);
+  if (ctx.caller.id !== null) {
+    const limited = enforceAccountLimit(req, ctx.caller.id);
+    if (limited !== null) await limited;
+  }
   // An API token reaches only the collection actions it was given.
   if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
   }
   // The audit trail records where each request came from and with which session or token.
   const tokenId = ctx.kind === 'client-cert' ? ctx.tokenId
-    : ctx.tokenId !== null ? `t-${ctx.tokenId}` : tokenFromRequest(req) === null ? null : sessionIdOf(tokenFromRequest(req)!);
-  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
+    : ctx.tokenId !== null ? `t-${ctx.tokenId}` : ctx.sessionHash === null ? null : sessionIdOfHash(ctx.sessionHash);
+  const { id, role, email } = ctx.caller;
+  return { id, role, email, request: { ip: req.ip, id: String(req.id), tokenId } };
 }
 
 /** Who made a request, for the audit trail of a refusal: never refuses itself (no scope, no CSRF check). */
 export async function auditCallerOf(req: FastifyRequest, accounts: AccountService): Promise<Caller> {
   const token = tokenFromRequest(req);
-  const ctx = token === null ? null : await accounts.authenticate(token).catch(() => null);
+  const ctx = token === null ? null : await Promise.resolve().then(() => accounts.authenticate(token)).catch(() => null);
   const viaCert = ctx === null && req.server.strongboxClientCerts !== null ? await req.server.strongboxClientCerts.authenticate(req).catch(() => null) : null;
   if (viaCert !== null) return { ...viaCert.caller, request: { ...requestContext(req), tokenId: viaCert.tokenId } };
   if (ctx === null) return { ...ANONYMOUS, request: requestContext(req) };

@@ -111,7 +111,8 @@ describeWithTool(requireTool('openssl', opensslMissing), 'TLS with real clients'
       await Promise.all(workers);
       watcher.close();
       keepAlive.destroy();
-      assert.deepEqual(reloaded, ['ok']);
+      // One reload, or two when the key's and the certificate's copies straddle a poll: never a failed one.
+      assert.ok(reloaded.length >= 1 && reloaded.every((r) => r === 'ok'), `reloads: ${reloaded.join(', ')}`);
       assert.ok(statuses.length > 20, `requests made: ${statuses.length}`);
       assert.deepEqual([...new Set(statuses)], [200], `failures: ${statuses.filter((s) => s !== 200).length}`);
       const serial = await new Promise<string>((done, fail) => {

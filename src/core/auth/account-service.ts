@@ -12,7 +12,7 @@ import { hashSessionToken } from '../../crypto/session-token.ts';
 import { csrfTokenFor, verifyCsrfToken } from '../../crypto/csrf-token.ts';
 import { validateNewAccount, normalizeEmail, EMAIL_MAX_LENGTH } from './account-input.ts';
 import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from './password-policy.ts';
-import { SessionStore, type SessionInfo } from './session-store.ts';
+import { SessionStore, type SessionInfo, type SessionRow } from './session-store.ts';
 import type { LoginThrottle } from './throttle/login-throttle.ts';
 import type { RegistrationThrottle } from './throttle/registration-throttle.ts';
 import { NO_AUTH_EVENTS, type AuthEvent, type AuthEventSink } from './auth-events.ts';
@@ -265,18 +265,21 @@ export class AccountService {
     }
   }
 
-  /** The request's authentication, or null (unknown, malformed, expired, idle, disabled). */
-  async authenticate(token: unknown): Promise<AuthContext | null> {
-    if (isApiTokenShape(token)) {
-      const t = await this.tokens.lookup(token);
-      if (t === null) return null;
-      const caller = Object.freeze({ id: t.accountId, email: t.email, role: t.role });
-      return { caller, kind: 'api-token', sessionHash: null, mfaPending: false, scopes: t.scopes, tokenId: t.tokenId };
-    }
-    const s = await this.sessions.lookup(token);
-    if (s === null) return null;
-    const caller = Object.freeze({ id: s.accountId, email: s.email, role: s.role });
-    return { caller, kind: 'session', sessionHash: s.tokenHash, mfaPending: s.mfaPending, scopes: null, tokenId: null };
+  /**
+   * The request's authentication, or null (unknown, malformed, expired, idle, disabled).
+   * Synchronous for a session the store has just seen (the common case), else a promise.
+   */
+  authenticate(token: unknown): AuthContext | null | Promise<AuthContext | null> {
+    if (isApiTokenShape(token)) return this.#apiTokenContext(token);
+    const s = this.sessions.lookup(token);
+    return s instanceof Promise ? s.then(sessionContext) : sessionContext(s);
+  }
+
+  async #apiTokenContext(token: string): Promise<AuthContext | null> {
+    const t = await this.tokens.lookup(token);
+    if (t === null) return null;
+    const caller = Object.freeze({ id: t.accountId, email: t.email, role: t.role });
+    return { caller, kind: 'api-token', sessionHash: null, mfaPending: false, scopes: t.scopes, tokenId: t.tokenId };
   }
 
   csrfToken(sessionHash: string): string {
@@ -349,7 +352,26 @@ export class AccountService {
 
 /** A session's id in the audit trail: a prefix of its token's SHA-256, which names it but cannot be used. */
 export function sessionIdOf(token: string): string {
-  return `s-${hashSessionToken(token).slice(0, 16)}`;
+  return sessionIdOfHash(hashSessionToken(token));
+}
+
+/** sessionIdOf from the token's stored hash. */
+export function sessionIdOfHash(tokenHash: string): string {
+  return `s-${tokenHash.slice(0, 16)}`;
+}
+
+/** One context per session row the store hands out (it hands out the same row while it is fresh). */
+const sessionContexts = new WeakMap<SessionRow, AuthContext>();
+
+function sessionContext(s: SessionRow | null): AuthContext | null {
+  if (s === null) return null;
+  let ctx = sessionContexts.get(s);
+  if (ctx === undefined) {
+    const caller = Object.freeze({ id: s.accountId, email: s.email, role: s.role });
+    ctx = Object.freeze({ caller, kind: 'session', sessionHash: s.tokenHash, mfaPending: s.mfaPending, scopes: null, tokenId: null });
+    sessionContexts.set(s, ctx);
+  }
+  return ctx;
 }
 
 /** The account id of a full (not MFA-pending) session; API tokens may not manage the account. */

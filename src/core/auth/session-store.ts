@@ -43,6 +43,20 @@ export interface SessionInfo {
 const LAST_SEEN_RESOLUTION = 16;
 const USER_AGENT_MAX = 256; // characters kept for the session list
 
+/** A session row as read, under the change stamp it was read at, and the session it describes. */
+interface SeenSession {
+  readonly stamp: number;
+  readonly row: Record<string, unknown>;
+  readonly session: SessionRow;
+}
+
+function sessionOf(row: Record<string, unknown>, tokenHash: string): SessionRow {
+  return Object.freeze({
+    accountId: String(row.id), id: String(row.sid ?? ''), tokenHash, email: String(row.email), role: String(row.role),
+    mfaPending: row.mfa === 'pending',
+  });
+}
+
 /** Server-side sessions (_sb_sessions): lifetimes enforced here, on every lookup. */
 export class SessionStore {
   readonly #db: Database;
@@ -54,8 +68,8 @@ export class SessionStore {
    * and any commit of another (a revocation from the CLI) moves the stamp, so nothing stale is
    * ever used. Known tokens only; bounded by entries and bytes.
    */
-  readonly #seen = new LruMap<string, { stamp: number; row: Record<string, unknown> }>(4096, {
-    maxBytes: CACHE_BUDGET.sessions, sizeOf: (key, v) => stringBytes(key) + 64 + Object.values(v.row).reduce<number>((n, x) => n + (typeof x === 'string' ? stringBytes(x) : 16), 0),
+  readonly #seen = new LruMap<string, SeenSession>(4096, {
+    maxBytes: CACHE_BUDGET.sessions, sizeOf: (key, v) => stringBytes(key) + 160 + Object.values(v.row).reduce<number>((n, x) => n + (typeof x === 'string' ? stringBytes(x) : 16), 0),
   });
 
   constructor(db: Database, limits: SessionLimits, now: () => Date) {
@@ -86,40 +100,50 @@ export class SessionStore {
     return { token, id, tokenHash };
   }
 
-  /** The live session behind a token, or null (unknown, malformed, expired, idle: ended ones are deleted). */
-  async lookup(token: unknown): Promise<SessionRow | null> {
+  /**
+   * The live session behind a token, or null (unknown, malformed, expired, idle: ended ones are
+   * deleted). Synchronous when the session was seen under the current change stamp and needs no
+   * write (a promise only when it must read or write the database).
+   */
+  lookup(token: unknown): SessionRow | null | Promise<SessionRow | null> {
     if (!isWellFormedSessionToken(token)) return null;
-    const k = this.#db.kysely;
     const tokenHash = hashSessionToken(token);
     // A session seen under the database's current change stamp is the row the query would return.
     const stamp = this.#db.changeStamp?.();
     const seen = stamp === undefined ? undefined : this.#seen.get(tokenHash);
-    let row = seen !== undefined && seen.stamp === stamp ? seen.row : undefined;
-    if (row === undefined) {
-      ({ rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
-        query: k.selectFrom('_sb_sessions as s')
-          .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
-          .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
-          .where('s.token_hash', '=', slot(0)),
-        meta: null,
-      }), [tokenHash]));
-      if (!row) return null;
-      if (stamp !== undefined) this.#seen.set(tokenHash, { stamp, row });
-    }
+    if (seen !== undefined && seen.stamp === stamp) return this.#live(seen, tokenHash);
+    return this.#load(tokenHash, stamp);
+  }
+
+  async #load(tokenHash: string, stamp: number | undefined): Promise<SessionRow | null> {
+    const k = this.#db.kysely;
+    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
+      query: k.selectFrom('_sb_sessions as s')
+        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+        .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
+        .where('s.token_hash', '=', slot(0)),
+      meta: null,
+    }), [tokenHash]);
+    if (!row) return null;
+    const entry: SeenSession = { stamp: stamp ?? -1, row, session: sessionOf(row, tokenHash) };
+    if (stamp !== undefined) this.#seen.set(tokenHash, entry);
+    return this.#live(entry, tokenHash);
+  }
+
+  /** The session if its row is still live now; ends it (deleted) or notes its use (last_seen) when due. */
+  #live(entry: SeenSession, tokenHash: string): SessionRow | null | Promise<SessionRow | null> {
+    const { row } = entry;
     const { iso, idleLimit } = this.#times(this.#now());
     // Session times are stored as toISOString() text (both dialects), so text order is time order.
     if (String(row.expires) <= iso || String(row.last_seen) <= idleLimit || Number(row.disabled) !== 0) {
-      await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
-      return null;
+      return this.#run('sessions.delete', () => this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash])
+        .then(() => null);
     }
     if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== iso.slice(0, LAST_SEEN_RESOLUTION)) {
-      await this.#run('sessions.seen', () => k.updateTable('_sb_sessions').set({ last_seen: slot(0) })
-        .where('token_hash', '=', slot(1)), [iso, tokenHash]);
+      return this.#run('sessions.seen', () => this.#db.kysely.updateTable('_sb_sessions').set({ last_seen: slot(0) })
+        .where('token_hash', '=', slot(1)), [iso, tokenHash]).then(() => entry.session);
     }
-    return {
-      accountId: String(row.id), id: String(row.sid ?? ''), tokenHash, email: String(row.email), role: String(row.role),
-      mfaPending: row.mfa === 'pending',
-    };
+    return entry.session;
   }
 
   /** Now and the idle limit as stored text; formatted once per millisecond, not once per request. */

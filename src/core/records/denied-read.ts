@@ -4,7 +4,7 @@ import type { MacroValues } from '../../filter/macros.ts';
 import type { ListQuery, ListResult } from '../record-types.ts';
 import type { ReadAccess } from './read-projection.ts';
 import type { RuleCache } from './rule-cache.ts';
-import { decideStatic } from './static-rule.ts';
+import { decideStatic, mentionsNow } from './static-rule.ts';
 
 const blank = (s: string | undefined): boolean => s === undefined || s.trim() === '';
 
@@ -15,7 +15,32 @@ const blank = (s: string | undefined): boolean => s === undefined || s.trim() ==
  * cannot fill the caches with distinct filters either.
  */
 export function ruleDenies(rule: Expr | 'all', def: CollectionDef, macros: MacroValues): boolean {
-  return rule !== 'all' && decideStatic(rule, def, macros) === false;
+  if (rule === 'all') return false;
+  const memo = memoOf(rule);
+  if (memo === null) return decideStatic(rule, def, macros) === false;
+  const { id, role, email } = macros.auth;
+  if (memo.def === def && memo.id === id && memo.role === role && memo.email === email) return memo.denies;
+  memo.denies = decideStatic(rule, def, macros) === false;
+  memo.def = def;
+  memo.id = id;
+  memo.role = role;
+  memo.email = email;
+  return memo.denies;
+}
+
+/** The last decision of a rule, for the caller it was made for (a caller usually asks again); null for rules using @now. */
+interface LastDecision { def: CollectionDef | null; id: string | null; role: string | null; email: string | null; denies: boolean }
+
+const lastDecisions = new WeakMap<Expr, LastDecision | null>();
+
+function memoOf(rule: Expr): LastDecision | null {
+  let memo = lastDecisions.get(rule);
+  if (memo === undefined) {
+    // A read rule has no @body; @now changes every millisecond, so such a rule is decided every time.
+    memo = mentionsNow(rule) ? null : { def: null, id: null, role: null, email: null, denies: false };
+    lastDecisions.set(rule, memo);
+  }
+  return memo;
 }
 
 /**

@@ -11,6 +11,7 @@ export class ChangeStamp {
   readonly #dataVersion: Statement;
   #generation = 0;
   #lastVersion: unknown = null;
+  #snapshot: number | null = null;
 
   constructor(raw: BetterSqlite) {
     this.#dataVersion = raw.prepare('PRAGMA data_version').pluck();
@@ -20,7 +21,13 @@ export class ChangeStamp {
     return ++this.#generation;
   }
 
-  read(): number {
+  /**
+   * The stamp now. `snapshot` names the open read snapshot, if any: its data cannot change
+   * under it, so data_version is read once per snapshot (writes of this connection bump).
+   */
+  read(snapshot: number | null = null): number {
+    if (snapshot !== null && snapshot === this.#snapshot) return this.#generation;
+    this.#snapshot = snapshot;
     const v = this.#dataVersion.get();
     if (v !== this.#lastVersion) {
       this.#lastVersion = v;

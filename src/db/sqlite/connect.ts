@@ -71,8 +71,8 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     write: (work) => writes.run(work),
     changeStamp() {
       if (closed) return stamp.bump();
-      snapshot.enter(); // inside the turn's read transaction: no lock calls of its own
-      return stamp.read();
+      // inside the turn's read transaction: no lock calls of its own, one data_version read per snapshot
+      return stamp.read(snapshot.enter() ? snapshot.current : null);
     },
     readWithin(sql, parameters, started) {
       if (closed || scans === null || !shapes.scans(sql, parameters)) return undefined;

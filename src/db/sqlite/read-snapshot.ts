@@ -18,6 +18,7 @@ export class ReadSnapshot {
   readonly #commit: Statement;
   readonly #raw: BetterSqlite;
   #open = false;
+  #opened = 0;
   readonly #endSoon = (): void => this.end();
 
   constructor(raw: BetterSqlite) {
@@ -32,8 +33,14 @@ export class ReadSnapshot {
     if (this.#raw.inTransaction) return false;
     this.#begin.run();
     this.#open = true;
+    this.#opened++;
     setImmediate(this.#endSoon);
     return true;
+  }
+
+  /** Which snapshot is open (it changes with every new one), or null when none is. */
+  get current(): number | null {
+    return this.#open ? this.#opened : null;
   }
 
   end(): void {

@@ -38,13 +38,18 @@ export function checkAddress(limiter: RateLimiter, req: FastifyRequest, path: st
 
 /**
  * Per-account check, made where the caller becomes known (src/http/session.ts callerOf).
- * Throws the 429 when the account's budget for this route class is spent.
+ * Throws the 429 when the account's budget for this route class is spent; null when that is
+ * known at once (the in-process store), else a promise that rejects with the 429.
  */
-export async function enforceAccountLimit(req: FastifyRequest, accountId: string): Promise<void> {
+export function enforceAccountLimit(req: FastifyRequest, accountId: string): Promise<void> | null {
   const limiter = req.server.strongboxLimiter;
-  if (limiter === null || limiter === undefined) return;
+  if (limiter === null || limiter === undefined) return null;
   const d = limiter.check('account', routeClass(req.method, req.routeOptions.url ?? req.url), accountId);
-  if (d === null) return;
-  const denial = d instanceof Promise ? await d : d;
-  if (denial !== null) throw rateLimited(denial);
+  if (d === null) return null;
+  if (d instanceof Promise) {
+    return d.then((denial) => {
+      if (denial !== null) throw rateLimited(denial);
+    });
+  }
+  throw rateLimited(d);
 }
