@@ -83,7 +83,7 @@ async function certAuthOf(req: FastifyRequest, accounts: AccountService, certs: 
 }
 
 function tokenAuthOf(req: FastifyRequest, accounts: AccountService, cred: Credential): AuthContext | null | Promise<AuthContext | null> {
-  const ctx = accounts.authenticate(cred.token);
+  const ctx = accounts.authenticate(cred.token, req.raw.socket);
   if (!cred.viaCookie || SAFE_METHODS.has(req.method)) return ctx;
   return ctx instanceof Promise ? ctx.then((c) => csrfChecked(req, accounts, c)) : csrfChecked(req, accounts, ctx);
 }

@@ -90,3 +90,19 @@ test('logout and revocation in this process end the session at once, even within
   await accounts.sessions.deleteByToken(t2);
   assert.equal(await accounts.authenticate(t2), null, 'revoked');
 });
+
+test('one keep-alive connection that switches tokens is answered for each token, never the previous one', async () => {
+  await accounts.register('kim@example.com', PW.bob);
+  const sam = await login();
+  const kim = (await accounts.login('kim@example.com', PW.bob, { ip: '192.0.2.11' })).token;
+  const connection = {}; // stands for the client's socket
+  for (let i = 0; i < 4; i++) {
+    assert.equal((await accounts.authenticate(sam, connection))?.caller.email, 'sam@example.com');
+    assert.equal((await accounts.authenticate(kim, connection))?.caller.email, 'kim@example.com');
+  }
+  const forged = `${sam.slice(0, -1)}${sam.endsWith('A') ? 'B' : 'A'}`; // one character off
+  assert.equal(await accounts.authenticate(forged, connection), null, 'a near-copy of the last token is not its session');
+  assert.equal((await accounts.authenticate(sam, connection))?.caller.email, 'sam@example.com');
+  await accounts.logout(sam, { ip: '192.0.2.10' });
+  assert.equal(await accounts.authenticate(sam, connection), null, 'logged out on the same connection');
+});

@@ -268,10 +268,11 @@ export class AccountService {
   /**
    * The request's authentication, or null (unknown, malformed, expired, idle, disabled).
    * Synchronous for a session the store has just seen (the common case), else a promise.
+   * `connection` (the client's socket) lets a keep-alive client's repeated token be hashed once.
    */
-  authenticate(token: unknown): AuthContext | null | Promise<AuthContext | null> {
+  authenticate(token: unknown, connection?: object): AuthContext | null | Promise<AuthContext | null> {
     if (isApiTokenShape(token)) return this.#apiTokenContext(token);
-    const s = this.sessions.lookup(token);
+    const s = this.sessions.lookup(token, connection);
     return s instanceof Promise ? s.then(sessionContext) : sessionContext(s);
   }
 

@@ -105,15 +105,30 @@ export class SessionStore {
    * deleted). Synchronous when the session was seen under the current change stamp and needs no
    * write (a promise only when it must read or write the database).
    */
-  lookup(token: unknown): SessionRow | null | Promise<SessionRow | null> {
+  lookup(token: unknown, connection?: object): SessionRow | null | Promise<SessionRow | null> {
     if (!isWellFormedSessionToken(token)) return null;
-    const tokenHash = hashSessionToken(token);
+    const tokenHash = this.#hashOf(token, connection);
     // A session seen under the database's current change stamp is the row the query would return.
     const stamp = this.#db.changeStamp?.();
     const seen = stamp === undefined ? undefined : this.#seen.get(tokenHash);
     if (seen !== undefined && seen.stamp === stamp) return this.#live(seen, tokenHash);
     return this.#load(tokenHash, stamp);
   }
+
+  /**
+   * A keep-alive connection usually sends the same token on every request: its hash is kept with
+   * the connection (until it closes or sends another token) instead of computed again each time.
+   */
+  #hashOf(token: string, connection: object | undefined): string {
+    if (connection === undefined) return hashSessionToken(token);
+    const last = this.#connections.get(connection);
+    if (last !== undefined && last.token === token) return last.hash;
+    const hash = hashSessionToken(token);
+    this.#connections.set(connection, { token, hash });
+    return hash;
+  }
+
+  readonly #connections = new WeakMap<object, { readonly token: string; readonly hash: string }>();
 
   async #load(tokenHash: string, stamp: number | undefined): Promise<SessionRow | null> {
     const k = this.#db.kysely;

@@ -18,6 +18,7 @@ import { deniedPage, ruleDenies } from './denied-read.ts';
 import { cacheShares } from '../../util/cache-budget.ts';
 import { DEFAULT_STAGES, type AuditAction, type RecordStages } from './stages.ts';
 import { mentionsNow } from './static-rule.ts';
+import { ShapeKeys } from './shape-key.ts';
 import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
@@ -68,6 +69,7 @@ export class RecordService {
   private readonly rules = new WeakMap<CollectionDef, Partial<Record<RuleName, Expr | 'none'>>>();
   /** Collections whose field read rules use @now (their reads are never reused). */
   private readonly nowInReadRules = new WeakMap<CollectionDef, boolean>();
+  private readonly shapes = new ShapeKeys();
 
   constructor(opts: RecordServiceOptions) {
     this.db = opts.db;
@@ -233,10 +235,7 @@ export class RecordService {
    */
   private shapeKey(def: CollectionDef, caller: Caller, exprs: ReadonlyArray<RuleAccess | undefined>, texts: readonly string[]): string | null {
     if (exprs.some((e) => typeof e === 'object' && mentionsNow(e)) || this.readRulesUseNow(def)) return null;
-    // Length-prefixed parts keep the key unambiguous whatever the texts contain.
-    let key = '';
-    for (const part of [def.name, caller.id ?? '', caller.role ?? '', caller.email ?? '', ...texts]) key += `${part.length}:${part}|`;
-    return `${caller.id === null ? 'a' : 'u'}${caller.role === null ? 'a' : 'r'}${caller.email === null ? 'a' : 'e'}${key}`;
+    return this.shapes.key(def, caller, texts);
   }
 
   private readRulesUseNow(def: CollectionDef): boolean {

@@ -20,9 +20,13 @@ export function referencesFields(expr: Expr): boolean {
   return anyOperand(expr, (o) => o.kind === 'field');
 }
 
-/** True when the expression uses @now, whose value changes on every request. */
+const usesNow = new WeakMap<Expr, boolean>();
+
+/** True when the expression uses @now, whose value changes on every request (remembered per parsed expression: they are never changed). */
 export function mentionsNow(expr: Expr): boolean {
-  return anyOperand(expr, (o) => o.kind === 'macro' && o.name === 'now');
+  let uses = usesNow.get(expr);
+  if (uses === undefined) usesNow.set(expr, (uses = anyOperand(expr, (o) => o.kind === 'macro' && o.name === 'now')));
+  return uses;
 }
 
 /**

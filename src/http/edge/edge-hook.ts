@@ -7,7 +7,7 @@ import { isAdminPath, onAdminListener } from './admin-surface.ts';
 import { corsHandler } from './cors.ts';
 import { EdgeRejection } from './edge-rejection.ts';
 import type { LoadShedder } from './load-shedder.ts';
-import { checkAddress } from './rate-limit.ts';
+import { checkAddress, routePath } from './rate-limit.ts';
 
 const AMP = 38;
 
@@ -51,11 +51,10 @@ export function registerEdgeHook(app: FastifyInstance, config: StrongboxConfig, 
       const url = req.url;
       if (url.length > urlLength) throw new StrongboxError('ERR_URL_TOO_LONG');
       if (queryParamCount(url) > queryParams) throw new StrongboxError('ERR_TOO_MANY_PARAMS');
-      // The matched route's pattern (the router decoded the path), else the raw path as the 404 handler sees it.
-      const path = req.routeOptions.url ?? url;
       // Exactly what an unknown route answers (after the same rate limit): the admin surface is not there for this client.
-      const hidden = isAdminPath(path) && ((adminSeparate && !onAdminListener(req.raw)) || (adminAllowed !== null && !adminAllowed(req.ip)));
-      const r = limiter === null ? null : checkAddress(limiter, req, path);
+      const hidden = (adminSeparate || adminAllowed !== null) && isAdminPath(routePath(req))
+        && ((adminSeparate && !onAdminListener(req.raw)) || (adminAllowed !== null && !adminAllowed(req.ip)));
+      const r = limiter === null ? null : checkAddress(limiter, req);
       if (r === null) pass(req, done, after, hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined);
       else if (r instanceof Promise) {
         r.then((x) => pass(req, done, after, x ?? (hidden ? new StrongboxError('ERR_ROUTE_NOT_FOUND') : undefined)), (err: Error) => done(err));

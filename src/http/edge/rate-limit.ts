@@ -9,10 +9,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The matched route's pattern (the router decoded the path), else the raw URL as the 404 handler
+ * sees it. Fastify builds a new routeOptions object on each access: ask only when the path matters.
+ */
+export function routePath(req: FastifyRequest): string {
+  return req.routeOptions.url ?? req.url;
+}
+
 /** GET/HEAD/OPTIONS read; POST under /api/auth/ is sign-in work; every other method writes. */
-export function routeClass(method: string, path: string): RouteClass {
+export function routeClass(req: FastifyRequest): RouteClass {
+  const method = req.method;
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return 'read';
-  return path.startsWith('/api/auth/') ? 'auth' : 'write';
+  return routePath(req).startsWith('/api/auth/') ? 'auth' : 'write';
 }
 
 /** The 429 for a denial: Retry-After, the IETF draft RateLimit fields, and the older RateLimit-* trio. */
@@ -29,8 +38,8 @@ export function rateLimited(d: Denial): EdgeRejection {
 }
 
 /** Per-address check for the onRequest hook: null to go on, or a promise for a shared store. */
-export function checkAddress(limiter: RateLimiter, req: FastifyRequest, path: string): EdgeRejection | null | Promise<EdgeRejection | null> {
-  const d = limiter.check('ip', routeClass(req.method, path), clientKey(req.ip));
+export function checkAddress(limiter: RateLimiter, req: FastifyRequest): EdgeRejection | null | Promise<EdgeRejection | null> {
+  const d = limiter.check('ip', routeClass(req), clientKey(req.ip));
   if (d === null) return null;
   if (d instanceof Promise) return d.then((x) => (x === null ? null : rateLimited(x)));
   return rateLimited(d);
@@ -44,7 +53,7 @@ export function checkAddress(limiter: RateLimiter, req: FastifyRequest, path: st
 export function enforceAccountLimit(req: FastifyRequest, accountId: string): Promise<void> | null {
   const limiter = req.server.strongboxLimiter;
   if (limiter === null || limiter === undefined) return null;
-  const d = limiter.check('account', routeClass(req.method, req.routeOptions.url ?? req.url), accountId);
+  const d = limiter.check('account', routeClass(req), accountId);
   if (d === null) return null;
   if (d instanceof Promise) {
     return d.then((denial) => {
