@@ -22,13 +22,15 @@ export const CACHE_BUDGET = {
   pgStatementNames: 4 * MiB,
   /** SQLite: recently seen sessions, valid until the database next changes (SessionStore). */
   sessions: 2 * MiB,
+  /** SQLite: which read SQL texts are scan-shaped (ScanShapes). */
+  sqliteScanShapes: 1 * MiB,
 } as const;
 
 export const DEFAULT_CACHE_MEMORY = 64 * MiB;
 
 export type CacheShares = { readonly [K in keyof typeof CACHE_BUDGET]: number };
 
-/** Each cache's share of a total budget, in the proportions of CACHE_BUDGET (whose shares sum to 58 of 64 MiB). */
+/** Each cache's share of a total budget, in the proportions of CACHE_BUDGET (whose shares sum to 59 of 64 MiB). */
 export function cacheShares(totalBytes: number = DEFAULT_CACHE_MEMORY): CacheShares {
   const scale = totalBytes / DEFAULT_CACHE_MEMORY;
   const out: Record<string, number> = {};

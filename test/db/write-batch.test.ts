@@ -45,6 +45,20 @@ test('a failing write rolls back alone: the others of its batch commit', async (
   });
 });
 
+test('a write alone in its batch that fails halfway leaves nothing, and the next write commits', async () => {
+  await withDb(async (db, other) => {
+    await db.write(insert('a'));
+    const failed = db.write(async (trx) => {
+      await insert('half')(trx); // its first statement succeeds …
+      await insert('a')(trx); // … then a unique violation
+    });
+    await assert.rejects(failed, /UNIQUE/);
+    assert.deepEqual(committed(other), ['a'], 'the lone job rolled back whole');
+    assert.equal(await db.write(insert('b')), 'b', 'the connection is not left inside a transaction');
+    assert.deepEqual(committed(other), ['a', 'b']);
+  });
+});
+
 test('writes queued while a batch commits go into the next one, in order, and each sees the earlier ones', async () => {
   await withDb(async (db, other) => {
     const first = db.write(insert('1'));

@@ -9,6 +9,7 @@ import type { PasswordHasher } from '../../crypto/password-hasher.ts';
 import type { AuthKeys, MacKey } from '../../crypto/auth-key-types.ts';
 import { issueDeviceCookie, verifyDeviceCookie } from '../../crypto/device-cookie.ts';
 import { hashSessionToken } from '../../crypto/session-token.ts';
+import { cacheShares } from '../../util/cache-budget.ts';
 import { csrfTokenFor, verifyCsrfToken } from '../../crypto/csrf-token.ts';
 import { validateNewAccount, normalizeEmail, EMAIL_MAX_LENGTH } from './account-input.ts';
 import { checkNewPassword, normalizePassword, type PasswordPolicyOptions } from './password-policy.ts';
@@ -83,6 +84,8 @@ export interface AccountServiceOptions {
   readonly collections?: Iterable<string>;
   /** Clock, for tests. */
   readonly now?: () => Date;
+  /** limits.cacheMemory: the session cache takes its share of it (util/cache-budget.ts) */
+  readonly cacheBytes?: number;
 }
 
 interface AccountRow { id: string; email: string; role: string; password_hash: string; disabled: unknown }
@@ -121,7 +124,7 @@ export class AccountService {
     this.#now = opts.now ?? (() => new Date());
     this.sessions = new SessionStore(opts.db, {
       absoluteMs: opts.sessionTtlSeconds * 1000, idleMs: opts.sessionIdleSeconds * 1000, maxPerAccount: opts.maxSessions,
-    }, this.#now);
+    }, this.#now, cacheShares(opts.cacheBytes).sessions);
     this.tokens = new ApiTokens(opts.db, opts.collections ?? [], this.#now);
     this.admin = new AccountAdmin(opts.db, this, this.#now);
     this.passwords = new PasswordService(opts.db, this, opts.password.maxBytes, this.#now);

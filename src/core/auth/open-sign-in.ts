@@ -110,5 +110,6 @@ export function openSignIn(config: StrongboxConfig, db: Database, opts: SignInOp
     collections: Object.keys(config.collections),
     mfaRequiredRoles: mfaRequiredRoles(config),
     now,
+    cacheBytes: config.limits.cacheMemory,
   });
 }

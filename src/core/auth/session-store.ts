@@ -68,11 +68,12 @@ export class SessionStore {
    * and any commit of another (a revocation from the CLI) moves the stamp, so nothing stale is
    * ever used. Known tokens only; bounded by entries and bytes.
    */
-  readonly #seen = new LruMap<string, SeenSession>(4096, {
-    maxBytes: CACHE_BUDGET.sessions, sizeOf: (key, v) => stringBytes(key) + 160 + Object.values(v.row).reduce<number>((n, x) => n + (typeof x === 'string' ? stringBytes(x) : 16), 0),
-  });
+  readonly #seen: LruMap<string, SeenSession>;
 
-  constructor(db: Database, limits: SessionLimits, now: () => Date) {
+  constructor(db: Database, limits: SessionLimits, now: () => Date, cacheBytes: number = CACHE_BUDGET.sessions) {
+    this.#seen = new LruMap<string, SeenSession>(4096, {
+      maxBytes: cacheBytes, sizeOf: (key, v) => stringBytes(key) + 160 + Object.values(v.row).reduce<number>((n, x) => n + (typeof x === 'string' ? stringBytes(x) : 16), 0),
+    });
     this.#db = db;
     this.#limits = limits;
     this.#now = now;

@@ -62,7 +62,7 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   const scans = path === ':memory:' ? null : new ScanPool({
     path, maxBytes: shares.sqliteScanWorker, retryAfter: Math.ceil(readTimeoutMs / 1000),
   });
-  const shapes = new ScanShapes(raw);
+  const shapes = new ScanShapes(raw, shares.sqliteScanShapes);
   let closed = false;
   const writes = new WriteBatch(kysely);
   const database: Database = {

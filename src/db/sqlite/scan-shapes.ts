@@ -1,5 +1,6 @@
 import type { Database as BetterSqlite } from 'better-sqlite3';
 import { LruMap } from '../../util/lru-map.ts';
+import { CACHE_BUDGET, stringBytes } from '../../util/cache-budget.ts';
 
 /**
  * Which reads are scan-shaped, decided once per SQL text: a substring test (`instr`, what `~`
@@ -9,10 +10,11 @@ import { LruMap } from '../../util/lru-map.ts';
  */
 export class ScanShapes {
   readonly #db: BetterSqlite;
-  readonly #known = new LruMap<string, boolean>(1000, { maxBytes: 1024 * 1024, sizeOf: (sql) => 2 * sql.length + 64 });
+  readonly #known: LruMap<string, boolean>;
 
-  constructor(db: BetterSqlite) {
+  constructor(db: BetterSqlite, maxBytes: number = CACHE_BUDGET.sqliteScanShapes) {
     this.#db = db;
+    this.#known = new LruMap<string, boolean>(1000, { maxBytes, sizeOf: (sql) => stringBytes(sql) + 32 });
   }
 
   scans(sql: string, parameters: readonly unknown[]): boolean {

@@ -80,7 +80,14 @@ export class WriteBatch {
         return jobs.map(() => ({ ok: false, err }));
       }
       try {
-        for (const job of jobs) outcomes.push(await runJob(conn, job));
+        // A lone job needs no savepoint: if it throws, rolling the transaction back undoes exactly it.
+        if (jobs.length === 1) {
+          const lone = await runLoneJob(conn, jobs[0]);
+          if (!lone.ok) return [lone];
+          outcomes.push(lone);
+        } else {
+          for (const job of jobs) outcomes.push(await runJob(conn, job));
+        }
         await conn.executeQuery(COMMIT);
         return outcomes;
       } catch (err) {
@@ -89,6 +96,16 @@ export class WriteBatch {
         return jobs.map(() => ({ ok: false, err }));
       }
     });
+  }
+}
+
+/** The batch's only job, without a savepoint: its failure rolls the whole transaction back (a failed rollback is the batch's). */
+async function runLoneJob(conn: Executor, job: Job): Promise<Outcome> {
+  try {
+    return { ok: true, value: await job.work(conn) };
+  } catch (err) {
+    await conn.executeQuery(ROLLBACK);
+    return { ok: false, err };
   }
 }
 
