@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Engine } from '../core/engine.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
@@ -72,7 +72,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
     trustProxy: config.listen.trustedProxies.length > 0 ? (address: string) => trusted(address) : false,
     logger,
     // Fastify's per-request lines are info: below the level, skip even building them (a clock read and an object per request).
-    disableRequestLogging: logger === false || !['trace', 'debug', 'info'].includes(String(logger.level)),
+    logController: new LogController({ disableRequestLogging: logger === false || !['trace', 'debug', 'info'].includes(String(logger.level)) }),
     bodyLimit: engine.config.limits.bodyLimit,
     // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
     // either way, and idle keep-alive connections are closed.
