@@ -53,6 +53,34 @@ eachDialect('JobRunner', (t) => {
     }
   });
 
+  test('each job runs on its own: a long run does not hold up another job; stop() aborts and waits for it', async () => {
+    const cfg = await t.freshDatabase();
+    const db = await openDatabase(cfg);
+    await runSystemMigrations(db);
+    const r = new JobRunner(db, cfg, { pollMs: 20, instance: 'r' });
+    let fast = 0;
+    let slowStarted = 0;
+    let slowAborted = false;
+    try {
+      r.register({
+        name: 'slow', everyMs: 1,
+        run: (signal) => new Promise<void>((done) => {
+          slowStarted++;
+          signal.addEventListener('abort', () => { slowAborted = true; done(); }, { once: true });
+        }),
+      });
+      r.register({ name: 'fast', everyMs: 1, run: async () => { fast++; } });
+      await until(() => fast >= 3, 'the fast job running while the slow one is still in its first run');
+      assert.equal(slowStarted, 1, 'a job never overlaps itself');
+    } finally {
+      await r.stop();
+    }
+    assert.equal(slowAborted, true, 'stop() aborted the run and waited for it');
+    const slow = await db.kysely.selectFrom('_sb_jobs').selectAll().where('name', '=', 'slow').executeTakeFirstOrThrow();
+    assert.equal(slow.last_finished, null, 'an aborted run is not recorded as finished');
+    await db.close();
+  });
+
   test('bad job definitions are refused', async () => {
     const cfg = await t.freshDatabase();
     const db = await openDatabase(cfg);
