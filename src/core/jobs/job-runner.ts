@@ -52,6 +52,8 @@ export class JobRunner {
   readonly #dbConfig: DatabaseConfig;
   readonly #opts: JobRunnerOptions;
   readonly #jobs = new Map<string, JobState>();
+  /** names run by exclusive() right now (a second call in this process must not stack the lock) */
+  readonly #exclusive = new Set<string>();
   #session: AdvisoryLockSession | null = null;
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -71,6 +73,35 @@ export class JobRunner {
     if (this.#stopped) throw new StrongboxError('ERR_CONFIG', 'The job runner is stopped.');
     this.#jobs.set(def.name, { def, key: jobLockKey(def.name), leader: false, running: null, done: null });
     if (this.#timer === null && this.#ticking === null) this.#schedule(0);
+  }
+
+  /**
+   * Runs `fn` now if no instance holds the lock named `name` (the key registered jobs use), and
+   * returns whether it ran: for work on its own schedule (the backup scheduler's, from its
+   * catalog) that must still run on one instance at a time. The lock is a session lock on the
+   * runner's own connection, outside any transaction, so a long run is not cut off by the app
+   * role's idle-in-transaction timeout, and it is released if this process dies. SQLite: fn runs.
+   */
+  async exclusive(name: string, fn: () => Promise<void>): Promise<boolean> {
+    if (!NAME.test(name)) throw new StrongboxError('ERR_CONFIG', `A job name must match ${NAME.source}.`);
+    // a registered job's lock is already held by its leader on this same session (locks stack)
+    if (this.#jobs.has(name)) throw new StrongboxError('ERR_CONFIG', `The job ${name} is registered; it cannot also run exclusively.`);
+    if (this.#stopped) return false;
+    if (this.#db.dialect === 'sqlite') {
+      await fn();
+      return true;
+    }
+    const key = jobLockKey(name);
+    const session = await this.#lockSession();
+    if (this.#exclusive.has(name) || !(await session.tryLock(key))) return false;
+    this.#exclusive.add(name);
+    try {
+      await fn();
+    } finally {
+      this.#exclusive.delete(name);
+      if (!session.lost) await session.unlock(key).catch(() => undefined);
+    }
+    return true;
   }
 
   /** Whether this instance currently leads the job. */
