@@ -6,6 +6,7 @@ import { poolConfig, type PostgresOptions } from './connection-options.ts';
 import { NamedStatements, type StatementCacheStats } from './statement-cache.ts';
 import { cacheShares } from '../../util/cache-budget.ts';
 import { openReadPool } from './read-pool.ts';
+import { canPipelineBegin, DEFERRED_RESULT, queryAfterBegin } from './pipelined-begin.ts';
 
 export interface PostgresConnectOptions extends PostgresOptions {
   /** Distinct statements prepared per connection; default 500. */
@@ -63,11 +64,20 @@ export function unavailable(cause: unknown): StrongboxError {
   return new StrongboxError('ERR_UNAVAILABLE', UNAVAILABLE_MESSAGE, undefined, { cause });
 }
 
-/** Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement. */
+const PLAIN_BEGIN = /^\s*begin\s*$/i;
+const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
+
+/**
+ * Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement.
+ * A plain BEGIN is held back and sent with the transaction's first statement in one round trip
+ * (pipelined-begin.ts); a transaction that sends nothing costs nothing.
+ */
 export class NamedStatementClient implements PostgresPoolClient {
   readonly #raw: pg.PoolClient;
   readonly #statements: NamedStatements;
   #inTransaction = false;
+  /** a BEGIN Kysely was told is done, not yet sent */
+  #beginPending = false;
 
   constructor(raw: pg.PoolClient, statements: NamedStatements) {
     this.#raw = raw;
@@ -82,11 +92,28 @@ export class NamedStatementClient implements PostgresPoolClient {
   }
 
   async #run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+    if (PLAIN_BEGIN.test(text) && parameters.length === 0 && !this.#inTransaction) {
+      this.#inTransaction = true;
+      this.#beginPending = true;
+      return DEFERRED_RESULT as unknown as PostgresQueryResult<R>;
+    }
+    const ends = TRANSACTION_END.test(text);
+    if (ends && this.#beginPending) {
+      // nothing was sent since BEGIN: no transaction to end
+      this.#inTransaction = false;
+      this.#beginPending = false;
+      return DEFERRED_RESULT as unknown as PostgresQueryResult<R>;
+    }
     if (/^\s*(begin|start\s+transaction)\b/i.test(text)) this.#inTransaction = true;
-    else if (/^\s*(commit|end|rollback)\s*$/i.test(text)) this.#inTransaction = false;
+    else if (ends) this.#inTransaction = false;
     const name = this.#statements.nameFor(text);
     const values = [...parameters];
     try {
+      if (this.#beginPending) {
+        this.#beginPending = false;
+        if (canPipelineBegin(this.#raw, name, text)) return (await queryAfterBegin(this.#raw, { name: name!, text, values })) as unknown as PostgresQueryResult<R>;
+        await this.#raw.query('begin');
+      }
       return (await this.#raw.query({ name, text, values })) as unknown as PostgresQueryResult<R>;
     } catch (err) {
       const code = (err as { code?: unknown }).code;
@@ -102,6 +129,7 @@ export class NamedStatementClient implements PostgresPoolClient {
 
   release(): void {
     this.#inTransaction = false;
+    this.#beginPending = false;
     this.#raw.release();
   }
 }
