@@ -116,6 +116,9 @@ eachDialect('JobRunner', (t) => {
           assert.equal(Number(rows[0]!.n), 0);
         });
         assert.deepEqual([ran, inner, again], [true, false, false], 'the other instance and a nested call both skip');
+        let both = 0;
+        const twice = await Promise.all([0, 1].map(() => x.exclusive('drill', async () => { both++; await sleep(20); })));
+        assert.deepEqual([twice.filter(Boolean).length, both], [1, 1], 'two calls at once in one process: one runs');
         assert.equal(await y.exclusive('backup', async () => undefined), true, 'released afterwards');
         y.register({ name: 'nightly', everyMs: 60_000, run: async () => undefined });
         await assert.rejects(y.exclusive('nightly', async () => undefined), /registered/);

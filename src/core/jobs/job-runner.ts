@@ -91,17 +91,22 @@ export class JobRunner {
       await fn();
       return true;
     }
-    const key = jobLockKey(name);
-    const session = await this.#lockSession();
-    if (this.#exclusive.has(name) || !(await session.tryLock(key))) return false;
+    // marked before the first await: a second call in this process would stack the same lock
+    if (this.#exclusive.has(name)) return false;
     this.#exclusive.add(name);
     try {
-      await fn();
+      const key = jobLockKey(name);
+      const session = await this.#lockSession();
+      if (!(await session.tryLock(key))) return false;
+      try {
+        await fn();
+      } finally {
+        if (!session.lost) await session.unlock(key).catch(() => undefined);
+      }
+      return true;
     } finally {
       this.#exclusive.delete(name);
-      if (!session.lost) await session.unlock(key).catch(() => undefined);
     }
-    return true;
   }
 
   /** Whether this instance currently leads the job. */

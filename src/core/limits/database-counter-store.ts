@@ -113,7 +113,7 @@ export class DatabaseCounterStore implements CounterStore {
       for (const e of batch) {
         const total = totals.get(e.bucket);
         // a reset() while in flight removed the entry: its old total must not come back
-        if (total !== undefined && this.#entries.get(e.bucket) === e) e.shared = Math.max(e.shared + e.sending, total);
+        if (this.#entries.get(e.bucket) === e) e.shared = Math.max(e.shared + e.sending, total ?? 0);
         e.sending = 0;
       }
     }, (err: unknown) => {
