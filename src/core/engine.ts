@@ -10,7 +10,7 @@ import { openCounterStore } from './limits/open-counter-store.ts';
 import { openSignIn } from './auth/open-sign-in.ts';
 import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
-import { startReencryption } from './keys/background-reencrypt.ts';
+import { registerReencryption } from './keys/background-reencrypt.ts';
 import { AuditService, migrationEvent } from './audit/audit-service.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
@@ -83,12 +83,15 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
     keys.onIndexKeysChange(() => records.queries.clear());
     const accounts: AccountService = openSignIn(config, db, { env: opts.env ?? process.env, now: opts.now, reuseDevPepper: opts.reuseDevPepper, audit, keys });
     let checkpointer: Checkpointer | null = null;
-    const jobs = new JobRunner(db, config.database, { requireVerifiedTls: !config.dev });
+    const jobs = new JobRunner(db, config.database, {
+      requireVerifiedTls: !config.dev,
+      onError: (job, err) => process.emitWarning(`job ${job} failed: ${err instanceof Error ? err.message : 'unknown error'}`),
+    });
     const counters = openCounterStore(config, db);
     let forwarder: SyslogForwarder | null = null;
-    // Re-encryption after `keys rotate` runs in every serving instance; a lease in the database
-    // lets one work at a time, and another take over when it stops.
-    const background = opts.serving ? startReencryption(db, keys, config) : undefined;
+    // Re-encryption after `keys rotate` is a job of every serving instance: one runs it at a
+    // time (an advisory lock), another takes over when it dies.
+    if (opts.serving) registerReencryption(jobs, db, keys, config);
     let closed = false;
     return {
       config,
@@ -128,7 +131,6 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
         await audit.flush();
         await checkpointer?.stop();
         await forwarder?.stop();
-        await background?.stop();
         await keys?.close();
         await counters.close();
         await db.close();

@@ -67,6 +67,7 @@ export const ERRORS = {
   ERR_AUDIT_CHECKPOINT_KEY: { status: 500, message: 'The audit checkpoint is not signed by this trail\'s signing key.' },
   ERR_AUDIT_CHECKPOINT_CORRUPT: { status: 500, message: 'The audit checkpoint file is corrupt.' },
   ERR_AUDIT_VERIFY: { status: 500, message: 'The audit trail failed verification.' },
+  ERR_AUDIT_PRUNE_ROLE: { status: 500, message: 'The database role may not delete audit events; audit prune runs as the owner role (migrate.database).' },
   // PostgreSQL roles and connections (docs/postgres.md)
   ERR_DB_TLS_REQUIRED: { status: 500, message: 'Production mode connects to PostgreSQL only with verified TLS (sslmode=verify-full) or over a Unix socket.' },
   ERR_DB_TLS_VERIFY: { status: 500, message: 'The PostgreSQL server certificate could not be verified (untrusted CA or wrong host name).' },

@@ -1,12 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openDatabase } from '../../src/db/open-database.ts';
-import { runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
-import { DatabaseCounterStore } from '../../src/core/limits/database-counter-store.ts';
 import { MemoryCounterStore } from '../../src/core/limits/memory-counter-store.ts';
 import { RateLimiter, clientKey } from '../../src/core/limits/rate-limiter.ts';
 import { defaultEdge } from '../../src/config/parse-edge.ts';
-import { eachDialect } from '../helpers/dialects.ts';
 
 const MIN = 60_000;
 const T0 = 1_800_000_000_000; // a window boundary (divisible by 60 000)
@@ -40,26 +36,4 @@ test('the limiter: allows the limit, then denies with the time left; 0 means no 
   assert.equal(clientKey('::ffff:192.0.2.7'), '192.0.2.7');
 });
 
-eachDialect('database counter store', (t) => {
-  test('upsert counts atomically under concurrency, per window, and prunes ended windows', async () => {
-    const db = await openDatabase(await t.freshDatabase());
-    const store = new DatabaseCounterStore(db);
-    try {
-      await runSystemMigrations(db);
-      const hits = await Promise.all(Array.from({ length: 40 }, () => store.hit('ip:x', MIN, T0 + 5)));
-      assert.deepEqual(hits.map((h) => h.count).sort((a, b) => a - b), Array.from({ length: 40 }, (_, i) => i + 1), 'every hit saw a distinct count');
-      assert.equal(hits[0].resetAt, T0 + MIN);
-      assert.equal(await store.peek('ip:x', MIN, T0 + 100), 40);
-      assert.equal((await store.hit('ip:x', MIN, T0 + MIN)).count, 1, 'a new window');
-      assert.equal((await store.hit('ip:y', MIN, T0, 5)).count, 5, 'cost');
-      await store.prune(T0 + MIN + 1);
-      const rows = await db.kysely.selectFrom('_sb_rate_limits').select(['key', 'count']).execute();
-      assert.deepEqual(rows.map((r) => [r.key, Number(r.count)]), [['ip:x', 1]]);
-      await store.reset('ip:x');
-      assert.equal(await store.peek('ip:x', MIN, T0 + MIN), 0);
-    } finally {
-      await store.close();
-      await db.close();
-    }
-  });
-});
+// The shared store (counted in process, flushed to the database): test/limits/database-counter-store.test.ts

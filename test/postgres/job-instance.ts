@@ -1,6 +1,7 @@
 /**
  * One Strongbox instance for test/postgres/job-leader.test.ts: opens the engine on SB_TEST_DB
- * and registers the job `tick`, which records its start and end in job_runs. Runs until killed.
+ * and registers the job `tick`, which records its start and end in job_runs; with
+ * SB_MODE=exclusive it also holds `exclusive('backup')` forever. Runs until killed.
  */
 import { sql } from 'kysely';
 import type { DatabaseConfig } from '../../src/config/config.ts';
@@ -12,6 +13,13 @@ const instance = process.env.SB_INSTANCE ?? String(process.pid);
 const engine = await openEngine(testConfig(cfg));
 const { JobRunner } = await import('../../src/core/jobs/job-runner.ts');
 const runner = new JobRunner(engine.db, cfg, { pollMs: 100, instance });
+if (process.env.SB_MODE === 'exclusive') {
+  // holds the backup lock until killed, as a backup in progress would
+  void runner.exclusive('backup', () => {
+    process.stdout.write('holding\n');
+    return new Promise<void>(() => undefined);
+  });
+}
 runner.register({
   name: 'tick',
   everyMs: 1,

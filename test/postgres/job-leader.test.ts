@@ -85,4 +85,32 @@ describeWithTool(postgresStatus(), 'scheduled-job leadership across instances [p
       await db.close();
     }
   });
+  test('a backup in progress holds exclusive(\'backup\') against other instances until its process is killed', async () => {
+    const cluster = await testCluster();
+    const cfg = { kind: 'postgres' as const, url: await cluster.createDatabase(), password: cluster.password };
+    const db = await openDatabase(cfg);
+    await runSystemMigrations(db);
+    await sql`create table job_runs (run text, instance text, at timestamptz, phase text)`.execute(db.kysely);
+    const { JobRunner } = await import('../../src/core/jobs/job-runner.ts');
+    const here = new JobRunner(db, cfg, { instance: 'here' });
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, SB_TEST_DB: JSON.stringify(cfg), SB_INSTANCE: 'holder', SB_MODE: 'exclusive' }, stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.on('data', (d: Buffer) => { if (String(d).includes('holding')) resolve(); });
+        child.on('exit', (code) => reject(new Error(`the holder exited early (${code})`)));
+      });
+      assert.equal(await here.exclusive('backup', async () => undefined), false, 'skipped while another instance holds it');
+      child.kill('SIGKILL');
+      let ran = false;
+      for (let i = 0; i < 100 && !ran; i++) {
+        await sleep(100);
+        ran = await here.exclusive('backup', async () => undefined);
+      }
+      assert.ok(ran, 'the lock went with the killed process');
+    } finally {
+      await here.stop();
+      await db.close();
+    }
+  });
 });

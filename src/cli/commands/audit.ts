@@ -24,8 +24,11 @@ function isoArg(value: string, flag: string): string {
   return d.toISOString();
 }
 
-async function withEngine<T>(opts: ConfigOption, fn: (engine: Engine, config: StrongboxConfig) => Promise<T>): Promise<T> {
-  const config = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
+/** `asOwner`: connect as the owner role (migrate.database) when one is configured: the app role may not delete audit events. */
+async function withEngine<T>(opts: ConfigOption, fn: (engine: Engine, config: StrongboxConfig) => Promise<T>, o: { asOwner?: boolean } = {}): Promise<T> {
+  const loaded = await loadCliConfig(resolveConfigPath(opts.config), { dev: false });
+  const owner = o.asOwner === true ? loaded.migrate?.database ?? null : null;
+  const config: StrongboxConfig = owner === null ? loaded : Object.freeze({ ...loaded, database: owner });
   const { openEngine } = await import('../../core/engine.ts');
   const engine = await openEngine(config, { reuseDevPepper: true });
   try {
@@ -128,7 +131,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         ctx.io.out(res.uptoSeq === null
           ? `strongbox: no events before ${before}; nothing pruned`
           : `strongbox: pruned ${res.removed} events up to seq ${res.uptoSeq}; signed prune checkpoint ${res.checkpointFile}`);
-      });
+      }, { asOwner: true });
     });
 
   audit

@@ -5,6 +5,7 @@ import type { AuditConfig } from '../../config/config.ts';
 import type { AuditService } from './audit-service.ts';
 import { originFor } from './checkpoint.ts';
 import { writeCheckpoint, type LoadedCheckpoint } from './checkpoint-folder.ts';
+import { mayPruneAudit } from '../../db/postgres/role-check.ts';
 
 export interface PruneResult {
   /** Events removed (seq ≤ uptoSeq). */
@@ -24,6 +25,14 @@ export async function pruneAudit(
   db: Database, audit: AuditService, config: AuditConfig,
   before: string, checkpoints: readonly LoadedCheckpoint[], now: () => Date = () => new Date(),
 ): Promise<PruneResult> {
+  // Before anything is written: a prune checkpoint for a cut the role cannot make would be a lie.
+  if (db.dialect === 'postgres') {
+    const { role, may } = await mayPruneAudit(db.kysely);
+    if (!may) {
+      throw new StrongboxError('ERR_AUDIT_PRUNE_ROLE', `The role ${role} may not delete audit events (an app role holds only INSERT and SELECT on _sb_audit, as intended); `
+        + 'set migrate.database (or STRONGBOX_MIGRATE_DATABASE_URL) to the owner role\'s URL: audit prune then connects as the owner.');
+    }
+  }
   const check = await audit.verify({ checkpoints });
   if (!check.ok) {
     throw new StrongboxError('ERR_AUDIT_VERIFY', `The audit trail is broken at seq ${check.firstBadSeq}; it is not pruned: ${check.problem}`);

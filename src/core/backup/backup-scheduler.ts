@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { JOB_LOCKS, withJobLock } from '../../db/job-lock.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import type { Engine } from '../engine.ts';
 import { readCatalog } from './backup-catalog.ts';
@@ -74,8 +73,8 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
         later(last + every - now(), backupJob); // another instance took it
         return;
       }
-      // one instance at a time on a shared PostgreSQL database
-      const ran = await withJobLock(engine.db, JOB_LOCKS.backup, async () => {
+      // one instance at a time on a shared PostgreSQL database (the job runner's advisory lock)
+      const ran = await engine.jobs.exclusive('backup', async () => {
         const made = await runBackup(engine);
         opts.log(`strongbox: scheduled backup written: ${made.path}`);
       });
@@ -91,7 +90,7 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
       const names = listArchiveNames(cfg.dir);
       const newest = names[names.length - 1];
       if (newest !== undefined) {
-        await withJobLock(engine.db, JOB_LOCKS.backupDrill, async () => {
+        await engine.jobs.exclusive('backup-drill', async () => {
           const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null });
           opts.log(verdictLine(r));
         });

@@ -29,7 +29,7 @@ export interface JobRunnerOptions {
   readonly now?: () => number;
   /** Recorded in `_sb_jobs.instance`; default host:pid. */
   readonly instance?: string;
-  /** A run that threw (the schedule goes on); default: ignored. */
+  /** A run that threw, or a poll that failed (the schedule goes on); default: ignored. */
   readonly onError?: (job: string, err: unknown) => void;
   /** Production: the lock connection needs verified TLS like every other. */
   readonly requireVerifiedTls?: boolean;
@@ -40,6 +40,8 @@ interface JobState {
   readonly key: bigint;
   leader: boolean;
   running: AbortController | null;
+  /** the run in progress (each job runs on its own: a long one does not hold up the others) */
+  done: Promise<void> | null;
 }
 
 const NAME = /^[a-z0-9-]{1,64}$/;
@@ -50,6 +52,8 @@ export class JobRunner {
   readonly #dbConfig: DatabaseConfig;
   readonly #opts: JobRunnerOptions;
   readonly #jobs = new Map<string, JobState>();
+  /** names run by exclusive() right now (a second call in this process must not stack the lock) */
+  readonly #exclusive = new Set<string>();
   #session: AdvisoryLockSession | null = null;
   #timer: NodeJS.Timeout | null = null;
   #ticking: Promise<void> | null = null;
@@ -67,8 +71,42 @@ export class JobRunner {
     if (!Number.isInteger(def.everyMs) || def.everyMs < 1) throw new StrongboxError('ERR_CONFIG', 'A job interval must be a positive number of milliseconds.');
     if (this.#jobs.has(def.name)) throw new StrongboxError('ERR_CONFIG', `The job ${def.name} is registered twice.`);
     if (this.#stopped) throw new StrongboxError('ERR_CONFIG', 'The job runner is stopped.');
-    this.#jobs.set(def.name, { def, key: jobLockKey(def.name), leader: false, running: null });
+    this.#jobs.set(def.name, { def, key: jobLockKey(def.name), leader: false, running: null, done: null });
     if (this.#timer === null && this.#ticking === null) this.#schedule(0);
+  }
+
+  /**
+   * Runs `fn` now if no instance holds the lock named `name` (the key registered jobs use), and
+   * returns whether it ran: for work on its own schedule (the backup scheduler's, from its
+   * catalog) that must still run on one instance at a time. The lock is a session lock on the
+   * runner's own connection, outside any transaction, so a long run is not cut off by the app
+   * role's idle-in-transaction timeout, and it is released if this process dies. SQLite: fn runs.
+   */
+  async exclusive(name: string, fn: () => Promise<void>): Promise<boolean> {
+    if (!NAME.test(name)) throw new StrongboxError('ERR_CONFIG', `A job name must match ${NAME.source}.`);
+    // a registered job's lock is already held by its leader on this same session (locks stack)
+    if (this.#jobs.has(name)) throw new StrongboxError('ERR_CONFIG', `The job ${name} is registered; it cannot also run exclusively.`);
+    if (this.#stopped) return false;
+    if (this.#db.dialect === 'sqlite') {
+      await fn();
+      return true;
+    }
+    // marked before the first await: a second call in this process would stack the same lock
+    if (this.#exclusive.has(name)) return false;
+    this.#exclusive.add(name);
+    try {
+      const key = jobLockKey(name);
+      const session = await this.#lockSession();
+      if (!(await session.tryLock(key))) return false;
+      try {
+        await fn();
+      } finally {
+        if (!session.lost) await session.unlock(key).catch(() => undefined);
+      }
+      return true;
+    } finally {
+      this.#exclusive.delete(name);
+    }
   }
 
   /** Whether this instance currently leads the job. */
@@ -83,6 +121,7 @@ export class JobRunner {
     this.#timer = null;
     for (const j of this.#jobs.values()) j.running?.abort();
     await this.#ticking;
+    await Promise.all([...this.#jobs.values()].map((j) => j.done));
     for (const j of this.#jobs.values()) j.leader = false;
     await this.#session?.close();
     this.#session = null;
@@ -104,9 +143,15 @@ export class JobRunner {
     for (const job of this.#jobs.values()) {
       if (this.#stopped) return;
       try {
-        if (await this.#claim(job)) await this.#runIfDue(job);
+        // a running job only has its lock checked: lost, the run is told to stop
+        if (job.done !== null) {
+          if (!(await this.#claim(job))) job.running?.abort();
+        } else if (await this.#claim(job)) {
+          await this.#startIfDue(job);
+        }
       } catch (err) {
         job.leader = false;
+        job.running?.abort();
         this.#opts.onError?.(job.def.name, err);
       }
     }
@@ -136,7 +181,8 @@ export class JobRunner {
     return session;
   }
 
-  async #runIfDue(job: JobState): Promise<void> {
+  /** Records the start in `_sb_jobs` and starts the run when due; the run goes on between polls. */
+  async #startIfDue(job: JobState): Promise<void> {
     const now = this.#opts.now?.() ?? Date.now();
     const row = await this.#db.kysely.selectFrom('_sb_jobs').select('last_started').where('name', '=', job.def.name).executeTakeFirst() as { last_started: string } | undefined;
     if (row && now - Date.parse(row.last_started) < job.def.everyMs) return;
@@ -146,13 +192,14 @@ export class JobRunner {
       .onConflict((oc) => oc.column('name').doUpdateSet({ last_started: started, last_finished: null, instance })).execute();
     const controller = new AbortController();
     job.running = controller;
-    try {
+    job.done = (async () => {
       await job.def.run(controller.signal);
-    } finally {
+      if (controller.signal.aborted) return;
+      await this.#db.kysely.updateTable('_sb_jobs').set({ last_finished: new Date(this.#opts.now?.() ?? Date.now()).toISOString() })
+        .where('name', '=', job.def.name).execute();
+    })().catch((err: unknown) => { this.#opts.onError?.(job.def.name, err); }).finally(() => {
       job.running = null;
-    }
-    if (controller.signal.aborted) return;
-    await this.#db.kysely.updateTable('_sb_jobs').set({ last_finished: new Date(this.#opts.now?.() ?? Date.now()).toISOString() })
-      .where('name', '=', job.def.name).execute();
+      job.done = null;
+    });
   }
 }

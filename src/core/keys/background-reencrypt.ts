@@ -2,6 +2,7 @@ import type { StrongboxConfig } from '../../config/config.ts';
 import type { CollectionDef } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { blindIndexColumn, hasBlindIndex } from '../records/sensitive-columns.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
 import type { KeyService } from './key-service.ts';
 import { ReencryptJob } from './reencrypt-job.ts';
 import { getJob, hasMissingIndex } from './reencrypt-store.ts';
@@ -30,32 +31,31 @@ export async function startIndexBackfills(db: Database, job: ReencryptJob, colle
   return started;
 }
 
-/** Runs unfinished re-encryption jobs in the background; `stop` aborts between batches. */
-export function startReencryption(db: Database, keys: KeyService, config: StrongboxConfig): { stop(): Promise<void> } {
-  const job = new ReencryptJob(db, keys, config.collections, { batch: config.keys.rotationBatch });
-  const abort = new AbortController();
-  let running: Promise<void> | null = null;
+/**
+ * The lease a serving instance takes on a collection's job (ms): short, since the advisory lock
+ * already keeps other instances out; it only holds off a `keys rotate` CLI running the same
+ * job, and a killed leader's job resumes on the new leader once it lapses.
+ */
+export const BACKGROUND_LEASE_MS = 10_000;
+
+/**
+ * Runs unfinished re-encryption jobs in the background as the job `reencrypt` of the job runner
+ * (src/core/jobs/): on one instance at a time (a PostgreSQL advisory lock), moving to another
+ * when that one dies; the run stops between batches when leadership is lost or the engine closes.
+ */
+export function registerReencryption(jobs: JobRunner, db: Database, keys: KeyService, config: StrongboxConfig): void {
+  const job = new ReencryptJob(db, keys, config.collections, { batch: config.keys.rotationBatch, leaseMs: BACKGROUND_LEASE_MS });
   let backfillsChecked = false;
-  const tick = (): void => {
-    if (running || abort.signal.aborted) return;
-    running = (async () => {
+  jobs.register({
+    name: 'reencrypt',
+    everyMs: REENCRYPT_POLL_MS,
+    async run(signal) {
       if (!backfillsChecked) {
         await startIndexBackfills(db, job, config.collections);
         backfillsChecked = true;
       }
-      await job.runAll(undefined, abort.signal);
-    })()
-      // a failed batch is retried at the next tick; the job's cursor keeps its place
-      .catch((err: unknown) => { process.emitWarning(`re-encryption batch failed: ${(err as Error).message}`); })
-      .finally(() => { running = null; });
-  };
-  const timer = setInterval(tick, REENCRYPT_POLL_MS);
-  timer.unref();
-  return {
-    async stop() {
-      abort.abort();
-      clearInterval(timer);
-      await running;
+      // a failed batch throws to the runner (onError) and is retried at the next run: the cursor keeps its place
+      await job.runAll(undefined, signal);
     },
-  };
+  });
 }

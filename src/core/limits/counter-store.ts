@@ -10,13 +10,18 @@ export interface CounterHit {
 }
 
 export interface CounterStore {
-  /** 'memory' counts in this process only; 'database' is shared by every instance on the database. */
+  /**
+   * 'memory' counts in this process only; 'database' is shared by every instance on the
+   * database (counted in process, flushed every 100 ms: database-counter-store.ts).
+   */
   readonly kind: 'memory' | 'database';
   /**
    * Counts `cost` hits (default 1) for `key` in the fixed window of `windowMs` containing `now`.
-   * The in-process store answers synchronously (no promise on the hot path).
+   * Both stores answer synchronously (no promise on the hot path). `exact` (sign-in and
+   * registration budgets): the shared store counts this hit in the database at once and
+   * answers with the exact shared total (a promise), without the flush interval's overshoot.
    */
-  hit(key: string, windowMs: number, now: number, cost?: number): CounterHit | Promise<CounterHit>;
+  hit(key: string, windowMs: number, now: number, cost?: number, exact?: boolean): CounterHit | Promise<CounterHit>;
   /** The current window's count without adding to it. */
   peek(key: string, windowMs: number, now: number): number | Promise<number>;
   /** Forgets every window of `key` (e.g. after a successful sign-in). */

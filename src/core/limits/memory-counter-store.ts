@@ -5,7 +5,7 @@ interface Entry { start: number; resetAt: number; count: number }
 /** Most keys kept: each is a few dozen bytes; past it, ended windows go first, then the oldest. */
 const MAX_KEYS = 200_000;
 
-/** Counters in this process: one Map lookup per hit, answered synchronously. */
+/** Counters in this process: one Map lookup per hit, answered synchronously (every hit is exact here). */
 export class MemoryCounterStore implements CounterStore {
   readonly kind = 'memory' as const;
   readonly #entries = new Map<string, Entry>();

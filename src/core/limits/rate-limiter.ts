@@ -42,7 +42,9 @@ export class RateLimiter {
     const limit = this.#config[routeClass][scope];
     if (limit === 0) return null;
     const now = this.#now();
-    const hit = this.#store.hit(`${routeClass}:${scope}:${id}`, this.#windowMs, now);
+    // Sign-in and registration are few and guessable: counted exactly across instances, at one
+    // round trip each (their password hash costs far more); reads and writes go in batches.
+    const hit = this.#store.hit(`${routeClass}:${scope}:${id}`, this.#windowMs, now, 1, routeClass === 'auth');
     if (hit instanceof Promise) return hit.then((h) => this.#decide(h, scope, routeClass, limit, now));
     return this.#decide(hit, scope, routeClass, limit, now);
   }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Database, Dialect } from '../database.ts';
 import type { Executor } from '../migrate/introspect.ts';
 import { FixedStatement } from '../fixed-statement.ts';
+import { appendOneAuditRow } from '../postgres/audit-append.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
 
 /** One stored event, column for column. */
@@ -89,6 +90,9 @@ export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[], d
   if (rows.length === 0) return;
   if (dialect === 'sqlite') {
     for (const row of rows) await INSERT_ONE.run(trx, dialect, AUDIT_COLUMNS.map((c) => row[c]));
+  } else if (rows.length === 1) {
+    // a record write's event: insert and head move in one statement (postgres/audit-append.ts)
+    return appendOneAuditRow(trx, AUDIT_COLUMNS, AUDIT_COLUMNS.map((c) => rows[0][c]));
   } else {
     for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
       await trx.insertInto(AUDIT_TABLE).values(rows.slice(i, i + INSERT_CHUNK) as AuditRow[]).execute();

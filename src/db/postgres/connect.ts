@@ -1,11 +1,15 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database } from '../database.ts';
 import { poolConfig, type PostgresOptions } from './connection-options.ts';
 import { NamedStatements, type StatementCacheStats } from './statement-cache.ts';
 import { cacheShares } from '../../util/cache-budget.ts';
 import { openReadPool } from './read-pool.ts';
+import { isConnectionFailure, unavailable } from './connection-errors.ts';
+import { NamedStatementClient } from './named-statement-client.ts';
+
+export { isConnectionFailure, unavailable, NamedStatementClient };
 
 export interface PostgresConnectOptions extends PostgresOptions {
   /** Distinct statements prepared per connection; default 500. */
@@ -19,19 +23,6 @@ export interface PostgresConnectOptions extends PostgresOptions {
 export interface PostgresConnection {
   readonly database: Database;
   readonly stats: () => StatementCacheStats;
-}
-
-const UNAVAILABLE_MESSAGE = 'The PostgreSQL database cannot be reached or refused the connection.';
-
-/**
- * A query that failed because the connection did (SQLSTATE class 08, 53 or 57P, a socket
- * error, or pg's own uncoded "Connection terminated…"), as opposed to a query error such as
- * a unique violation, which the caller maps itself.
- */
-export function isConnectionFailure(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return /^(08|53|57P)/.test(code) || /^E[A-Z]+$/.test(code);
-  return err instanceof Error && /connection|not queryable/i.test(err.message);
 }
 
 // Node's codes for a certificate that does not verify (chain or host name), as opposed to a network failure.
@@ -59,52 +50,6 @@ export function connectFailure(cause: unknown): StrongboxError {
   return unavailable(cause);
 }
 
-export function unavailable(cause: unknown): StrongboxError {
-  return new StrongboxError('ERR_UNAVAILABLE', UNAVAILABLE_MESSAGE, undefined, { cause });
-}
-
-/** Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement. */
-export class NamedStatementClient implements PostgresPoolClient {
-  readonly #raw: pg.PoolClient;
-  readonly #statements: NamedStatements;
-  #inTransaction = false;
-
-  constructor(raw: pg.PoolClient, statements: NamedStatements) {
-    this.#raw = raw;
-    this.#statements = statements;
-  }
-
-  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
-  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
-    if (typeof sqlOrCursor !== 'string') return this.#raw.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
-    return this.#run<R>(sqlOrCursor, parameters ?? []);
-  }
-
-  async #run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
-    if (/^\s*(begin|start\s+transaction)\b/i.test(text)) this.#inTransaction = true;
-    else if (/^\s*(commit|end|rollback)\s*$/i.test(text)) this.#inTransaction = false;
-    const name = this.#statements.nameFor(text);
-    const values = [...parameters];
-    try {
-      return (await this.#raw.query({ name, text, values })) as unknown as PostgresQueryResult<R>;
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      // Another process changed a table under a statement this connection prepared.
-      if (name !== undefined && code === '0A000') {
-        this.#statements.invalidate();
-        if (!this.#inTransaction) return (await this.#raw.query({ text, values })) as unknown as PostgresQueryResult<R>;
-      }
-      if (isConnectionFailure(err)) throw unavailable(err);
-      throw err;
-    }
-  }
-
-  release(): void {
-    this.#inTransaction = false;
-    this.#raw.release();
-  }
-}
 
 /** The pool Kysely sees: connection failures become ERR_UNAVAILABLE, never a library message. */
 class GuardedPool implements PostgresPool {

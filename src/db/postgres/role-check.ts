@@ -48,3 +48,10 @@ export async function servingRoleProblems(exec: Executor): Promise<{ role: strin
   if (f.audit_changes) problems.push('it may UPDATE, DELETE or TRUNCATE the audit trail');
   return { role: f.role, problems };
 }
+
+/** Whether the connected role may delete audit events (only the owner: the documented prune path). */
+export async function mayPruneAudit(exec: Executor): Promise<{ role: string; may: boolean }> {
+  const { rows } = await sql<{ role: string; may: boolean | null }>`select current_user as role,
+    has_table_privilege(to_regclass(${`${SCHEMA}._sb_audit`}), 'DELETE') as may`.execute(exec);
+  return { role: rows[0]?.role ?? '?', may: rows[0]?.may === true };
+}

@@ -1,0 +1,113 @@
+import type pg from 'pg';
+import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type { NamedStatements } from './statement-cache.ts';
+import { auditNotWritten, isConnectionFailure, unavailable } from './connection-errors.ts';
+import {
+  DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, WITH_COMMIT_MARK,
+} from './pipelining.ts';
+
+const PLAIN_BEGIN = /^\s*begin\s*$/i;
+const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
+const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
+const COMMIT = /^\s*(commit|end)\s*$/i;
+
+interface Held { readonly name: string; readonly text: string; readonly values: unknown[] }
+
+/**
+ * Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement,
+ * and saves a transaction two round trips (pipelining.ts):
+ * - a plain BEGIN is held back and sent with the transaction's first statement (a transaction
+ *   that sends nothing costs nothing);
+ * - the audit append (marked WITH_COMMIT_MARK; it returns nothing) is held back and sent with
+ *   the COMMIT, so the audit head's row lock, which every appender in every process waits for,
+ *   is held one round trip shorter. Should it fail, the COMMIT fails with ERR_AUDIT_UNAVAILABLE
+ *   and nothing is committed; any other statement after it sends it first.
+ * Both apply only to statements already prepared on the connection (pg's bookkeeping, see there).
+ */
+export class NamedStatementClient implements PostgresPoolClient {
+  readonly #raw: pg.PoolClient;
+  readonly #statements: NamedStatements;
+  #inTransaction = false;
+  /** a BEGIN Kysely was told is done, not yet sent */
+  #beginPending = false;
+  /** the audit append Kysely was told is done, not yet sent */
+  #held: Held | null = null;
+
+  constructor(raw: pg.PoolClient, statements: NamedStatements) {
+    this.#raw = raw;
+    this.#statements = statements;
+  }
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    if (typeof sqlOrCursor !== 'string') return this.#raw.query(sqlOrCursor as never) as unknown as PostgresCursor<R>;
+    return this.#run(sqlOrCursor, parameters ?? []) as Promise<PostgresQueryResult<R>>;
+  }
+
+  async #run(text: string, parameters: ReadonlyArray<unknown>): Promise<pg.QueryResult> {
+    if (PLAIN_BEGIN.test(text) && parameters.length === 0 && !this.#inTransaction) {
+      this.#inTransaction = true;
+      this.#beginPending = true;
+      return DEFERRED_RESULT;
+    }
+    const ends = TRANSACTION_END.test(text);
+    if (ends && this.#beginPending) {
+      // nothing was sent since BEGIN: no transaction to end
+      this.#inTransaction = false;
+      this.#beginPending = false;
+      return DEFERRED_RESULT;
+    }
+    const name = this.#statements.nameFor(text);
+    const values = [...parameters];
+    if (this.#inTransaction && !this.#beginPending && this.#held === null && name !== undefined
+      && text.endsWith(WITH_COMMIT_MARK) && isPrepared(this.#raw, name, text)) {
+      this.#held = { name, text, values };
+      return HELD_RESULT;
+    }
+    const held = this.#held;
+    this.#held = null;
+    if (ANY_BEGIN.test(text)) this.#inTransaction = true;
+    else if (ends) this.#inTransaction = false;
+    try {
+      if (held !== null) {
+        if (COMMIT.test(text)) return await this.#commitWith(held);
+        // a ROLLBACK drops it unsent; any other statement must see it
+        if (!ends) await this.#raw.query(held).catch((err: unknown) => { throw auditNotWritten(err); });
+      }
+      if (this.#beginPending) {
+        this.#beginPending = false;
+        if (isPrepared(this.#raw, name, text)) return await queryAfterBegin(this.#raw, { name: name!, text, values });
+        await this.#raw.query('begin');
+      }
+      return await this.#raw.query({ name, text, values });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      // Another process changed a table under a statement this connection prepared.
+      if (name !== undefined && code === '0A000') {
+        this.#statements.invalidate();
+        if (!this.#inTransaction) return this.#raw.query({ text, values });
+      }
+      if (isConnectionFailure(err)) throw unavailable(err);
+      throw err;
+    }
+  }
+
+  async #commitWith(held: Held): Promise<pg.QueryResult> {
+    try {
+      await queryThenCommit(this.#raw, held);
+      return DEFERRED_RESULT;
+    } catch (err) {
+      if (!(err instanceof HeldStatementFailed)) throw err;
+      this.#inTransaction = true; // not committed: the aborted transaction awaits its ROLLBACK
+      throw auditNotWritten(err.failure);
+    }
+  }
+
+  release(): void {
+    this.#inTransaction = false;
+    this.#beginPending = false;
+    this.#held = null;
+    this.#raw.release();
+  }
+}
