@@ -18,16 +18,25 @@ const PARALLEL = 4; // servers alive at once
 const BUDGET_MS = 80_000; // one dialect per file (audit-crash-*.test.ts): the runner gives a test file 120 s in all
 const SSN = '987-65-4321';
 
-/** The server bundled once (our sources only; packages stay external), so each restart is a plain `node` start. */
+// Native addons stay outside the bundle (and pg's optional native binding, which is not installed).
+const NATIVE = ['better-sqlite3', '@node-rs/argon2', 'pkcs11js', 'pg-native'];
+
+/**
+ * The server bundled once, its packages included (native addons excepted): a start then loads one
+ * file instead of resolving and compiling the hundreds of modules of kysely, fastify and pg,
+ * which halves the CPU a start costs (about 0.8 s to 0.4 s measured) and so doubles the kills a
+ * busy machine fits in the budget.
+ */
 async function bundle(): Promise<string> {
-  // inside the repository, so the bundle's package imports resolve from its node_modules
+  // inside the repository, so the native packages resolve from its node_modules
   const dir = fileURLToPath(new URL('../../node_modules/.cache/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const out = join(mkdtempSync(join(dir, 'sb-crash-')), 'crash-server.mjs');
   await build({
     entryPoints: [fileURLToPath(new URL('./fixtures/crash-server.ts', import.meta.url))],
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'silent',
-    // relative node_modules imports resolve from the repository
+    bundle: true, platform: 'node', format: 'esm', target: 'node20', external: NATIVE, outfile: out, logLevel: 'silent',
+    // CommonJS packages inside an ES module bundle call require()
+    banner: { js: "import { createRequire as __sbRequire } from 'node:module'; const require = __sbRequire(import.meta.url);" },
     absWorkingDir: fileURLToPath(new URL('../..', import.meta.url)),
   });
   return out;
@@ -92,13 +101,14 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
       while (cycles < CYCLES && Date.now() - started < BUDGET_MS) await life();
     };
     await Promise.all(Array.from({ length: PARALLEL }, lane));
-    // On a dedicated CI machine 100 kills fit easily; on a shared, overloaded one the budget may run
-    // out first: then the invariants below are still checked on what ran, and the shortfall is loud.
-    // Measured on a quiet 2-core machine: 81–91 kills fit in 80 s; CI fails below half the target
-    // (issue 8 keeps the full 100 open: each cycle is a server start, about 0.9 s).
+    // What bounds the rate is the CPU of a server start (module loading and the engine's open), not
+    // readiness or the checks: bundled (see bundle()) a start costs about 0.4 s of CPU (SQLite) to
+    // 0.5 s (PostgreSQL). Measured with the machine at load 7 (other work on both cores): 103 kills
+    // in 70 s on SQLite. CI fails short of the full count; elsewhere the shortfall is only loud.
     if (cycles < CYCLES) {
-      if (process.env.CI === 'true' && cycles < CYCLES / 2) assert.fail(`only ${cycles} of ${CYCLES} kills within ${BUDGET_MS} ms`);
-      process.stderr.write(`\n!!!!! audit crash test: only ${cycles} of ${CYCLES} kills within ${BUDGET_MS} ms (machine overloaded)\n\n`);
+      const why = `only ${cycles} of ${CYCLES} kills within ${BUDGET_MS} ms`;
+      if (process.env.CI === 'true') assert.fail(why);
+      process.stderr.write(`\n!!!!! audit crash test: ${why} (machine overloaded)\n\n`);
     }
     assert.ok(ackedCreates.length > 0 && ackedReads.size > 0, `too little load: ${ackedCreates.length} writes, ${ackedReads.size} reads`);
 
