@@ -12,6 +12,7 @@ import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { startReencryption } from './keys/background-reencrypt.ts';
 import { AuditService, migrationEvent } from './audit/audit-service.ts';
+import { linkSourceFor } from '../db/audit/audit-link-source.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import { SyslogForwarder } from './audit/syslog-forwarder.ts';
@@ -76,7 +77,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
     });
     const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
-    const audit = new AuditService({ db, keys: auditKeys });
+    const audit = new AuditService({ db, keys: auditKeys, links: linkSourceFor(config.database) });
     for (const plan of migrated) await audit.append(migrationEvent(plan));
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
     // Compiled filters hold blind-index values: a new or retired index key makes them stale.
