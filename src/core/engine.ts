@@ -15,7 +15,8 @@ import { AuditService, migrationEvent } from './audit/audit-service.ts';
 import { linkSourceFor } from '../db/audit/audit-link-source.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
-import { SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { SYSLOG_SINK, SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { pgSinkLeadership, SOLE_LEADER } from './audit/sink-leadership.ts';
 import { signCheckpoint } from './audit/checkpoint.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 
@@ -102,7 +103,10 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       audit,
       startBackgroundJobs(onError) {
         if (config.audit.syslog !== null && forwarder === null) {
-          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, onError });
+          // with many instances on PostgreSQL, one forwards at a time (an advisory lock), the rest stand by
+          const leadership = config.database.kind === 'postgres'
+            ? pgSinkLeadership(config.database, SYSLOG_SINK, { requireVerifiedTls: !config.dev }) : SOLE_LEADER;
+          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, leadership, onError });
           forwarder = fwd;
           audit.addGate(() => fwd.gate());
           audit.onAppend((seq) => fwd.appended(seq));
