@@ -142,8 +142,8 @@ export class SyslogForwarder {
         const from = Math.min(Math.max(stored?.resendFrom ?? head.baseSeq, head.baseSeq), head.seq);
         this.#cursor = from;
         this.#saved = stored === null ? null : { sentSeq: stored.sentSeq, resendFrom: stored.resendFrom };
-        // until RESEND_MS have passed, a leader after this one resends from here too
-        this.#recent = [{ at: Date.now(), from }];
+        // (the first write's resend entry starts at `from`: a leader after this one resends from there too)
+        this.#recent = [];
         this.#pending = [];
       } catch (err) {
         this.#o.onError?.(err);
