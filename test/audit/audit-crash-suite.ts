@@ -15,9 +15,12 @@ import { PATIENTS } from './fixtures/crash-collections.ts';
 
 const CYCLES = Number(process.env.SB_CRASH_CYCLES ?? 100);
 const PARALLEL = 4; // servers alive at once
-// One dialect per file (audit-crash-*.test.ts): the runner gives a test file 120 s in all. A cap, not
-// a duration: where 100 kills fit sooner (a quiet machine) the test ends sooner.
-const BUDGET_MS = 90_000;
+// One dialect per file (audit-crash-*.test.ts): the runner gives a test file 120 s in all, and the
+// checks after the kills take up to ~15 s on a loaded machine. A cap, not a duration: where 100
+// kills fit sooner (a quiet machine) the test ends sooner.
+const BUDGET_MS = 80_000;
+// Kills CI requires (all of them by default); SB_CRASH_FLOOR lowers it for a machine known to be shared.
+const FLOOR = Number(process.env.SB_CRASH_FLOOR ?? CYCLES);
 const SSN = '987-65-4321';
 
 // Native addons stay outside the bundle (and pg's optional native binding, which is not installed).
@@ -89,6 +92,8 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
       if (port === null) throw new Error('a server exited before it was ready');
       const base = `http://127.0.0.1:${port}/api/collections/patients/records`;
       let alive = true;
+      let answered: () => void = () => undefined;
+      const firstAnswer = new Promise<void>((r) => { answered = r; });
       const worker = async (): Promise<void> => {
         while (alive) {
           try {
@@ -96,9 +101,11 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
             if (known === null) {
               const res = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ name: 'p', ssn: SSN }) });
               if (res.status === 201) ackedCreates.push((await res.json()).id);
+              answered();
             } else {
               const res = await fetch(`${base}/${known}`, { headers });
               if (res.status === 200 && (await res.json()).ssn === SSN) ackedReads.set(known, (ackedReads.get(known) ?? 0) + 1);
+              answered();
             }
           } catch {
             // the server died mid-request: not acknowledged
@@ -106,7 +113,10 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
         }
       };
       const workers = Array.from({ length: 4 }, worker);
-      await new Promise((r) => setTimeout(r, randomInt(100, 500))); // a random moment after the start
+      // A random moment once load flows: the first answer (at most 1 s: on a loaded machine a new server's first
+      // requests, which open its pool's connections, can outlast the whole window), then 50-450 ms.
+      await Promise.race([firstAnswer, new Promise((r) => setTimeout(r, 1000))]);
+      await new Promise((r) => setTimeout(r, randomInt(50, 450)));
       child.kill('SIGKILL');
       await exited;
       cycles++;
@@ -121,11 +131,13 @@ oneDialect(dialect, 'audit under SIGKILL', (t) => {
     // What bounds the rate is the CPU of a server start (module loading, compiling, the engine's
     // open), not readiness or the checks: with the bundle and code cache a start costs about 0.3 s
     // of CPU (it was 0.8 s). Measured with the machine at load 8-12 (other sessions' benchmarks on
-    // both cores): SQLite 100-103 kills in 50-82 s, PostgreSQL 103 in 64 s (before: 74-92 in 80 s).
+    // both cores), one file at a time: SQLite 100-103 kills in 50-82 s, PostgreSQL 103 in 64 s
+    // (before: 74-92 in 80 s). Both files at once on that machine (as --test-concurrency=2 may run
+    // them) at load 12-17: 49-86. Not every busy machine fits 100: SB_CRASH_FLOOR says what CI requires.
     // CI fails short of the full count; elsewhere the shortfall is only loud.
     if (cycles < CYCLES) {
       const why = `only ${cycles} of ${CYCLES} kills within ${BUDGET_MS} ms`;
-      if (process.env.CI === 'true') assert.fail(why);
+      if (process.env.CI === 'true' && cycles < FLOOR) assert.fail(why);
       process.stderr.write(`\n!!!!! audit crash test: ${why} (machine overloaded)\n\n`);
     }
     assert.ok(ackedCreates.length > 0 && ackedReads.size > 0, `too little load: ${ackedCreates.length} writes, ${ackedReads.size} reads`);
