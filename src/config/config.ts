@@ -83,8 +83,6 @@ export interface SyslogConfig {
   readonly key: string | null;
   /** name the certificate must carry; default the host */
   readonly serverName: string | null;
-  /** absolute path of the forwarder's cursor file; default ./data/audit-syslog.cursor */
-  readonly state: string;
   /** events waiting for the receiver before whenFull applies; default 100000 */
   readonly bufferLimit: number;
   /** past bufferLimit: 'fail-closed' (default: appends fail) or 'fail-open' (appends go on) */

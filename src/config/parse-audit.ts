@@ -55,13 +55,13 @@ function filePath(map: RawMap, key: string, p: KeyPath, baseDir: string, sink: I
   return isAbsolute(v) ? v : resolve(baseDir, v);
 }
 
-/** audit.syslog: { host, port (6514), ca, cert, key, serverName, state, bufferLimit (100000 events), whenFull (fail-closed) } */
+/** audit.syslog: { host, port (6514), ca, cert, key, serverName, bufferLimit (100000 events), whenFull (fail-closed) } */
 function parseSyslog(raw: unknown, baseDir: string, sink: IssueSink): SyslogConfig | null {
   if (raw === undefined || raw === null) return null;
   const p = [...path, 'syslog'];
   const map = expectMap(raw, p, sink);
   if (!map) return null;
-  checkKeys(map, ['host', 'port', 'ca', 'cert', 'key', 'serverName', 'state', 'bufferLimit', 'whenFull'], p, sink, 'audit.syslog');
+  checkKeys(map, ['host', 'port', 'ca', 'cert', 'key', 'serverName', 'bufferLimit', 'whenFull'], p, sink, 'audit.syslog');
   const host = readOptString(map, 'host', p, sink);
   if (host === null || !HOST.test(host)) sink.add([...p, 'host'], 'expected a host name or IP address');
   const serverName = readOptString(map, 'serverName', p, sink);
@@ -77,7 +77,6 @@ function parseSyslog(raw: unknown, baseDir: string, sink: IssueSink): SyslogConf
     cert,
     key,
     serverName,
-    state: filePath(map, 'state', p, baseDir, sink, false) ?? resolve(baseDir, './data/audit-syslog.cursor'),
     bufferLimit: readInt(map, 'bufferLimit', p, sink, { min: 1, max: 100_000_000 }, 100_000),
     whenFull: whenFull === 'fail-open' ? 'fail-open' : 'fail-closed',
   };

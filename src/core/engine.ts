@@ -12,9 +12,11 @@ import { KeyService } from './keys/key-service.ts';
 import { fieldEncryptionStage } from './records/field-encryption-stage.ts';
 import { registerReencryption } from './keys/background-reencrypt.ts';
 import { AuditService, migrationEvent } from './audit/audit-service.ts';
+import { linkSourceFor } from '../db/audit/audit-link-source.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
-import { SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { SYSLOG_SINK, SyslogForwarder } from './audit/syslog-forwarder.ts';
+import { pgSinkLeadership, SOLE_LEADER } from './audit/sink-leadership.ts';
 import { signCheckpoint } from './audit/checkpoint.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 
@@ -76,7 +78,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       collections: Object.values(config.collections).filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
     });
     const auditKeys: AuditKeyring = opts.auditKeys ?? keys;
-    const audit = new AuditService({ db, keys: auditKeys });
+    const audit = new AuditService({ db, keys: auditKeys, links: linkSourceFor(config.database) });
     for (const plan of migrated) await audit.append(migrationEvent(plan));
     const records = new RecordService({ db, collections: config.collections, limits: config.limits, stages: { sensitive: fieldEncryptionStage(keys), audit }, cacheBytes: config.limits.cacheMemory });
     // Compiled filters hold blind-index values: a new or retired index key makes them stale.
@@ -104,7 +106,10 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       audit,
       startBackgroundJobs(onError) {
         if (config.audit.syslog !== null && forwarder === null) {
-          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, onError });
+          // with many instances on PostgreSQL, one forwards at a time (an advisory lock), the rest stand by
+          const leadership = config.database.kind === 'postgres'
+            ? pgSinkLeadership(config.database, SYSLOG_SINK, { requireVerifiedTls: !config.dev }) : SOLE_LEADER;
+          const fwd = new SyslogForwarder({ db, config: config.audit.syslog, leadership, onError });
           forwarder = fwd;
           audit.addGate(() => fwd.gate());
           audit.onAppend((seq) => fwd.appended(seq));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, createSecretKey, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * Handles for the purpose-bound keys of the keyring. Each wraps one key of one purpose; none
@@ -10,6 +10,11 @@ export interface MacKey {
   mac(data: Buffer | string): Buffer;
   /** Constant-time comparison; false for a tag of the wrong length. */
   verify(data: Buffer | string, tag: Buffer): boolean;
+  /**
+   * The key as a secret KeyObject, for a worker thread of src/crypto (the audit verify workers
+   * receive it by structured clone). Optional: a handle without it is used on its own thread only.
+   */
+  unsafeKeyObject?(): KeyObject;
 }
 
 export interface SigningKey {
@@ -33,9 +38,11 @@ export class SealOpenError extends Error {
 }
 
 export function macKey(purpose: string, version: number, key: Buffer): MacKey {
+  let keyObject: KeyObject | undefined;
   return {
     purpose,
     version,
+    unsafeKeyObject: () => (keyObject ??= createSecretKey(key)),
     mac: (data) => createHmac('sha256', key).update(data).digest(),
     verify(data, tag) {
       const expected = createHmac('sha256', key).update(data).digest();

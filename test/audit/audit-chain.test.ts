@@ -3,8 +3,24 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { eachDialect } from '../helpers/dialects.ts';
 import { openAuditFixture, sampleEvent } from './audit-fixture.ts';
+import { PARALLEL_MIN_EVENTS } from '../../src/core/audit/audit-verify.ts';
 
 eachDialect('audit chain', (t) => {
+  test('a long chain is verified on worker threads; a worker that cannot read leaves it to the exact check', { timeout: 120_000 }, async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      const { audit } = fx.engine;
+      for (let done = 0; done < PARALLEL_MIN_EVENTS; done += 1000) await audit.appendMany(Array.from({ length: 1000 }, (_, i) => sampleEvent(done + i)));
+      const total = (await fx.engine.db.kysely.selectFrom('_sb_audit').select('seq').execute()).length;
+      const res = await audit.verify();
+      assert.deepEqual([res.ok, res.checked, res.viaWorkers, res.problem], [true, total, total, null]);
+      const unreadable = await audit.verify({ parallel: { source: { dialect: 'sqlite', path: '/nonexistent/strongbox.db' }, minEvents: 0 } });
+      assert.deepEqual([unreadable.ok, unreadable.checked, unreadable.viaWorkers], [true, total, 0]);
+    } finally {
+      await fx.close();
+    }
+  });
+
   test('appends form one linear chain, also under many concurrent writers', async () => {
     const fx = await openAuditFixture(t);
     try {

@@ -23,7 +23,7 @@ test('audit config: safe defaults, paths from the config folder', () => {
   assert.equal(s.checkpointInterval, 300);
   assert.deepEqual(s.syslog, {
     host: 'logs.example.com', port: 6514, ca: '/srv/sb/ca.pem', cert: null, key: null, serverName: null,
-    state: '/srv/sb/data/audit-syslog.cursor', bufferLimit: 100000, whenFull: 'fail-closed',
+    bufferLimit: 100000, whenFull: 'fail-closed',
   });
 });
 

@@ -1,8 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { describeWithTool } from '../helpers/require-tool.ts';
 import { makeRsyslog, rsyslogStatus } from '../helpers/rsyslog.ts';
 import { tempSqlite, testConfig } from '../helpers/test-engine.ts';
@@ -38,7 +35,7 @@ describeWithTool(rsyslogStatus(), 'syslog sink (RFC 5424 over TLS to rsyslog)', 
         ...base.audit,
         syslog: {
           host: '127.0.0.1', port: rs.port, ca: rs.caFile, cert: null, key: null, serverName: 'localhost',
-          state: join(mkdtempSync(join(tmpdir(), 'sb-syslog-')), 'syslog.cursor'), bufferLimit: BOUND, whenFull: 'fail-closed' as const,
+          bufferLimit: BOUND, whenFull: 'fail-closed' as const,
         },
       },
     };

@@ -3,7 +3,7 @@
  * instances on one database) chain and sign with the same keys. Tests only: the product takes
  * its keys from the keyring.
  */
-import { createHmac, createPrivateKey, createPublicKey, sign, timingSafeEqual } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual } from 'node:crypto';
 import type { AuditKeyring } from '../../src/core/audit/audit-keys.ts';
 
 export function fixedAuditKeys(seedHex: string): AuditKeyring {
@@ -20,6 +20,7 @@ export function fixedAuditKeys(seedHex: string): AuditKeyring {
       const m = createHmac('sha256', secret).update(d).digest();
       return t.length === m.length && timingSafeEqual(m, t);
     },
+    unsafeKeyObject: () => createSecretKey(secret),
   };
   const signer = { keyId: `test-${seedHex.slice(0, 8)}`, publicKeyPem, sign: (d: Buffer) => sign(null, d, privateKey) };
   return {

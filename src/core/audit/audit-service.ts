@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
+import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
 import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditRow } from '../../db/audit/audit-store.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stages.ts';
@@ -20,6 +21,8 @@ export interface AuditServiceOptions {
   readonly now?: () => Date;
   /** Most read events committed together by one group commit; default 500. */
   readonly maxBatch?: number;
+  /** Where `verify` workers read the chain (db/audit/audit-link-source.ts); absent: on this thread. */
+  readonly links?: LinkSourceSpec | null;
 }
 
 interface PendingRead {
@@ -43,6 +46,7 @@ export class AuditService implements AuditSink {
   readonly #keys: AuditKeyring;
   readonly #now: () => Date;
   readonly #maxBatch: number;
+  readonly #links: LinkSourceSpec | null;
   #queue: PendingRead[] = [];
   #flushing: Promise<void> | null = null;
   readonly #listeners = new Set<AppendListener>();
@@ -53,6 +57,7 @@ export class AuditService implements AuditSink {
     this.#keys = opts.keys;
     this.#now = opts.now ?? (() => new Date());
     this.#maxBatch = opts.maxBatch ?? 500;
+    this.#links = opts.links ?? null;
   }
 
   /**
@@ -126,9 +131,9 @@ export class AuditService implements AuditSink {
     return this.#keys.signer('audit-signing');
   }
 
-  /** Checks the whole chain against the given checkpoints (audit-verify.ts). */
+  /** Checks the whole chain against the given checkpoints (audit-verify.ts), on worker threads when it is long. */
   verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
-    return verifyChain(this.#db, this.#keys, opts);
+    return verifyChain(this.#db, this.#keys, { ...opts, parallel: opts.parallel ?? { source: this.#links } });
   }
 
   /** A check run before every append; it throws ERR_AUDIT_UNAVAILABLE to refuse (fail-closed sinks). */

@@ -1,8 +1,24 @@
+import { availableParallelism } from 'node:os';
 import type { Database } from '../../db/database.ts';
-import { readAuditHead, readAuditRows } from '../../db/audit/audit-store.ts';
+import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
+import { readAuditExtent, readAuditRows } from '../../db/audit/audit-store.ts';
 import { chainMessage } from './audit-chain.ts';
 import type { AuditKeyring, MacKey } from './audit-keys.ts';
+import { scanLinks, type WorkerKey } from './audit-verify-parallel.ts';
 import { originFor, type Checkpoint } from './checkpoint.ts';
+
+/** Below this many events the chain is checked on this thread (a worker's start is not worth it). */
+export const PARALLEL_MIN_EVENTS = 20_000;
+const MAX_WORKERS = 4;
+
+export interface ParallelVerify {
+  /** Where the workers read (a read-only connection each); null: check on this thread. */
+  readonly source: LinkSourceSpec | null;
+  /** Worker threads; default the machine's cores (at most 4). */
+  readonly workers?: number;
+  /** Fewer events than this are checked on this thread; default PARALLEL_MIN_EVENTS. */
+  readonly minEvents?: number;
+}
 
 export interface VerifyOptions {
   /** Signed checkpoints held outside the database (already signature-checked). */
@@ -11,12 +27,16 @@ export interface VerifyOptions {
   readonly onProgress?: (checked: number, total: number) => void;
   /** Events read per query; default 10,000. */
   readonly batch?: number;
+  /** Check the links on worker threads first (audit-verify-parallel.ts). */
+  readonly parallel?: ParallelVerify;
 }
 
 export interface VerifyResult {
   readonly ok: boolean;
   /** Events whose HMAC was checked. */
   readonly checked: number;
+  /** Of those, how many the worker threads checked (0 when verified on this thread). */
+  readonly viaWorkers: number;
   /** The head as the database states it. */
   readonly headSeq: number;
   /** The first sequence number that is wrong (or missing); null when ok. */
@@ -33,14 +53,17 @@ export interface VerifyResult {
  * here). A pruned chain's base must be attested by a signed prune checkpoint.
  */
 export async function verifyChain(db: Database, keys: AuditKeyring, opts: VerifyOptions = {}): Promise<VerifyResult> {
-  const head = await readAuditHead(db.kysely);
+  const { head, maxSeq } = await readAuditExtent(db.kysely);
+  // every stored event up to here is checked (one past the head is a forged one); later appends are not
+  const end = Math.max(head.seq, maxSeq);
   const origin = originFor(head.logId);
   const cps = (opts.checkpoints ?? []).filter((c) => c.origin === origin);
   const foreign = (opts.checkpoints ?? []).find((c) => c.origin !== origin);
   const latest = cps.reduce<Checkpoint | null>((m, c) => (m === null || c.size > m.size ? c : m), null);
   let checked = 0;
+  let viaWorkers = 0;
   const fail = (seq: number, problem: string): VerifyResult =>
-    ({ ok: false, checked, headSeq: head.seq, firstBadSeq: seq, problem, checkpoint: latest });
+    ({ ok: false, checked, viaWorkers, headSeq: head.seq, firstBadSeq: seq, problem, checkpoint: latest });
   if (foreign) return fail(head.baseSeq + 1, `a checkpoint belongs to another trail (${foreign.origin})`);
 
   if (head.baseSeq > 0) {
@@ -57,13 +80,27 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
     }
   }
 
-  const total = head.seq - head.baseSeq;
+  const total = end - head.baseSeq;
   const batch = opts.batch ?? 10_000;
   const macs = new Map<number, MacKey>();
   let prevSeq = head.baseSeq;
   let prevHash = head.baseHash;
+  // Fast path: the links on worker threads. Where they all check, so does the chain up to `end`;
+  // where one does not, the exact check below starts just before it and says what is wrong.
+  const scan = parallelScan(keys, opts.parallel, total);
+  if (scan !== null) {
+    let done = 0;
+    // a worker that cannot read (its own connection refused, say) leaves the whole chain to the exact check
+    const r = await scanLinks(scan, { seq: prevSeq, hash: prevHash }, end, expected, (n) => opts.onProgress?.((done += n), total)).catch(() => null);
+    if (r !== null) {
+      prevSeq = r.lastSeq;
+      prevHash = r.lastHash;
+      checked = viaWorkers = r.checked;
+      if (r.anomaly === null) opts.onProgress?.(checked, total);
+    }
+  }
   for (;;) {
-    const rows = await readAuditRows(db.kysely, prevSeq, batch);
+    const rows = prevSeq >= end ? [] : await readAuditRows(db.kysely, prevSeq, batch, end);
     if (rows.length === 0) break;
     for (const r of rows) {
       if (r.seq !== prevSeq + 1) {
@@ -99,5 +136,25 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
   if (prevSeq !== head.seq || prevHash !== head.hash) {
     return fail(prevSeq === head.seq ? head.seq : Math.min(prevSeq, head.seq) + 1, `the trail ends at ${prevSeq} but its head says ${head.seq} (truncated)`);
   }
-  return { ok: true, checked, headSeq: head.seq, firstBadSeq: null, problem: null, checkpoint: latest };
+  return { ok: true, checked, viaWorkers, headSeq: head.seq, firstBadSeq: null, problem: null, checkpoint: latest };
+}
+
+/** The worker scan's settings, or null to check on this thread. */
+function parallelScan(keys: AuditKeyring, p: ParallelVerify | undefined, total: number): { source: LinkSourceSpec; keys: Map<number, WorkerKey>; workers: number } | null {
+  if (p === undefined || p.source === null || total < (p.minEvents ?? PARALLEL_MIN_EVENTS)) return null;
+  const workers = p.workers ?? Math.min(MAX_WORKERS, availableParallelism());
+  const current = keys.mac('audit-hmac');
+  const versions = new Map<number, WorkerKey>();
+  for (let v = 1; v <= current.version; v++) {
+    let mac: MacKey;
+    try {
+      mac = v === current.version ? current : keys.mac('audit-hmac', v);
+    } catch {
+      continue; // a retired version: an event naming it fails below, with its reason
+    }
+    const key = mac.unsafeKeyObject?.();
+    if (key === undefined) return null;
+    versions.set(v, key);
+  }
+  return { source: p.source, keys: versions, workers };
 }

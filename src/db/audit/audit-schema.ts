@@ -4,6 +4,7 @@ import type { Executor } from '../migrate/introspect.ts';
 
 export const AUDIT_TABLE = '_sb_audit';
 export const AUDIT_HEAD_TABLE = '_sb_audit_head';
+export const AUDIT_FORWARD_TABLE = '_sb_audit_forward';
 /** The session setting that lets the documented prune path (and only it) delete on PostgreSQL. */
 export const PG_PRUNE_SETTING = 'strongbox.audit_prune';
 
@@ -68,4 +69,21 @@ export async function createAuditTables(exec: Executor, dialect: Dialect): Promi
     for each row execute function _sb_audit_append_only()`.execute(exec);
   await sql`create trigger _sb_audit_no_truncate before truncate on _sb_audit
     for each statement execute function _sb_audit_append_only()`.execute(exec);
+}
+
+/**
+ * System migration 9. Where each sink's forwarding stands (one row per sink): the last seq the
+ * leading instance handed to the receiver, and where a new leader resumes (what it handed over in
+ * its last few seconds, which the receiver may not have read). Not part of the chain: a wrong
+ * value here resends or skips forwarding, never changes what verify sees.
+ */
+export async function createAuditForwardTable(exec: Executor, dialect: Dialect): Promise<void> {
+  const bigint = dialect === 'postgres' ? 'bigint' : 'integer';
+  await exec.schema.createTable(AUDIT_FORWARD_TABLE)
+    .addColumn('sink', 'text', (c) => c.primaryKey())
+    .addColumn('sent_seq', bigint, (c) => c.notNull())
+    .addColumn('resend_from', bigint, (c) => c.notNull())
+    .addColumn('instance', 'text', (c) => c.notNull())
+    .addColumn('updated', 'text', (c) => c.notNull())
+    .execute();
 }

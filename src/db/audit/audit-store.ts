@@ -102,11 +102,22 @@ export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[], d
   await MOVE_HEAD.run(trx, dialect, [last.seq, last.hash]);
 }
 
-/** Up to `limit` events after `afterSeq`, in chain order. */
-export async function readAuditRows(exec: Executor, afterSeq: number, limit: number): Promise<AuditRow[]> {
-  const rows = await exec.selectFrom(AUDIT_TABLE).select(AUDIT_COLUMNS)
-    .where('seq', '>', afterSeq).orderBy('seq', 'asc').limit(limit).execute();
+/** Up to `limit` events after `afterSeq` (and up to `lastSeq` when given), in chain order. */
+export async function readAuditRows(exec: Executor, afterSeq: number, limit: number, lastSeq?: number): Promise<AuditRow[]> {
+  let q = exec.selectFrom(AUDIT_TABLE).select(AUDIT_COLUMNS).where('seq', '>', afterSeq);
+  if (lastSeq !== undefined) q = q.where('seq', '<=', lastSeq);
+  const rows = await q.orderBy('seq', 'asc').limit(limit).execute();
   return rows.map(normalizeRow);
+}
+
+/**
+ * The head and the highest stored seq, read by one statement (so from one snapshot: an event
+ * appended meanwhile is in both or in neither). A stored seq past the head is a forged event.
+ */
+export async function readAuditExtent(exec: Executor): Promise<{ head: AuditHead; maxSeq: number }> {
+  const row = await exec.selectFrom(AUDIT_HEAD_TABLE).select([...HEAD_COLUMNS, sql<unknown>`(select max(seq) from _sb_audit)`.as('max_seq')])
+    .where('id', '=', 1).executeTakeFirstOrThrow();
+  return { head: toHead(row), maxSeq: row.max_seq == null ? 0 : Number(row.max_seq) };
 }
 
 export async function readAuditRow(exec: Executor, seq: number): Promise<AuditRow | undefined> {

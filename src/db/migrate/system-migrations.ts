@@ -3,7 +3,7 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Database, Dialect } from '../database.ts';
 import { listTables, type Executor } from './introspect.ts';
 import { inMigrationTransaction } from './migration-lock.ts';
-import { createAuditTables } from '../audit/audit-schema.ts';
+import { createAuditForwardTable, createAuditTables } from '../audit/audit-schema.ts';
 
 export interface SystemMigration {
   readonly version: number;
@@ -182,6 +182,11 @@ export const SYSTEM_MIGRATIONS: readonly SystemMigration[] = [
         .addColumn('instance', 'text', (c) => c.notNull())
         .execute();
     },
+  },
+  {
+    version: 9,
+    name: 'audit sink forwarding cursor (a new leader resumes where the last one stopped)',
+    up: (exec, dialect) => createAuditForwardTable(exec, dialect),
   },
 ];
 
