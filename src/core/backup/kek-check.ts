@@ -1,36 +1,53 @@
+import type { StrongboxConfig } from '../../config/config.ts';
 import type { CollectionDef } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
-import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
+import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import type { KekCheckJob } from './kek-check-thread.ts';
 
-interface FieldOpener {
-  openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown): Promise<Buffer>;
+/** What the check needs of the keyring: synchronous opens under keys it already holds. */
+export interface FieldOpener {
+  openAt(place: { collection: string; field: string; recordId: string; revision: string }, bytes: Buffer): Buffer;
+  hasFieldKey(collection: string, version: number): boolean;
+  storedVersion(stored: unknown): number | null;
+  reloadKeys(): Promise<void>;
 }
 
-const PAGE = 5000;
+const PAGE = 5000; // records per read
 
 /**
  * Opens every stored sensitive value of a restored database with the keyring (its wrapped keys
  * came with the backup, the KEK from this server's config): proof that a restore is readable,
- * not only present. Returns the values opened, or null without a keyring.
+ * not only present. Each data key is unwrapped once, when the keyring loads it; a page whose
+ * values name a version the keyring does not hold reloads it once. Returns the values opened.
  */
-export async function checkSensitiveFields(engine: { db: Database }, collections: readonly CollectionDef[]): Promise<number | null> {
-  const keys = (engine as { keys?: FieldOpener }).keys;
-  if (keys === undefined || typeof keys.openField !== 'function') return null;
+export async function openAllSensitive(db: Database, keys: FieldOpener, collections: readonly CollectionDef[]): Promise<number> {
   let opened = 0;
   for (const def of collections) {
     const fields = def.fields.filter((f) => f.sensitive).map((f) => f.name);
     if (fields.length === 0) continue;
     let last = '';
     for (;;) {
-      const rows = await engine.db.kysely.selectFrom(def.name).select(['id', '_sv', ...fields])
+      const rows = await db.kysely.selectFrom(def.name).select(['id', '_sv', ...fields])
         .where('id', '>', last).orderBy('id').limit(PAGE).execute() as Record<string, unknown>[];
+      let reloaded = false;
       for (const r of rows) {
         for (const f of fields) {
-          if (r[f] === null || r[f] === undefined) continue;
+          const stored = r[f];
+          if (stored === null || stored === undefined) continue;
+          const recordId = String(r.id);
+          const fail = (cause?: unknown): StrongboxError => new StrongboxError('ERR_BACKUP_VERIFY_FAILED',
+            `A sensitive value (${def.name}.${f} of record ${recordId}) does not decrypt with this server's KEK.`, undefined, { cause });
+          const version = keys.storedVersion(stored);
+          if (version === null || typeof stored !== 'string' || typeof r._sv !== 'string') throw fail();
+          if (!keys.hasFieldKey(def.name, version) && !reloaded) {
+            reloaded = true;
+            await keys.reloadKeys();
+          }
           try {
-            await keys.openField(def.name, f, String(r.id), r._sv, r[f]);
+            keys.openAt({ collection: def.name, field: f, recordId, revision: r._sv }, Buffer.from(stored, 'base64')).fill(0);
           } catch (cause) {
-            throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `A sensitive value (${def.name}.${f} of record ${String(r.id)}) does not decrypt with this server's KEK.`, undefined, { cause });
+            throw fail(cause);
           }
           opened++;
         }
@@ -40,4 +57,40 @@ export async function checkSensitiveFields(engine: { db: Database }, collections
     }
   }
   return opened;
+}
+
+type FromThread = ThreadFailure | { type: 'done'; opened: number };
+
+/**
+ * The check on a worker thread with its own connection and keyring, so it runs beside the
+ * audit chain's check; where the thread cannot run (a KEK that does not load on a thread),
+ * here instead. Null when the engine has no keyring.
+ */
+export async function checkSensitiveFields(engine: { db: Database; config: StrongboxConfig; keys?: unknown }, collections: readonly CollectionDef[]): Promise<number | null> {
+  const keys = engine.keys as FieldOpener | undefined;
+  if (keys === undefined || typeof keys.openAt !== 'function') return null;
+  if (!collections.some((c) => c.fields.some((f) => f.sensitive))) return 0;
+  const job: KekCheckJob = { database: engine.config.database, kek: engine.config.keys.kek, dev: engine.config.dev, collections, nice: BACKUP_THREAD_NICE };
+  try {
+    return await onThread(job);
+  } catch (err) {
+    if (isStrongboxError(err) && err.code === 'ERR_BACKUP_VERIFY_FAILED') throw err;
+    return openAllSensitive(engine.db, keys, collections);
+  }
+}
+
+function onThread(job: KekCheckJob): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const worker = startBackupThread('./kek-check-thread.ts', job);
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: FromThread) => finish(() => (m.type === 'done' ? resolve(m.opened) : reject(errorOf(m)))));
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', () => finish(() => reject(new Error('the check thread stopped'))));
+  });
 }

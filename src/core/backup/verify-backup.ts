@@ -73,14 +73,18 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const engine = await openEngine({ ...opts.config, database: scratch, collections }, { reuseDevPepper: true });
     let sampled: number;
     let auditNote = '';
+    // the KEK check runs on a thread of its own meanwhile (kek-check.ts)
+    const kek = checkSensitiveFields(engine, manifest.collections).then((opened) => ({ opened }), (err: unknown) => ({ err }));
     try {
       const audit = await checkRestoredAudit(engine, manifest.audit);
       if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
       if (audit === null) auditNote = `, audit chain verified to seq ${manifest.audit?.seq ?? 0}`;
-      const opened = await checkSensitiveFields(engine, manifest.collections);
-      if (opened !== null) auditNote += `, ${opened} sensitive values decrypt with the KEK`;
       sampled = await checkSample(engine.records, manifest.collections, sample);
+      const k = await kek;
+      if ('err' in k) throw k.err;
+      if (k.opened !== null) auditNote += `, ${k.opened} sensitive values decrypt with the KEK`;
     } finally {
+      await kek;
       await engine.close();
     }
     const records = manifest.tables.reduce((n, t) => n + t.rows, 0);
