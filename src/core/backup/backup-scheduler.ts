@@ -93,7 +93,7 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
       const newest = names[names.length - 1];
       if (newest !== undefined) {
         await withJobLock(engine.db, JOB_LOCKS.backupDrill, async () => {
-          const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null });
+          const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null, onThread: true });
           opts.log(verdictLine(r));
         });
       }

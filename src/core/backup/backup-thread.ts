@@ -22,6 +22,18 @@ export function lowerThreadPriority(nice: number): void {
   }
 }
 
+/**
+ * Lowers this process's CPU priority for `backup create`: called first thing, before any thread
+ * starts, so every thread made afterwards inherits it (on Linux the nice value is per thread).
+ */
+export function lowerProcessPriority(nice: number): void {
+  try {
+    setPriority(nice);
+  } catch {
+    // best effort
+  }
+}
+
 /** What crosses back from a backup thread: a code and a message, never a stack or a library text. */
 export interface ThreadFailure { readonly type: 'error'; readonly code: string; readonly message: string }
 

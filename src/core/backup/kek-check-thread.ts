@@ -23,7 +23,7 @@ export interface KekCheckJob {
 const port = parentPort;
 if (port === null) throw new Error('kek-check-thread.ts runs only on a worker thread');
 const job = workerData as KekCheckJob;
-lowerThreadPriority(job.nice);
+if (job.nice > 0) lowerThreadPriority(job.nice);
 const db = await openDatabase(job.database, { poolSize: 1 });
 let keys: KeyService | null = null;
 try {

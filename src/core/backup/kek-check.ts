@@ -2,7 +2,7 @@ import type { StrongboxConfig } from '../../config/config.ts';
 import type { CollectionDef } from '../../config/schema.ts';
 import type { Database } from '../../db/database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
-import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import { errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
 import type { KekCheckJob } from './kek-check-thread.ts';
 
 /** What the check needs of the keyring: synchronous opens under keys it already holds. */
@@ -70,7 +70,8 @@ export async function checkSensitiveFields(engine: { db: Database; config: Stron
   const keys = engine.keys as FieldOpener | undefined;
   if (keys === undefined || typeof keys.openAt !== 'function') return null;
   if (!collections.some((c) => c.fields.some((f) => f.sensitive))) return 0;
-  const job: KekCheckJob = { database: engine.config.database, kek: engine.config.keys.kek, dev: engine.config.dev, collections, nice: BACKUP_THREAD_NICE };
+  // no nice of its own: a drill's thread is lowered already, and this thread inherits that
+  const job: KekCheckJob = { database: engine.config.database, kek: engine.config.keys.kek, dev: engine.config.dev, collections, nice: 0 };
   try {
     return await onThread(job);
   } catch (err) {
