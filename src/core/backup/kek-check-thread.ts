@@ -1,7 +1,8 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { DatabaseConfig } from '../../config/config.ts';
 import type { KekConfig } from '../../config/parse-keys.ts';
 import type { CollectionDef } from '../../config/schema.ts';
+import type { Database } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { KeyService } from '../keys/key-service.ts';
 import { failureOf, lowerThreadPriority } from './backup-thread.ts';
@@ -9,8 +10,8 @@ import { openAllSensitive } from './kek-check.ts';
 
 /**
  * The worker-thread side of the KEK check of `backup verify` (kek-check.ts): its own connection
- * to the restored database, its own keyring over the same KEK. Out: { type: 'done', opened }
- * or a ThreadFailure.
+ * to the restored database, its own keyring over the same KEK. Started early, it waits for
+ * { type: 'job', job }. Out: { type: 'done', opened } or a ThreadFailure.
  */
 export interface KekCheckJob {
   readonly database: DatabaseConfig;
@@ -22,11 +23,14 @@ export interface KekCheckJob {
 
 const port = parentPort;
 if (port === null) throw new Error('kek-check-thread.ts runs only on a worker thread');
-const job = workerData as KekCheckJob;
+const job = await new Promise<KekCheckJob>((resolve) => {
+  port.once('message', (m: { type: string; job: KekCheckJob }) => resolve(m.job));
+});
 if (job.nice > 0) lowerThreadPriority(job.nice);
-const db = await openDatabase(job.database, { poolSize: 1 });
+let db: Database | null = null;
 let keys: KeyService | null = null;
 try {
+  db = await openDatabase(job.database, { poolSize: 1 });
   const sensitive = job.collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name);
   keys = await KeyService.open(db, { kek: job.kek, dev: job.dev, collections: sensitive });
   port.postMessage({ type: 'done', opened: await openAllSensitive(db, keys, job.collections) });
@@ -34,6 +38,6 @@ try {
   port.postMessage(failureOf(err));
 } finally {
   await keys?.close();
-  await db.close();
+  await db?.close();
   port.close();
 }

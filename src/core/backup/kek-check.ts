@@ -62,36 +62,63 @@ export async function openAllSensitive(db: Database, keys: FieldOpener, collecti
 type FromThread = ThreadFailure | { type: 'done'; opened: number };
 
 /**
+ * A KEK-check thread started ahead of time (verify starts it before the restore, so its start-up
+ * runs on the core the restore leaves idle); it waits for its job.
+ */
+export interface KekCheckThread {
+  run(job: KekCheckJob): Promise<number>;
+  cancel(): void;
+}
+
+export function startKekCheckThread(): KekCheckThread {
+  const worker = startBackupThread('./kek-check-thread.ts', {});
+  let settle: ((m: FromThread | Error) => void) | null = null;
+  let early: FromThread | Error | null = null;
+  const deliver = (m: FromThread | Error): void => {
+    if (settle !== null) settle(m);
+    else early ??= m;
+  };
+  worker.on('message', (m: FromThread) => deliver(m));
+  worker.on('error', (err) => deliver(err));
+  worker.on('exit', () => deliver(new Error('the check thread stopped')));
+  worker.unref();
+  return {
+    run(job) {
+      worker.ref();
+      return new Promise<number>((resolve, reject) => {
+        settle = (m) => {
+          settle = () => undefined;
+          void worker.terminate();
+          if (m instanceof Error) reject(m);
+          else if (m.type === 'done') resolve(m.opened);
+          else reject(errorOf(m));
+        };
+        if (early !== null) settle(early);
+        else worker.postMessage({ type: 'job', job });
+      });
+    },
+    cancel() {
+      settle = () => undefined;
+      void worker.terminate();
+    },
+  };
+}
+
+/**
  * The check on a worker thread with its own connection and keyring, so it runs beside the
  * audit chain's check; where the thread cannot run (a KEK that does not load on a thread),
  * here instead. Null when the engine has no keyring.
  */
-export async function checkSensitiveFields(engine: { db: Database; config: StrongboxConfig; keys?: unknown }, collections: readonly CollectionDef[]): Promise<number | null> {
+export async function checkSensitiveFields(engine: { db: Database; config: StrongboxConfig; keys?: unknown }, collections: readonly CollectionDef[], thread?: KekCheckThread): Promise<number | null> {
   const keys = engine.keys as FieldOpener | undefined;
   if (keys === undefined || typeof keys.openAt !== 'function') return null;
   if (!collections.some((c) => c.fields.some((f) => f.sensitive))) return 0;
   // no nice of its own: a drill's thread is lowered already, and this thread inherits that
   const job: KekCheckJob = { database: engine.config.database, kek: engine.config.keys.kek, dev: engine.config.dev, collections, nice: 0 };
   try {
-    return await onThread(job);
+    return await (thread ?? startKekCheckThread()).run(job);
   } catch (err) {
     if (isStrongboxError(err) && err.code === 'ERR_BACKUP_VERIFY_FAILED') throw err;
     return openAllSensitive(engine.db, keys, collections);
   }
-}
-
-function onThread(job: KekCheckJob): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const worker = startBackupThread('./kek-check-thread.ts', job);
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
-    worker.on('message', (m: FromThread) => finish(() => (m.type === 'done' ? resolve(m.opened) : reject(errorOf(m)))));
-    worker.on('error', (err) => finish(() => reject(err)));
-    worker.on('exit', () => finish(() => reject(new Error('the check thread stopped'))));
-  });
 }

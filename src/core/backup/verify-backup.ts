@@ -7,7 +7,7 @@ import { openDatabase } from '../../db/open-database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import { checkRestoredAudit } from './backup-audit.ts';
 import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
-import { checkSensitiveFields } from './kek-check.ts';
+import { checkSensitiveFields, startKekCheckThread } from './kek-check.ts';
 import type { Manifest } from './archive-format.ts';
 import { restoreBackup } from './restore-backup.ts';
 import { RowSample, checkSample } from './sample-check.ts';
@@ -54,6 +54,8 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
   }
   const sample = new RowSample(opts.sampleSize ?? 50);
   let manifest: Manifest | null = null;
+  // its start-up runs beside the restore, on the core the restore leaves idle
+  const kekThread = startKekCheckThread();
   try {
     const target = await openDatabase(scratch);
     try {
@@ -75,7 +77,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     let sampled: number;
     let auditNote = '';
     // the KEK check runs on a thread of its own meanwhile (kek-check.ts)
-    const kek = checkSensitiveFields(engine, manifest.collections).then((opened) => ({ opened }), (err: unknown) => ({ err }));
+    const kek = checkSensitiveFields(engine, manifest.collections, kekThread).then((opened) => ({ opened }), (err: unknown) => ({ err }));
     try {
       const audit = await checkRestoredAudit(engine, manifest.audit);
       if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
@@ -96,6 +98,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const message = isStrongboxError(err) ? err.message : 'an unexpected error occurred';
     return { ok: false, file, manifest, records: 0, sampled: 0, seconds: (now() - start) / 1000, code, message };
   } finally {
+    kekThread.cancel();
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
   }
 }
