@@ -1,5 +1,6 @@
 import type { StrongboxConfig } from '../../config/config.ts';
 import type { CollectionDef } from '../../config/schema.ts';
+import { fieldKeyId } from '../../crypto/field-cipher.ts';
 import type { Database } from '../../db/database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import { errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
@@ -9,7 +10,6 @@ import type { KekCheckJob } from './kek-check-thread.ts';
 export interface FieldOpener {
   openAt(place: { collection: string; field: string; recordId: string; revision: string }, bytes: Buffer): Buffer;
   hasFieldKey(collection: string, version: number): boolean;
-  storedVersion(stored: unknown): number | null;
   reloadKeys(): Promise<void>;
 }
 
@@ -38,14 +38,16 @@ export async function openAllSensitive(db: Database, keys: FieldOpener, collecti
           const recordId = String(r.id);
           const fail = (cause?: unknown): StrongboxError => new StrongboxError('ERR_BACKUP_VERIFY_FAILED',
             `A sensitive value (${def.name}.${f} of record ${recordId}) does not decrypt with this server's KEK.`, undefined, { cause });
-          const version = keys.storedVersion(stored);
-          if (version === null || typeof stored !== 'string' || typeof r._sv !== 'string') throw fail();
+          if (typeof stored !== 'string' || typeof r._sv !== 'string') throw fail();
+          const bytes = Buffer.from(stored, 'base64'); // decoded once: the key id is its bytes 1-4
+          const version = fieldKeyId(bytes);
+          if (version === null) throw fail();
           if (!keys.hasFieldKey(def.name, version) && !reloaded) {
             reloaded = true;
             await keys.reloadKeys();
           }
           try {
-            keys.openAt({ collection: def.name, field: f, recordId, revision: r._sv }, Buffer.from(stored, 'base64')).fill(0);
+            keys.openAt({ collection: def.name, field: f, recordId, revision: r._sv }, bytes).fill(0);
           } catch (cause) {
             throw fail(cause);
           }
