@@ -52,6 +52,7 @@ test('SQLite-written lines read back as the JavaScript encoder writes them', asy
     const rows = Array.from({ length: 3000 }, (_, k) => values(k));
     db.transaction(() => { for (const r of rows) insert.run(r); })();
     db.prepare('insert into big values (?), (?), (?)').run(2n ** 53n + 1n, -(2n ** 62n), 42);
+    db.prepare('insert into big (rowid, n) values (?, 7)').run(-(2n ** 62n)); // a negative rowid is read too
     db.close();
 
     const snap = openSqliteSnapshot(path);
@@ -93,7 +94,7 @@ test('SQLite-written lines read back as the JavaScript encoder writes them', asy
       const big = snap.tables.find((t) => t.name === 'big')!;
       let text = '';
       for await (const page of snap.jsonLines!(big, [{ name: 'n', storage: 'integer' }])!) text += page.text;
-      assert.deepEqual(text.trim().split('\n').map((l) => JSON.parse(l)).sort(), [[42], ['-4611686018427387904'], ['9007199254740993']].sort());
+      assert.deepEqual(text.trim().split('\n').map((l) => JSON.parse(l)).sort(), [[42], [7], ['-4611686018427387904'], ['9007199254740993']].sort());
       // blobs have no SQL base64: that table takes the JavaScript path
       const bin = snap.tables.find((t) => t.name === 'bin')!;
       assert.equal(snap.jsonLines!(bin, [{ name: 'id', storage: 'text' }, { name: 'data', storage: 'blob' }]), null);

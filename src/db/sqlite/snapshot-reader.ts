@@ -9,6 +9,7 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
 const PAGE_MS = 4;
 const PAGE_MIN = 64;
 const PAGE_MAX = 16_384;
+const MIN_ROWID = -(2n ** 63n); // pages start after it: a rowid may be negative (SQLite assigns only positive ones)
 
 /**
  * A snapshot through a second, read-only connection to the same file: one WAL read transaction,
@@ -49,7 +50,7 @@ export function openSqliteSnapshot(path: string): DatabaseSnapshot {
         yield raw.prepare(`select ${cols} from ${quote(table.name)}`).raw(true).all() as unknown[][];
         return;
       }
-      let last: number | bigint = Number.MIN_SAFE_INTEGER;
+      let last: number | bigint = MIN_ROWID;
       for (;;) {
         const rows = page.all(last, batchSize) as unknown[][];
         if (rows.length === 0) break;
@@ -70,7 +71,7 @@ export function openSqliteSnapshot(path: string): DatabaseSnapshot {
         return null; // a WITHOUT ROWID table: the row path reads it
       }
       return (async function* (): AsyncGenerator<JsonLinesPage> {
-        let last: number | bigint = Number.MIN_SAFE_INTEGER;
+        let last: number | bigint = MIN_ROWID;
         let size = 512;
         for (;;) {
           const t0 = performance.now();
