@@ -1,3 +1,5 @@
+// first: lowers `backup create`'s priority before the rest loads
+import './background-priority.ts';
 import { Command, CommanderError } from 'commander';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

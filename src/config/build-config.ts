@@ -50,7 +50,7 @@ export function buildConfig(raw: unknown, opts: BuildConfigOptions): StrongboxCo
     keys: parseKeys(own(map, 'keys'), opts.baseDir, sink),
     audit: parseAudit(own(map, 'audit'), opts.baseDir, sink),
     collections: parseCollections(own(map, 'collections'), sink),
-    backup: parseBackup(own(map, 'backup'), opts.baseDir, sink),
+    backup: parseBackup(own(map, 'backup'), opts.baseDir, sink, dev),
     hsts: parseHsts(own(map, 'hsts'), sink),
     cors: parseCors(own(map, 'cors'), sink),
     rateLimit: parseRateLimit(own(map, 'rateLimit'), sink),

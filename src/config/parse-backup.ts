@@ -10,6 +10,7 @@ export const BACKUP_DEFAULTS = {
   keepCount: 14, // archives
   keepCountMax: 10_000, // archives
   scheduleMin: 5 * 60, // seconds (5m)
+  devScheduleMin: 1, // seconds: dev mode (serve --dev) may schedule every second, to watch the scheduler work
   scheduleMax: 30 * 86_400, // seconds (30d)
   keepAgeMin: 3600, // seconds (1h)
   keepAgeMax: 10 * 365 * 86_400, // seconds (10 years)
@@ -58,7 +59,7 @@ function parseRecipients(raw: unknown, path: KeyPath, sink: IssueSink): string[]
  * off; default off), keep (count, or { count, age }; default 14), verify (duration or off),
  * offsite (list of rclone:REMOTE:PATH), rcloneConfig (path) }
  */
-export function parseBackup(raw: unknown, baseDir: string, sink: IssueSink): BackupConfig {
+export function parseBackup(raw: unknown, baseDir: string, sink: IssueSink, dev = false): BackupConfig {
   const path = ['backup'];
   let map: RawMap = {};
   if (raw !== undefined && raw !== null) {
@@ -71,8 +72,10 @@ export function parseBackup(raw: unknown, baseDir: string, sink: IssueSink): Bac
   if (typeof dirRaw !== 'string' || dirRaw.trim() === '' || dirRaw.includes('\0')) sink.add([...path, 'dir'], 'expected a folder path');
   else if (dirRaw.startsWith('rclone:')) sink.add([...path, 'dir'], 'backup.dir is the local folder; put rclone remotes under backup.offsite');
   else dir = isAbsolute(dirRaw) ? dirRaw : resolve(baseDir, dirRaw);
-  const schedule = durationOrOff(map, 'schedule', path, sink, BACKUP_DEFAULTS.scheduleMin, BACKUP_DEFAULTS.scheduleMax, 'must be between 5m and 30d');
-  const verify = durationOrOff(map, 'verify', path, sink, BACKUP_DEFAULTS.scheduleMin, BACKUP_DEFAULTS.scheduleMax, 'must be between 5m and 30d');
+  const min = dev ? BACKUP_DEFAULTS.devScheduleMin : BACKUP_DEFAULTS.scheduleMin;
+  const range = dev ? 'must be between 1s and 30d (dev mode)' : 'must be between 5m and 30d';
+  const schedule = durationOrOff(map, 'schedule', path, sink, min, BACKUP_DEFAULTS.scheduleMax, range);
+  const verify = durationOrOff(map, 'verify', path, sink, min, BACKUP_DEFAULTS.scheduleMax, range);
   const keep = parseKeep(own(map, 'keep'), [...path, 'keep'], sink);
   const offsite: string[] = [];
   const rawOffsite = own(map, 'offsite');

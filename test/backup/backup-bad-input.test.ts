@@ -52,6 +52,19 @@ test('other backup settings are validated strictly', () => {
   assert.match(configError({ typo: 1 }).message, /unknown key/);
 });
 
+test('schedules of seconds only in dev mode (to watch the scheduler work); production keeps 5m', async () => {
+  const { recipient } = await ageKeys();
+  const backup = { recipients: [recipient], schedule: '2s', verify: '3s' };
+  const prod = configError(backup);
+  assert.match(prod.message, /backup\.schedule: must be between 5m and 30d/);
+  assert.match(prod.message, /backup\.verify: must be between 5m and 30d/);
+  assert.match(configError({ ...backup, schedule: '299s', verify: '5m' }).message, /backup\.schedule: must be between 5m/);
+  const dev = buildConfig({ backup }, { baseDir: tempDir(), dev: true });
+  assert.equal(dev.backup.schedule, 2);
+  assert.equal(dev.backup.verify, 3);
+  assert.throws(() => buildConfig({ backup: { ...backup, schedule: '0s' } }, { baseDir: tempDir(), dev: true }), /between 1s and 30d/);
+});
+
 let engine: Engine;
 let keys: AgeKeys;
 before(async () => {

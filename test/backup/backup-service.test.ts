@@ -73,7 +73,7 @@ test('the scheduler takes backups and runs restore drills on its timers', async 
   const timers: { fn: () => void; ms: number }[] = [];
   const logs: string[] = [];
   const fire = async (ms: number): Promise<void> => {
-    for (let i = 0; i < 50 && !timers.some((x) => x.ms === ms); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 1000 && !timers.some((x) => x.ms === ms); i++) await new Promise((r) => setTimeout(r, 20));
     const at = timers.findIndex((x) => x.ms === ms);
     assert.ok(at >= 0, `a timer of ${ms} ms is set (have ${timers.map((x) => x.ms).join(', ')})`);
     timers.splice(at, 1)[0]!.fn();

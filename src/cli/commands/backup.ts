@@ -32,6 +32,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .description('take an online snapshot, seal it to backup.recipients and sign it; prints the archive path last')
     .option(...configOpt)
     .action(async (opts: ConfigOpt) => {
+      // a backup is never urgent: it yields the CPU to a server on the same machine
+      const { BACKUP_THREAD_NICE, lowerProcessPriority } = await import('../../core/backup/backup-thread.ts');
+      lowerProcessPriority(BACKUP_THREAD_NICE);
       const service = await import('../../core/backup/backup-service.ts');
       const engine = await engineFor(opts);
       const bar = progressBar('backup');

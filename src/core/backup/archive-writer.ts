@@ -3,7 +3,7 @@ import { Sha256 } from '../../crypto/sha256-stream.ts';
 import type { DatabaseSnapshot, SnapshotTable } from '../../db/backup/snapshot-types.ts';
 import { archiveStorageOf, encoderFor, type ArchiveStorage, type Encoder } from '../../db/backup/value-coercion.ts';
 import { storageOf } from '../../db/migrate/column-types.ts';
-import { TAR_END, tarEntry } from '../../util/tar-stream.ts';
+import { TAR_END, tarEntry, tarHeader, tarPadding } from '../../util/tar-stream.ts';
 import {
   EXCLUDED_TABLES, FORMAT, FORMAT_VERSION, HEADER_ENTRY, MANIFEST_ENTRY, PART_BYTES, SIGNATURE_ENTRY, partName,
   type ArchiveHeader, type HeaderTable, type Manifest, type ManifestTable,
@@ -14,13 +14,57 @@ export interface ArchiveWriterOptions {
   readonly snapshot: DatabaseSnapshot;
   readonly id: string;
   readonly created: Date;
-  readonly signer: BackupSigningKey;
+  /** Signs the manifest (in a worker thread, a round trip to the thread that holds the keyring). */
+  readonly signer: Pick<BackupSigningKey, 'keyId'> & { sign(data: Buffer): Buffer | Promise<Buffer> };
   /** Rows done so far and in all, after each batch. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
 const BATCH_ROWS = 2000;
 const AUDIT_HEAD_TABLE = '_sb_audit_head';
+
+/**
+ * A table's data parts as they fill: pages are hashed as they come (no copy), and a part is
+ * written as a tar entry once it reaches PART_BYTES.
+ */
+class TableParts {
+  readonly #hash = new Sha256();
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  rows = 0;
+  parts = 0;
+  bytes = 0;
+
+  constructor(readonly name: string, readonly mtime: number) {}
+
+  *add(page: Buffer, rows: number): Generator<Buffer> {
+    this.rows += rows;
+    if (page.length === 0) return;
+    this.#hash.update(page);
+    this.#pending.push(page);
+    this.#pendingBytes += page.length;
+    if (this.#pendingBytes >= PART_BYTES) yield* this.#flush();
+  }
+
+  *end(): Generator<Buffer> {
+    if (this.#pendingBytes > 0) yield* this.#flush();
+  }
+
+  sha256(): string {
+    return this.#hash.hex();
+  }
+
+  *#flush(): Generator<Buffer> {
+    const size = this.#pendingBytes;
+    this.parts++;
+    this.bytes += size;
+    yield tarHeader(partName(this.name, this.parts), size, this.mtime);
+    yield* this.#pending;
+    yield tarPadding(size);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+}
 
 /** Logical storage: collection columns from their definitions (booleans and json on SQLite). */
 function columnStorage(table: SnapshotTable, def: CollectionDef | undefined, dialect: 'sqlite' | 'postgres'): ArchiveStorage[] {
@@ -91,44 +135,35 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
       let audit: Manifest['audit'] = null;
       const manifestTables: ManifestTable[] = [];
       for (const [i, t] of tables.entries()) {
-        // only the columns whose driver value differs from the archive form are touched
-        const encoded = storages[i]!.map((st, j) => [j, encoderFor(st, snapshot.dialect)] as const).filter(([, e]) => e !== null) as [number, Encoder][];
-        const hash = new Sha256();
-        let rows = 0;
-        let parts = 0;
-        let bytesOut = 0;
-        let lines: string[] = [];
-        let pending = 0;
-        // the chain head row (audit trail, system migration 4) names the last seq and its hash
-        const seqAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'seq') : -1;
-        const hashAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'hash') : -1;
-        const flush = function* (): Generator<Buffer> {
-          const data = Buffer.from(lines.join(''));
-          lines = [];
-          pending = 0;
-          parts++;
-          bytesOut += data.length;
-          hash.update(data);
-          yield* tarEntry(partName(t.name, parts), data, mtime);
-        };
-        for await (const batch of snapshot.rows(t, BATCH_ROWS)) {
-          for (const row of batch) {
-            for (const [j, enc] of encoded) row[j] = enc(row[j]);
-            const line = `${JSON.stringify(row)}\n`;
-            lines.push(line);
-            pending += line.length;
-            if (seqAt >= 0 && hashAt >= 0) {
-              const seq = Number(row[seqAt]);
-              audit = { seq, hash: String(row[hashAt]) };
-            }
+        const table = new TableParts(t.name, mtime);
+        // the database writes the lines itself where it can; the chain head row (audit trail,
+        // system migration 4) is read as values, since it names the manifest's audit head
+        const lines = t.name === AUDIT_HEAD_TABLE ? null : snapshot.jsonLines?.(t, headerTables[i]!.columns) ?? null;
+        if (lines !== null) {
+          for await (const page of lines) {
+            yield* table.add(Buffer.from(page.text, 'utf8'), page.rows);
+            done += page.rows;
+            opts.onProgress?.(done, total);
           }
-          rows += batch.length;
-          done += batch.length;
-          opts.onProgress?.(done, total);
-          if (pending >= PART_BYTES) yield* flush();
+        } else {
+          // only the columns whose driver value differs from the archive form are touched
+          const encoded = storages[i]!.map((st, j) => [j, encoderFor(st, snapshot.dialect)] as const).filter(([, e]) => e !== null) as [number, Encoder][];
+          const seqAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'seq') : -1;
+          const hashAt = t.name === AUDIT_HEAD_TABLE ? t.columns.findIndex((c) => c.name === 'hash') : -1;
+          for await (const batch of snapshot.rows(t, BATCH_ROWS)) {
+            let text = '';
+            for (const row of batch) {
+              for (const [j, enc] of encoded) row[j] = enc(row[j]);
+              text += `${JSON.stringify(row)}\n`;
+              if (seqAt >= 0 && hashAt >= 0) audit = { seq: Number(row[seqAt]), hash: String(row[hashAt]) };
+            }
+            yield* table.add(Buffer.from(text, 'utf8'), batch.length);
+            done += batch.length;
+            opts.onProgress?.(done, total);
+          }
         }
-        if (pending > 0) yield* flush();
-        manifestTables.push({ ...headerTables[i]!, rows, parts, bytes: bytesOut, sha256: hash.hex() });
+        yield* table.end();
+        manifestTables.push({ ...headerTables[i]!, rows: table.rows, parts: table.parts, bytes: table.bytes, sha256: table.sha256() });
       }
       const { tables: _t, ...rest } = header;
       const manifest: Manifest = {
@@ -140,7 +175,7 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
       };
       const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
       yield* tarEntry(MANIFEST_ENTRY, manifestBytes, mtime);
-      yield* tarEntry(SIGNATURE_ENTRY, opts.signer.sign(manifestBytes), mtime);
+      yield* tarEntry(SIGNATURE_ENTRY, await opts.signer.sign(manifestBytes), mtime);
       yield TAR_END;
       settle(manifest);
     } catch (err) {

@@ -22,7 +22,8 @@ const defaultTimer = (fn: () => void, ms: number): { clear(): void } => {
   return { clear: () => clearTimeout(t) };
 };
 
-// A first scheduled backup waits this long after start, so a crash loop cannot flood the folder.
+// A first scheduled backup waits this long after start (or one schedule, when that is shorter:
+// dev mode), so a crash loop cannot flood the folder.
 const FIRST_DELAY_MS = 60_000;
 
 const describeError = (err: unknown): string => (isStrongboxError(err) ? `${err.code}: ${err.message}` : 'ERR_INTERNAL: an unexpected error occurred');
@@ -91,7 +92,7 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
       const newest = names[names.length - 1];
       if (newest !== undefined) {
         await engine.jobs.exclusive('backup-drill', async () => {
-          const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null });
+          const r = await runVerify(engine, { path: archivePath(cfg.dir, newest), identities: identities!, publicKeyFile: null, onThread: true });
           opts.log(verdictLine(r));
         });
       }
@@ -102,8 +103,9 @@ export function startBackupScheduler(engine: Engine, opts: SchedulerOptions): { 
   };
 
   if (cfg.schedule !== null) {
+    const first = Math.min(FIRST_DELAY_MS, cfg.schedule * 1000);
     void newestCreated().then((last) => {
-      const due = last === null ? FIRST_DELAY_MS : Math.max(FIRST_DELAY_MS, last + cfg.schedule! * 1000 - now());
+      const due = last === null ? first : Math.max(first, last + cfg.schedule! * 1000 - now());
       later(due, backupJob);
     }, (err: unknown) => opts.log(`strongbox: scheduled backups not started: ${describeError(err)}`));
   }

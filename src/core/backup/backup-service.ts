@@ -16,7 +16,7 @@ import { copyOffsite } from './offsite-rclone.ts';
 import { restoreBackup } from './restore-backup.ts';
 import { pruneArchives } from './retention.ts';
 import { exportSigningKey, trustedSigningKeys } from './signing-keys.ts';
-import { verifyBackup, type VerifyResult } from './verify-backup.ts';
+import { verifyBackup, verifyBackupOnThread, type VerifyResult } from './verify-backup.ts';
 
 export type Progress = (done: number, total: number) => void;
 
@@ -72,15 +72,18 @@ export interface VerifyRun {
   readonly publicKeyFile: string | null;
   readonly onProgress?: Progress;
   readonly scratch?: DatabaseConfig;
+  /** On a worker thread (restore drills inside `serve`: the event loop keeps serving). */
+  readonly onThread?: boolean;
 }
 
 /** backup verify: a restore drill into a scratch database; the verdict is catalogued and audited. */
 export async function runVerify(engine: Engine, run: VerifyRun): Promise<VerifyResult> {
   const trusted = trustedSigningKeys(engine.config.backup.dir, run.publicKeyFile);
-  const r = await verifyBackup({
-    path: run.path, identities: run.identities, trustedPublicKeys: trusted, config: engine.config,
-    onProgress: run.onProgress, scratch: run.scratch,
-  });
+  const opts = { path: run.path, identities: run.identities, trustedPublicKeys: trusted, config: engine.config, scratch: run.scratch };
+  // a thread that cannot start (not a bad backup: that is a verdict) falls back to this one
+  const r = run.onThread === true
+    ? await verifyBackupOnThread(opts).catch(() => verifyBackup(opts))
+    : await verifyBackup({ ...opts, onProgress: run.onProgress });
   const name = basename(run.path);
   await recordVerified(engine.db, name, new Date(), r.ok, r.ok ? r.message : `${r.code}: ${r.message}`, r.manifest?.created ?? null);
   await auditBackup(engine, 'backup.verify', r.ok, { file: name, records: r.records, ...(r.code ? { code: r.code } : {}) });

@@ -1,18 +1,18 @@
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import type { DatabaseConfig } from '../../config/config.ts';
-import { ageSeal, isAgeRecipient } from '../../crypto/age-seal.ts';
+import { isAgeRecipient } from '../../crypto/age-seal.ts';
 import { randomHex } from '../../crypto/random-hex.ts';
-import { Sha256 } from '../../crypto/sha256-stream.ts';
 import { openSnapshot } from '../../db/backup/open-snapshot.ts';
 import type { Database } from '../../db/database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import type { Manifest } from './archive-format.ts';
-import { writeArchive } from './archive-writer.ts';
-import { BACKUP_FILE_MODE, archiveName, archivePath, ensureBackupDir, fsyncDir, partialName } from './backup-dir.ts';
+import type { ArchiveJob } from './archive-thread.ts';
+import { archiveName, archivePath, ensureBackupDir, fsyncDir, partialName } from './backup-dir.ts';
 import type { BackupSigningKey } from './backup-keys.ts';
+import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import { sealSnapshot, type OpenOutput, type Sealed } from './seal-snapshot.ts';
 
-/** Where the archive bytes go; tests swap it to simulate a full disk. */
-export type OpenOutput = (path: string) => Promise<Pick<FileHandle, 'write' | 'sync' | 'close'>>;
+export type { OpenOutput };
 
 export interface CreateBackupOptions {
   readonly db: Database;
@@ -33,8 +33,6 @@ export interface CreatedBackup {
   readonly bytes: number;
   readonly fileSha256: string;
 }
-
-const defaultOpen: OpenOutput = (path) => open(path, 'wx', BACKUP_FILE_MODE);
 
 export function checkRecipients(recipients: readonly string[]): void {
   if (recipients.length === 0) {
@@ -58,33 +56,56 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
   const name = archiveName(created, id);
   const partial = archivePath(opts.dir, partialName(name));
   const finalPath = archivePath(opts.dir, name);
-  const snapshot = await openSnapshot(opts.db, opts.database);
-  let out: Awaited<ReturnType<OpenOutput>> | null = null;
   try {
-    const archive = writeArchive({ snapshot, id, created, signer: opts.signer, onProgress: opts.onProgress });
-    out = await (opts.openOutput ?? defaultOpen)(partial);
-    const fileHash = new Sha256();
-    let bytes = 0;
-    for await (const chunk of ageSeal(opts.recipients, archive.bytes)) {
-      fileHash.update(chunk);
-      bytes += chunk.length;
-      await out.write(chunk);
-    }
-    const manifest = await archive.result;
-    await out.sync();
-    await out.close();
-    out = null;
-    await snapshot.close();
+    // a test's own output (a full disk) can only be handed to this thread
+    const sealed = opts.openOutput !== undefined
+      ? await sealHere(opts, id, created, partial, opts.openOutput)
+      : await sealOnThread(opts, { database: opts.database, id, created: created.toISOString(), recipients: opts.recipients, keyId: opts.signer.keyId, partial, nice: BACKUP_THREAD_NICE });
     await rename(partial, finalPath);
     fsyncDir(opts.dir);
-    return { path: finalPath, name, manifest, bytes, fileSha256: fileHash.hex() };
+    return { path: finalPath, name, ...sealed };
   } catch (err) {
-    await out?.close().catch(() => undefined);
     await unlink(partial).catch(() => undefined);
     throw mapWriteError(err);
-  } finally {
-    await snapshot.close().catch(() => undefined);
   }
+}
+
+async function sealHere(opts: CreateBackupOptions, id: string, created: Date, partial: string, openOutput: OpenOutput): Promise<Sealed> {
+  const snapshot = await openSnapshot(opts.db, opts.database);
+  try {
+    return await sealSnapshot({ snapshot, id, created, recipients: opts.recipients, signer: opts.signer, partial, openOutput, onProgress: opts.onProgress });
+  } finally {
+    await snapshot.close();
+  }
+}
+
+type FromThread = ThreadFailure | { type: 'progress'; done: number; total: number } | { type: 'sign'; bytes: Uint8Array } | ({ type: 'done' } & Sealed);
+
+/** The snapshot is read, sealed and written on a worker thread (archive-thread.ts); only signing happens here. */
+function sealOnThread(opts: CreateBackupOptions, job: ArchiveJob): Promise<Sealed> {
+  return new Promise<Sealed>((resolve, reject) => {
+    const worker = startBackupThread('./archive-thread.ts', job);
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'progress') opts.onProgress?.(m.done, m.total);
+      else if (m.type === 'sign') {
+        try {
+          worker.postMessage({ type: 'signature', signature: opts.signer.sign(Buffer.from(m.bytes)) });
+        } catch (err) {
+          finish(() => reject(err));
+        }
+      } else if (m.type === 'done') finish(() => resolve({ manifest: m.manifest, bytes: m.bytes, fileSha256: m.fileSha256 }));
+      else finish(() => reject(errorOf(m)));
+    });
+    worker.on('error', (err) => finish(() => reject(new StrongboxError('ERR_INTERNAL', undefined, undefined, { cause: err }))));
+    worker.on('exit', () => finish(() => reject(new StrongboxError('ERR_INTERNAL', 'The backup thread stopped before the archive was written.'))));
+  });
 }
 
 function mapWriteError(err: unknown): unknown {

@@ -6,7 +6,8 @@ import type { DatabaseConfig, StrongboxConfig } from '../../config/config.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import { checkRestoredAudit } from './backup-audit.ts';
-import { checkSensitiveFields } from './kek-check.ts';
+import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import { checkSensitiveFields, startKekCheckThread } from './kek-check.ts';
 import type { Manifest } from './archive-format.ts';
 import { restoreBackup } from './restore-backup.ts';
 import { RowSample, checkSample } from './sample-check.ts';
@@ -53,6 +54,8 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
   }
   const sample = new RowSample(opts.sampleSize ?? 50);
   let manifest: Manifest | null = null;
+  // its start-up runs beside the restore, on the core the restore leaves idle
+  const kekThread = startKekCheckThread();
   try {
     const target = await openDatabase(scratch);
     try {
@@ -73,14 +76,18 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const engine = await openEngine({ ...opts.config, database: scratch, collections }, { reuseDevPepper: true });
     let sampled: number;
     let auditNote = '';
+    // the KEK check runs on a thread of its own meanwhile (kek-check.ts)
+    const kek = checkSensitiveFields(engine, manifest.collections, kekThread).then((opened) => ({ opened }), (err: unknown) => ({ err }));
     try {
       const audit = await checkRestoredAudit(engine, manifest.audit);
       if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
       if (audit === null) auditNote = `, audit chain verified to seq ${manifest.audit?.seq ?? 0}`;
-      const opened = await checkSensitiveFields(engine, manifest.collections);
-      if (opened !== null) auditNote += `, ${opened} sensitive values decrypt with the KEK`;
       sampled = await checkSample(engine.records, manifest.collections, sample);
+      const k = await kek;
+      if ('err' in k) throw k.err;
+      if (k.opened !== null) auditNote += `, ${k.opened} sensitive values decrypt with the KEK`;
     } finally {
+      await kek;
       await engine.close();
     }
     const records = manifest.tables.reduce((n, t) => n + t.rows, 0);
@@ -91,8 +98,31 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const message = isStrongboxError(err) ? err.message : 'an unexpected error occurred';
     return { ok: false, file, manifest, records: 0, sampled: 0, seconds: (now() - start) / 1000, code, message };
   } finally {
+    kekThread.cancel();
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
   }
+}
+
+type FromThread = ThreadFailure | { type: 'done'; result: VerifyResult };
+
+/**
+ * verifyBackup on a worker thread below the event loop's priority (verify-thread.ts), for restore
+ * drills inside `serve`. Progress and the clock stay on the thread.
+ */
+export function verifyBackupOnThread(opts: Omit<VerifyBackupOptions, 'onProgress' | 'now'>): Promise<VerifyResult> {
+  return new Promise<VerifyResult>((resolve, reject) => {
+    const worker = startBackupThread('./verify-thread.ts', { ...opts, nice: BACKUP_THREAD_NICE });
+    let settled = false;
+    const finish = (fn: () => void): void => {
+      if (settled) return;
+      settled = true;
+      fn();
+      void worker.terminate();
+    };
+    worker.on('message', (m: FromThread) => finish(() => (m.type === 'done' ? resolve(m.result) : reject(errorOf(m)))));
+    worker.on('error', (err) => finish(() => reject(new StrongboxError('ERR_INTERNAL', undefined, undefined, { cause: err }))));
+    worker.on('exit', () => finish(() => reject(new StrongboxError('ERR_INTERNAL', 'The restore drill thread stopped before its verdict.'))));
+  });
 }
 
 export function verdictLine(r: VerifyResult): string {

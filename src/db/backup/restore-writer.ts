@@ -14,6 +14,9 @@ import { coercerFor, type Coercer } from './value-coercion.ts';
  */
 const BOOTSTRAP_TABLES = new Set(['_sb_migrations', '_sb_collections', '_sb_keys', '_sb_audit_head']);
 
+/** SQL text of one multi-row insert on SQLite, at most (characters; "(?, ?, …)" per row). */
+const SQLITE_INSERT_CHARS = 10_000;
+
 /** What a restore does inside its one transaction. */
 export interface RestoreWriter {
   /** Creates the system tables of exactly these migration versions. */
@@ -121,8 +124,12 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
         if (f === undefined) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a column "${table}.${c}" that this Strongbox does not create.`);
         return f;
       });
-      // One statement text per table and batch size, compiled once: only the values change.
-      const perBatch = Math.max(1, Math.min(dialect === 'sqlite' ? 500 : 1000, Math.floor(30_000 / Math.max(1, columns.length))));
+      // One statement text per table and batch size, compiled once: only the values change. On
+      // SQLite the text stays short enough for the prepared-statement cache to keep it
+      // (sqlite/statement-cache.ts), or every batch would be parsed and planned again.
+      const perBatch = dialect === 'sqlite'
+        ? Math.max(1, Math.min(500, Math.floor(SQLITE_INSERT_CHARS / (3 * columns.length + 4))))
+        : Math.max(1, Math.min(1000, Math.floor(30_000 / Math.max(1, columns.length))));
       const width = columns.length;
       for (let i = 0; i < rows.length; i += perBatch) {
         const batch = rows.slice(i, i + perBatch);

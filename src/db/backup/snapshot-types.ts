@@ -1,4 +1,5 @@
 import type { Dialect } from '../database.ts';
+import type { ArchiveStorage } from './value-coercion.ts';
 
 /** A column as the catalog names it; `type` is the database's own type name (lower case). */
 export interface SnapshotColumn {
@@ -13,6 +14,11 @@ export interface SnapshotTable {
   readonly parents: readonly string[];
 }
 
+export interface JsonLinesPage {
+  readonly text: string;
+  readonly rows: number;
+}
+
 /**
  * One consistent, read-only view of a whole database: every table as of one instant, while
  * writers carry on. Rows come as arrays in `columns` order, as the driver returns them.
@@ -22,6 +28,12 @@ export interface DatabaseSnapshot {
   /** Every base table, parents before children. */
   readonly tables: readonly SnapshotTable[];
   rows(table: SnapshotTable, batchSize: number): AsyncIterable<unknown[][]>;
+  /**
+   * The table's rows already written as archive JSON Lines by the database (one text per page,
+   * every line ending in a newline), or null where the dialect or a column type cannot: the
+   * caller then encodes rows() itself. Pages are sized to take a few milliseconds each.
+   */
+  jsonLines?(table: SnapshotTable, columns: readonly { name: string; storage: ArchiveStorage }[]): AsyncIterable<JsonLinesPage> | null;
   count(table: SnapshotTable): Promise<number>;
   close(): Promise<void>;
 }

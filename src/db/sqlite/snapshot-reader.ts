@@ -1,9 +1,15 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import { orderByParents, type DatabaseSnapshot, type SnapshotTable } from '../backup/snapshot-types.ts';
+import { sqliteJsonLinesQuery } from '../backup/sqlite-json-lines.ts';
+import { orderByParents, type DatabaseSnapshot, type JsonLinesPage, type SnapshotTable } from '../backup/snapshot-types.ts';
 
 const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+// JSON Lines pages: sized so each takes about this long, between these bounds (rows)
+const PAGE_MS = 4;
+const PAGE_MIN = 64;
+const PAGE_MAX = 16_384;
+const MIN_ROWID = -(2n ** 63n); // pages start after it: a rowid may be negative (SQLite assigns only positive ones)
 
 /**
  * A snapshot through a second, read-only connection to the same file: one WAL read transaction,
@@ -44,7 +50,7 @@ export function openSqliteSnapshot(path: string): DatabaseSnapshot {
         yield raw.prepare(`select ${cols} from ${quote(table.name)}`).raw(true).all() as unknown[][];
         return;
       }
-      let last: number | bigint = Number.MIN_SAFE_INTEGER;
+      let last: number | bigint = MIN_ROWID;
       for (;;) {
         const rows = page.all(last, batchSize) as unknown[][];
         if (rows.length === 0) break;
@@ -54,6 +60,32 @@ export function openSqliteSnapshot(path: string): DatabaseSnapshot {
         if (rows.length < batchSize) break;
         await yieldToLoop();
       }
+    },
+    jsonLines(table, columns) {
+      const text = sqliteJsonLinesQuery(table.name, columns);
+      if (text === null) return null;
+      let stmt: BetterSqlite3.Statement;
+      try {
+        stmt = raw.prepare(text);
+      } catch {
+        return null; // a WITHOUT ROWID table: the row path reads it
+      }
+      return (async function* (): AsyncGenerator<JsonLinesPage> {
+        let last: number | bigint = MIN_ROWID;
+        let size = 512;
+        for (;;) {
+          const t0 = performance.now();
+          const page = stmt.get(last, size) as { n: number; last: number | bigint | null; text: string | null };
+          if (page.n === 0 || page.text === null || page.last === null) return;
+          yield { text: page.text, rows: page.n };
+          if (page.n < size) return;
+          last = page.last;
+          // aim each page at PAGE_MS, so a caller on the event loop stays responsive
+          const ms = Math.max(0.05, performance.now() - t0);
+          size = Math.round(Math.min(PAGE_MAX, Math.max(PAGE_MIN, size * Math.min(2, PAGE_MS / ms))));
+          await yieldToLoop();
+        }
+      })();
     },
     async count(table) {
       return Number(raw.prepare(`select count(*) from ${quote(table.name)}`).pluck().get());

@@ -1,0 +1,37 @@
+// A restored database whose sensitive values do not open with the KEK (a ciphertext altered,
+// or moved to another record) must fail `backup verify`'s KEK check, on its thread as here.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { checkSensitiveFields, startKekCheckThread } from '../../src/core/backup/kek-check.ts';
+import type { Dialect } from '../../src/db/database.ts';
+import { COLLECTIONS, seededEngine } from './backup-fixture.ts';
+import { freshFor } from './fresh-database.ts';
+
+for (const dialect of ['sqlite', 'postgres'] as Dialect[]) {
+  test(`every sensitive value is opened, and an altered or moved one fails [${dialect}]`, async (t) => {
+    const database = await freshFor(dialect);
+    if (database === null) return t.skip('PostgreSQL is not available');
+    const { engine } = await seededEngine(database, 12);
+    try {
+      assert.equal(await checkSensitiveFields(engine, COLLECTIONS), 12);
+      const rows = (await sql<{ id: string; ssn: string }>`select id, ssn from patients order by id`.execute(engine.db.kysely)).rows;
+
+      // one flipped bit in the last byte (the GCM tag) of one record's ciphertext
+      const bytes = Buffer.from(rows[5]!.ssn, 'base64');
+      bytes[bytes.length - 1]! ^= 1;
+      await sql`update patients set ssn = ${bytes.toString('base64')} where id = ${rows[5]!.id}`.execute(engine.db.kysely);
+      const job = { database, kek: engine.config.keys.kek, dev: engine.config.dev, collections: COLLECTIONS, nice: 0 };
+      await assert.rejects(startKekCheckThread().run(job), (err: { code?: string; message?: string }) =>
+        err.code === 'ERR_BACKUP_VERIFY_FAILED' && err.message!.includes(rows[5]!.id) && !err.message!.includes('123-45'));
+      await assert.rejects(checkSensitiveFields(engine, COLLECTIONS), { code: 'ERR_BACKUP_VERIFY_FAILED' });
+
+      // a valid ciphertext copied to another record: bound to its record id, it does not open there
+      await sql`update patients set ssn = ${rows[0]!.ssn} where id = ${rows[5]!.id}`.execute(engine.db.kysely);
+      await assert.rejects(checkSensitiveFields(engine, COLLECTIONS), (err: { code?: string; message?: string }) =>
+        err.code === 'ERR_BACKUP_VERIFY_FAILED' && err.message!.includes(rows[5]!.id));
+    } finally {
+      await engine.close();
+    }
+  });
+}
