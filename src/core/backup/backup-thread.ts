@@ -58,3 +58,17 @@ export function startBackupThread(entry: string, data: object): Worker {
     execArgv: [],
   });
 }
+
+/**
+ * The settle-once guard of a backup thread's promise: `finish(fn)` runs fn for the first outcome
+ * only (a message, an error or the exit, whichever comes first) and then stops the thread.
+ */
+export function settleOnce(worker: Worker): (fn: () => void) => void {
+  let settled = false;
+  return (fn) => {
+    if (settled) return;
+    settled = true;
+    fn();
+    void worker.terminate();
+  };
+}

@@ -9,7 +9,7 @@ import type { Manifest } from './archive-format.ts';
 import type { ArchiveJob } from './archive-thread.ts';
 import { archiveName, archivePath, ensureBackupDir, fsyncDir, partialName } from './backup-dir.ts';
 import type { BackupSigningKey } from './backup-keys.ts';
-import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import { BACKUP_THREAD_NICE, errorOf, settleOnce, startBackupThread, type ThreadFailure } from './backup-thread.ts';
 import { sealSnapshot, type OpenOutput, type Sealed } from './seal-snapshot.ts';
 
 export type { OpenOutput };
@@ -85,13 +85,7 @@ type FromThread = ThreadFailure | { type: 'progress'; done: number; total: numbe
 function sealOnThread(opts: CreateBackupOptions, job: ArchiveJob): Promise<Sealed> {
   return new Promise<Sealed>((resolve, reject) => {
     const worker = startBackupThread('./archive-thread.ts', job);
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
+    const finish = settleOnce(worker);
     worker.on('message', (m: FromThread) => {
       if (m.type === 'progress') opts.onProgress?.(m.done, m.total);
       else if (m.type === 'sign') {

@@ -6,7 +6,7 @@ import type { DatabaseConfig, StrongboxConfig } from '../../config/config.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import { checkRestoredAudit } from './backup-audit.ts';
-import { BACKUP_THREAD_NICE, errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
+import { BACKUP_THREAD_NICE, errorOf, settleOnce, startBackupThread, type ThreadFailure } from './backup-thread.ts';
 import { checkSensitiveFields, startKekCheckThread } from './kek-check.ts';
 import type { Manifest } from './archive-format.ts';
 import { restoreBackup } from './restore-backup.ts';
@@ -112,13 +112,7 @@ type FromThread = ThreadFailure | { type: 'done'; result: VerifyResult };
 export function verifyBackupOnThread(opts: Omit<VerifyBackupOptions, 'onProgress' | 'now'>): Promise<VerifyResult> {
   return new Promise<VerifyResult>((resolve, reject) => {
     const worker = startBackupThread('./verify-thread.ts', { ...opts, nice: BACKUP_THREAD_NICE });
-    let settled = false;
-    const finish = (fn: () => void): void => {
-      if (settled) return;
-      settled = true;
-      fn();
-      void worker.terminate();
-    };
+    const finish = settleOnce(worker);
     worker.on('message', (m: FromThread) => finish(() => (m.type === 'done' ? resolve(m.result) : reject(errorOf(m)))));
     worker.on('error', (err) => finish(() => reject(new StrongboxError('ERR_INTERNAL', undefined, undefined, { cause: err }))));
     worker.on('exit', () => finish(() => reject(new StrongboxError('ERR_INTERNAL', 'The restore drill thread stopped before its verdict.'))));
