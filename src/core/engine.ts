@@ -16,7 +16,6 @@ import { linkSourceFor } from '../db/audit/audit-link-source.ts';
 import type { MigrationPlan } from '../db/migrate/plan-types.ts';
 import { Checkpointer } from './audit/checkpointer.ts';
 import { SYSLOG_SINK, SyslogForwarder } from './audit/syslog-forwarder.ts';
-import { pgSinkLeadership, SOLE_LEADER } from './audit/sink-leadership.ts';
 import { signCheckpoint } from './audit/checkpoint.ts';
 import type { AuditKeyring } from './audit/audit-keys.ts';
 
@@ -107,8 +106,7 @@ export async function openEngine(config: StrongboxConfig, opts: OpenEngineOption
       startBackgroundJobs(onError) {
         if (config.audit.syslog !== null && forwarder === null) {
           // with many instances on PostgreSQL, one forwards at a time (an advisory lock), the rest stand by
-          const leadership = config.database.kind === 'postgres'
-            ? pgSinkLeadership(config.database, SYSLOG_SINK, { requireVerifiedTls: !config.dev }) : SOLE_LEADER;
+          const leadership = jobs.leadership(`audit-sink-${SYSLOG_SINK}`);
           const fwd = new SyslogForwarder({ db, config: config.audit.syslog, leadership, onError });
           forwarder = fwd;
           audit.addGate(() => fwd.gate());

@@ -44,6 +44,14 @@ interface JobState {
   done: Promise<void> | null;
 }
 
+/** A lock kept while leading (JobRunner.leadership). */
+export interface Leadership {
+  /** Whether this instance leads now: asks for the lock when it does not hold it, checks it when it does. */
+  lead(): Promise<boolean>;
+  /** Gives leadership up. */
+  close(): Promise<void>;
+}
+
 const NAME = /^[a-z0-9-]{1,64}$/;
 export const DEFAULT_POLL_MS = 5000; // 5 s
 
@@ -107,6 +115,44 @@ export class JobRunner {
     } finally {
       this.#exclusive.delete(name);
     }
+  }
+
+  /**
+   * A lock this instance keeps for as long as it leads (the syslog forwarder's), on the runner's
+   * own session: `lead()` asks for it while not held and checks it at most every `checkMs` while
+   * held; `close()` gives it up. When the session is lost the lock goes with it and the next
+   * `lead()` asks again on a new one. SQLite is one instance per file: it always leads.
+   */
+  leadership(name: string, checkMs = 2000): Leadership {
+    if (!NAME.test(name)) throw new StrongboxError('ERR_CONFIG', `A job name must match ${NAME.source}.`);
+    const key = jobLockKey(name);
+    let session: AdvisoryLockSession | null = null;
+    let leading = false;
+    let checked = 0;
+    return {
+      lead: async () => {
+        if (this.#stopped) return false;
+        if (this.#db.dialect === 'sqlite') return true;
+        const current = await this.#lockSession();
+        if (current !== session) {
+          session = current; // a new session holds nothing yet
+          leading = false;
+        }
+        const now = this.#opts.now?.() ?? Date.now();
+        if (!leading) {
+          leading = await current.tryLock(key);
+          checked = now;
+        } else if (now - checked >= checkMs) {
+          leading = await current.holds(key);
+          checked = now;
+        }
+        return leading && !current.lost;
+      },
+      close: async () => {
+        if (leading && session !== null && !session.lost) await session.unlock(key).catch(() => undefined);
+        leading = false;
+      },
+    };
   }
 
   /** Whether this instance currently leads the job. */
