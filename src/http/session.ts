@@ -113,11 +113,15 @@ export async function callerOf(req: FastifyRequest, accounts: AccountService, sc
   if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
   }
-  // The audit trail records where each request came from and with which session or token.
-  const tokenId = ctx.kind === 'client-cert' ? ctx.tokenId
-    : ctx.tokenId !== null ? `t-${ctx.tokenId}` : ctx.sessionHash === null ? null : sessionIdOfHash(ctx.sessionHash);
   const { id, role, email } = ctx.caller;
-  return { id, role, email, request: { ip: req.ip, id: String(req.id), tokenId } };
+  return { id, role, email, request: { ip: req.ip, id: String(req.id), tokenId: auditTokenId(ctx) } };
+}
+
+/** The audit trail's non-secret id of the credential: the certificate's, `t-` and the API token's id, or the session's. */
+function auditTokenId(ctx: AuthContext): string | null {
+  if (ctx.kind === 'client-cert') return ctx.tokenId;
+  if (ctx.tokenId !== null) return `t-${ctx.tokenId}`;
+  return ctx.sessionHash === null ? null : sessionIdOfHash(ctx.sessionHash);
 }
 
 /** Who made a request, for the audit trail of a refusal: never refuses itself (no scope, no CSRF check). */
@@ -125,10 +129,9 @@ export async function auditCallerOf(req: FastifyRequest, accounts: AccountServic
   const token = tokenFromRequest(req);
   const ctx = token === null ? null : await Promise.resolve().then(() => accounts.authenticate(token)).catch(() => null);
   const viaCert = ctx === null && req.server.strongboxClientCerts !== null ? await req.server.strongboxClientCerts.authenticate(req).catch(() => null) : null;
-  if (viaCert !== null) return { ...viaCert.caller, request: { ...requestContext(req), tokenId: viaCert.tokenId } };
-  if (ctx === null) return { ...ANONYMOUS, request: requestContext(req) };
-  const tokenId = ctx.tokenId !== null ? `t-${ctx.tokenId}` : sessionIdOf(token!);
-  return { ...ctx.caller, request: { ...requestContext(req), tokenId } };
+  const found = viaCert ?? ctx;
+  if (found === null) return { ...ANONYMOUS, request: requestContext(req) };
+  return { ...found.caller, request: { ...requestContext(req), tokenId: auditTokenId(found) } };
 }
 
 /** The client IP and request id for the audit trail; the session id when a token is given. */
