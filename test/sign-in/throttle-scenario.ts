@@ -82,7 +82,11 @@ export function scenario(label: string, makeStore: (db: Database) => ThrottleSto
 
   test(`${label}: a forged, foreign or malformed device cookie is no cookie at all`, { timeout: 300_000 }, async () => {
     const [v, nonce, tag] = ownerCookie.split('.');
-    const forged = [`${v}.${nonce}.${tag.slice(0, -2)}AA`, `${v}.${'A'.repeat(22)}.${tag}`, 'v9.' + nonce + '.' + tag, 'garbage', ''];
+    // One full 6-bit character of the tag changed (the last one carries padding bits, and a fixed
+    // replacement could equal the real tag by chance: about one run in a thousand did).
+    const flipped = `${tag.slice(0, -2)}${tag.at(-2) === 'A' ? 'B' : 'A'}${tag.at(-1)}`;
+    const forged = [`${v}.${nonce}.${flipped}`, `${v}.${'A'.repeat(22)}.${tag}`, 'v9.' + nonce + '.' + tag, 'garbage', ''];
+    assert.notEqual(flipped, tag);
     const other = (await accounts.login('user0@example.com', PW.bob, { ip: '198.51.100.8' })).deviceCookie!;
     for (const cookie of [...forged, other]) {
       assert.equal(await outcome(accounts.login('owner@example.com', PW.alice, { ip: '192.0.2.1', deviceCookie: cookie })), 'ERR_THROTTLED', cookie.slice(0, 12));
