@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KekProvider } from './kek/kek-provider.ts';
 import { fieldKeyId, FieldDecryptError, openField, sealField, type FieldPlace } from './field-cipher.ts';
 import { macKey, sealingKey, signingKey, type MacKey, type SealingKey, type SigningKey } from './purpose-keys.ts';
@@ -41,6 +41,11 @@ function wrapAad(purpose: KeyPurpose, scope: string, version: number): Buffer {
 }
 
 const slot = (purpose: KeyPurpose, scope: string, version: number): string => `${purpose}\u0000${scope}\u0000${version}`;
+
+/** A handle's own copies of key material (a MAC key's pads) are zeroed with the key. */
+function disposeHandle(h: MacKey | SigningKey | SealingKey | undefined): void {
+  if (h !== undefined && 'dispose' in h) h.dispose?.();
+}
 
 export class KeyringError extends Error {
   constructor(message: string) {
@@ -133,7 +138,8 @@ export class Keyring {
 
   /** HMAC-SHA256 of a normalized value under the collection's blind-index key, base64url. */
   blindIndex(collection: string, version: number, normalized: string): string {
-    return createHmac('sha256', this.key('blind-index', collection, version)).update(normalized, 'utf8').digest('base64url');
+    return (this.handle('blind-index', collection, version, (k) => macKey('blind-index', version, k)) as MacKey)
+      .mac(normalized).toString('base64url');
   }
 
   mac(purpose: MacPurpose, version: number): MacKey {
@@ -153,12 +159,14 @@ export class Keyring {
     const id = slot(purpose, scope, version);
     this.keys.get(id)?.fill(0);
     this.keys.delete(id);
+    disposeHandle(this.handles.get(id));
     this.handles.delete(id);
     if (purpose === 'field-data') this.fieldKeys.get(scope)?.delete(version);
   }
 
   async close(): Promise<void> {
     for (const key of this.keys.values()) key.fill(0);
+    for (const h of this.handles.values()) disposeHandle(h);
     this.keys.clear();
     this.fieldKeys.clear();
     this.handles.clear();

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, createSecretKey, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, createSecretKey, randomBytes, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { padMac } from './hmac-pads.ts';
 
 /**
  * Handles for the purpose-bound keys of the keyring. Each wraps one key of one purpose; none
@@ -15,6 +16,8 @@ export interface MacKey {
    * receive it by structured clone). Optional: a handle without it is used on its own thread only.
    */
   unsafeKeyObject?(): KeyObject;
+  /** Zeroes what the handle derived from the key (the keyring calls it when the key is retired). */
+  dispose?(): void;
 }
 
 export interface SigningKey {
@@ -39,15 +42,17 @@ export class SealOpenError extends Error {
 
 export function macKey(purpose: string, version: number, key: Buffer): MacKey {
   let keyObject: KeyObject | undefined;
+  const pads = padMac(key);
   return {
     purpose,
     version,
     unsafeKeyObject: () => (keyObject ??= createSecretKey(key)),
-    mac: (data) => createHmac('sha256', key).update(data).digest(),
+    mac: (data) => pads.mac(data),
     verify(data, tag) {
-      const expected = createHmac('sha256', key).update(data).digest();
+      const expected = pads.mac(data);
       return tag.length === expected.length && timingSafeEqual(expected, tag);
     },
+    dispose: () => pads.dispose(),
   };
 }
 

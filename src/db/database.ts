@@ -2,6 +2,12 @@ import type { Kysely } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
+/** Statements run synchronously on SQLite's connection inside a write transaction (Database.writeSync). */
+export interface SyncWriter {
+  run(sql: string, parameters: readonly unknown[]): void;
+  get(sql: string, parameters: readonly unknown[]): Record<string, unknown> | undefined;
+}
+
 /**
  * An open database. `kysely` is typed loosely because tables come from the live schema;
  * every value still goes through Kysely's bound parameters.
@@ -40,5 +46,11 @@ export interface Database {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   write<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T>;
+  /**
+   * SQLite only: a write() whose work is synchronous statements on the connection itself, with
+   * no Kysely hand-off per statement (the audit trail's group-committed read events). It joins
+   * the same group commit; work must not await (it returns before the transaction commits).
+   */
+  writeSync?<T>(work: (w: SyncWriter) => T): Promise<T>;
   close(): Promise<void>;
 }

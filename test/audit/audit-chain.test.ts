@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { eachDialect } from '../helpers/dialects.ts';
 import { openAuditFixture, sampleEvent } from './audit-fixture.ts';
 import { PARALLEL_MIN_EVENTS } from '../../src/core/audit/audit-verify.ts';
+import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 
 eachDialect('audit chain', (t) => {
   test('a long chain is verified on worker threads; a worker that cannot read leaves it to the exact check', { timeout: 120_000 }, async () => {
@@ -39,6 +40,29 @@ eachDialect('audit chain', (t) => {
       assert.equal(rows.filter((r) => r.action === 'record.create').length, 20);
       const res = await fx.engine.audit.verify();
       assert.deepEqual({ ok: res.ok, checked: res.checked, problem: res.problem }, { ok: true, checked: before + 121, problem: null });
+    } finally {
+      await fx.close();
+    }
+  });
+
+  test('a refused batch of read events fails every read of it and stores none; the next batch commits', async () => {
+    const fx = await openAuditFixture(t);
+    try {
+      const { audit } = fx.engine;
+      let refuse = true;
+      audit.addGate(() => {
+        if (refuse) throw new StrongboxError('ERR_AUDIT_UNAVAILABLE');
+      });
+      const read = (i: number) => audit.recordRead({ collection: 'notes', reads: [{ recordId: `r${i}`, fields: ['body'] }], actor: 'o1', actorRole: 'user', at: new Date().toISOString() });
+      const refused = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => read(i)));
+      assert.deepEqual(refused.map((r) => r.status), Array(5).fill('rejected'));
+      for (const r of refused) assert.equal(((r as PromiseRejectedResult).reason as StrongboxError).code, 'ERR_AUDIT_UNAVAILABLE');
+      const reads = () => fx.engine.db.kysely.selectFrom('_sb_audit').select('target_record').where('action', '=', 'record.read').orderBy('seq').execute();
+      assert.deepEqual(await reads(), []);
+      refuse = false;
+      await Promise.all([read(7), read(8), read(9)]);
+      assert.deepEqual((await reads()).map((r) => r.target_record), ['r7', 'r8', 'r9']);
+      assert.equal((await audit.verify()).ok, true);
     } finally {
       await fx.close();
     }

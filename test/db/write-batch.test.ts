@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
-import type { Database } from '../../src/db/database.ts';
+import type { Database, SyncWriter } from '../../src/db/database.ts';
 import { withSqlitePair } from '../helpers/sqlite-pair.ts';
 
 const withDb = (work: Parameters<typeof withSqlitePair>[1]): Promise<void> => withSqlitePair({ unique: true, otherReadonly: true }, work);
@@ -89,5 +89,72 @@ test('a transaction that cannot commit fails every write of its batch, and none 
     // and the connection is usable afterwards
     assert.equal(await db.write(insert('after')), 'after');
     assert.deepEqual(committed(other), ['after']);
+  });
+});
+
+const insertNow = (v: string) => (w: SyncWriter): string => {
+  w.run('insert into t (v) values (?)', [v]);
+  return v;
+};
+
+test('synchronous jobs join the turn\'s group commit with Kysely jobs, and none is answered before it', async () => {
+  await withDb(async (db, other) => {
+    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    const seen: string[][] = [];
+    const after = (p: Promise<string>) => p.then((v) => {
+      seen.push(committed(other));
+      return v;
+    });
+    const jobs = [after(db.write(insert('a'))), after(writeSync(insertNow('b'))), after(writeSync(insertNow('c')))];
+    assert.deepEqual(await Promise.all(jobs), ['a', 'b', 'c']);
+    for (const s of seen) assert.deepEqual(s, ['a', 'b', 'c']);
+    // a batch of synchronous jobs only: same guarantee, on the connection itself
+    const only = [after(writeSync(insertNow('d'))), after(writeSync(insertNow('e')))];
+    seen.length = 0;
+    assert.deepEqual(await Promise.all(only), ['d', 'e']);
+    for (const s of seen) assert.deepEqual(s, ['a', 'b', 'c', 'd', 'e']);
+  });
+});
+
+test('a failing synchronous job rolls back alone, alone or among others, and the connection stays usable', async () => {
+  await withDb(async (db, other) => {
+    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    const halfThenClash = (w: SyncWriter): void => {
+      w.run('insert into t (v) values (?)', ['half']);
+      w.run('insert into t (v) values (?)', ['a']); // unique violation
+    };
+    // among others (a batch of synchronous jobs only, then a mixed one)
+    for (const mixed of [false, true]) {
+      const tag = mixed ? 'm' : 's';
+      const results = await Promise.allSettled([
+        writeSync(insertNow(`a`)).catch(() => 'dup'),
+        writeSync(halfThenClash),
+        mixed ? db.write(insert(`${tag}1`)) : writeSync(insertNow(`${tag}1`)),
+      ]);
+      assert.equal(results[1].status, 'rejected');
+      assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+      assert.equal(results[2].status, 'fulfilled');
+      assert.ok(!committed(other).includes('half'), 'nothing of the failed job stays');
+    }
+    // alone in its batch
+    await assert.rejects(writeSync(halfThenClash), /UNIQUE/);
+    assert.deepEqual(committed(other), ['a', 'm1', 's1']);
+    assert.equal(await writeSync(insertNow('z')), 'z', 'the connection is not left inside a transaction');
+    assert.deepEqual(committed(other), ['a', 'm1', 's1', 'z']);
+  });
+});
+
+test('a synchronous job ends the turn\'s read snapshot and moves the change stamp, as a Kysely write does', async () => {
+  await withDb(async (db, other) => {
+    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    await db.write(insert('a'));
+    const read = () => db.readNow?.('select v from t order by v', []);
+    const stamp = db.changeStamp?.();
+    assert.deepEqual(read(), [{ v: 'a' }]); // opens this turn's read snapshot
+    const done = writeSync(insertNow('b'));
+    await done;
+    assert.notEqual(db.changeStamp?.(), stamp, 'a cached row must not outlive the write');
+    assert.deepEqual(read(), [{ v: 'a' }, { v: 'b' }], 'reads after the write see it');
+    assert.deepEqual(committed(other), ['a', 'b']);
   });
 });

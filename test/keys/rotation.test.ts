@@ -50,6 +50,21 @@ eachDialect('key rotation', (t) => {
     await fx.close();
   });
 
+  test('an instance that has not seen a rotation yet opens a value under the new key: it loads the key first', async () => {
+    const fx = await openFixture(t, undefined, [PATIENTS]);
+    const alice = caller();
+    const [old] = await seed(fx, 1, alice);
+    const peer = await fx.peer();
+    assert.equal((await peer.svc.get(alice, 'patients', old.id)).ssn, old.ssn, 'the peer reads v1 values');
+    await fx.keys.rotateDataKeys(['patients']);
+    const fresh = await fx.svc.create(alice, 'patients', { name: 'new', ssn: '999-99-9999', email: 'new@example.com', note: 'under v2' });
+    assert.equal(peer.keys.hasFieldKey('patients', 2), false, 'the peer has not loaded v2');
+    const got = await peer.svc.get(alice, 'patients', String(fresh.id));
+    assert.deepEqual([got.ssn, got.note], ['999-99-9999', 'under v2']);
+    assert.equal(peer.keys.hasFieldKey('patients', 2), true);
+    await fx.close();
+  });
+
   test('full-speed writes and reads during rotation: no write lost, no request failed', async () => {
     const fx = await openFixture(t, undefined, [PATIENTS]);
     const alice = caller();

@@ -76,6 +76,8 @@ export const ADMIN: Caller = Object.freeze({ id: randomId(), role: 'admin', emai
 
 export interface Fixture {
   readonly db: Database;
+  /** Another instance on the same database, with its own connection and keyring, closed with this one. */
+  peer(): Promise<{ readonly svc: RecordService; readonly keys: KeyService }>;
   readonly svc: RecordService;
   readonly keys: KeyService;
   count(table: string): Promise<number>;
@@ -83,25 +85,41 @@ export interface Fixture {
 }
 
 export async function openFixture(t: DialectCtx, stages?: Partial<RecordStages>, collections: CollectionDef[] = ALL): Promise<Fixture> {
-  const db = await openDatabase(await t.freshDatabase());
+  const spec = await t.freshDatabase();
+  const db = await openDatabase(spec);
   await runSystemMigrations(db);
   await applyMigration(db, await planMigration(db, collections), { allowDestructive: false });
   const map = Object.fromEntries(collections.map((c) => [c.name, c]));
-  const keys = await KeyService.open(db, {
-    kek: { kind: 'env', name: ensureTestKek() }, dev: true,
-    collections: collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
-  });
-  const svc = new RecordService({ db, collections: map, limits: { perPageDefault: 30, perPageMax: 500 }, stages: { sensitive: fieldEncryptionStage(keys), ...stages } });
-  keys.onIndexKeysChange(() => svc.queries.clear()); // as the engine does
+  const instance = async (on: Database) => {
+    const keys = await KeyService.open(on, {
+      kek: { kind: 'env', name: ensureTestKek() }, dev: true,
+      collections: collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name),
+    });
+    const svc = new RecordService({ db: on, collections: map, limits: { perPageDefault: 30, perPageMax: 500 }, stages: { sensitive: fieldEncryptionStage(keys), ...stages } });
+    keys.onIndexKeysChange(() => svc.queries.clear()); // as the engine does
+    return { svc, keys };
+  };
+  const { svc, keys } = await instance(db);
+  const peers: Array<() => Promise<void>> = [];
   return {
     db,
     svc,
     keys,
+    async peer() {
+      const other = await openDatabase(spec);
+      const p = await instance(other);
+      peers.push(async () => {
+        await p.keys.close();
+        await other.close();
+      });
+      return p;
+    },
     async count(table) {
       const row = await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
     },
     async close() {
+      for (const close of peers) await close();
       await keys.close();
       await db.close();
     },

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
-import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditRow } from '../../db/audit/audit-store.ts';
+import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditHead, type AuditRow } from '../../db/audit/audit-store.ts';
+import { readAuditHeadSync, writeAuditRowsSync } from '../../db/audit/sqlite-audit-append.ts';
+import type { SyncWriter } from '../../db/database.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stages.ts';
 import type { RequestContext } from '../caller.ts';
@@ -9,6 +11,7 @@ import { chainHash, type UnchainedRow } from './audit-chain.ts';
 import { encodeInput } from './audit-encode.ts';
 import type { AuditKeyring, SigningKey } from './audit-keys.ts';
 import type { AuditInput } from './audit-types.ts';
+import { PendingReads, type ReadBatch } from './pending-reads.ts';
 import { verifyChain, type VerifyOptions, type VerifyResult } from './audit-verify.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,12 +28,6 @@ export interface AuditServiceOptions {
   readonly links?: LinkSourceSpec | null;
 }
 
-interface PendingRead {
-  readonly inputs: readonly AuditInput[];
-  readonly resolve: () => void;
-  readonly reject: (err: unknown) => void;
-}
-
 /** Called with each durable batch's last seq (checkpoints count on it). */
 export type AppendListener = (lastSeq: number, count: number) => void;
 
@@ -45,10 +42,12 @@ export class AuditService implements AuditSink {
   readonly #db: Database;
   readonly #keys: AuditKeyring;
   readonly #now: () => Date;
-  readonly #maxBatch: number;
   readonly #links: LinkSourceSpec | null;
-  #queue: PendingRead[] = [];
+  readonly #reads: PendingReads;
   #flushing: Promise<void> | null = null;
+  /** SQLite: a group-commit job for the waiting reads is queued and has not taken them yet. */
+  #syncQueued = false;
+  readonly #syncInFlight = new Set<Promise<void>>();
   readonly #listeners = new Set<AppendListener>();
   #gates: Array<() => void> = [];
 
@@ -56,7 +55,7 @@ export class AuditService implements AuditSink {
     this.#db = opts.db;
     this.#keys = opts.keys;
     this.#now = opts.now ?? (() => new Date());
-    this.#maxBatch = opts.maxBatch ?? 500;
+    this.#reads = new PendingReads(opts.maxBatch ?? 500);
     this.#links = opts.links ?? null;
   }
 
@@ -81,13 +80,7 @@ export class AuditService implements AuditSink {
       }
       return;
     }
-    let last: number;
-    try {
-      last = await inAuditTransaction(this.#db, (t) => this.#write(t, encoded));
-    } catch (err) {
-      throw unavailable(err);
-    }
-    this.#notify(last, events.length);
+    await this.#appendRows(encoded);
   }
 
   /** AuditSink: a record write's event, inside the write's transaction. */
@@ -102,22 +95,31 @@ export class AuditService implements AuditSink {
     }, trx);
   }
 
-  /** AuditSink: resolves when the reads' events (one per record) are durable (group commit). */
+  /**
+   * AuditSink: resolves when the reads' events (one per record) are durable. Group commit: the
+   * reads served while one batch commits form the next. On SQLite the batch joins the turn's
+   * write batch as synchronous statements (one hand-off for all of it); elsewhere it is its own
+   * transaction, after this turn's I/O callbacks.
+   */
   recordRead(event: SensitiveReadEvent): Promise<void> {
-    const inputs: AuditInput[] = event.reads.map((r) => ({
-      action: 'record.read',
-      outcome: 'success',
-      actor: actorOf(event.actor, event.actorRole, event.request),
-      request: requestOf(event.request),
-      target: { collection: event.collection, recordId: r.recordId },
-      details: { fields: [...r.fields] },
-    }));
-    if (inputs.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.#queue.push({ inputs, resolve, reject });
-      // After this turn's I/O callbacks: the reads served in one turn share one append.
-      this.#flushing ??= new Promise<void>((done) => setImmediate(() => void this.#drain().then(done)));
-    });
+    let rows: UnchainedRow[];
+    try {
+      rows = event.reads.map((r) => encodeInput({
+        action: 'record.read',
+        outcome: 'success',
+        actor: actorOf(event.actor, event.actorRole, event.request),
+        request: requestOf(event.request),
+        target: { collection: event.collection, recordId: r.recordId },
+        details: { fields: [...r.fields] },
+      }, 0, '', 0));
+    } catch (err) {
+      return Promise.reject(err); // a malformed event fails its own request only
+    }
+    if (rows.length === 0) return Promise.resolve();
+    const durable = this.#reads.push(rows);
+    if (this.#db.writeSync !== undefined) this.#scheduleSync(this.#db.writeSync);
+    else this.#flushing ??= new Promise<void>((done) => setImmediate(() => void this.#drain().then(done)));
+    return durable;
   }
 
   /** The checkpoint signing key's public half: all a checkpoint verifier needs. */
@@ -149,25 +151,19 @@ export class AuditService implements AuditSink {
 
   /** Waits for queued read events (on shutdown). */
   async flush(): Promise<void> {
-    while (this.#flushing) await this.#flushing;
+    while (this.#flushing || this.#syncInFlight.size > 0) await (this.#flushing ?? Promise.all(this.#syncInFlight));
   }
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
-        // Whole requests only: a batch holds at least one, then as many as fit in maxBatch events.
-        let n = 0;
-        let take = 0;
-        while (take < this.#queue.length && (take === 0 || n + this.#queue[take].inputs.length <= this.#maxBatch)) {
-          n += this.#queue[take].inputs.length;
-          take++;
-        }
-        const batch = this.#queue.splice(0, take);
+      while (this.#reads.size > 0) {
+        const batch = this.#reads.take();
         try {
-          await this.appendMany(batch.flatMap((p) => p.inputs));
-          for (const p of batch) p.resolve();
+          for (const gate of this.#gates) gate();
+          await this.#appendRows(batch.rows);
+          batch.settle();
         } catch (err) {
-          for (const p of batch) p.reject(err);
+          batch.settle(err);
         }
       }
     } finally {
@@ -175,19 +171,70 @@ export class AuditService implements AuditSink {
     }
   }
 
+  /**
+   * One write-batch job for the waiting reads (SQLite). It takes them when it runs, so reads that
+   * arrive before then join it; reads that arrive later get the next job.
+   */
+  #scheduleSync(writeSync: NonNullable<Database['writeSync']>): void {
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    let batch: ReadBatch | null = null;
+    const job = writeSync((w) => {
+      this.#syncQueued = false;
+      batch = this.#reads.take();
+      if (this.#reads.size > 0) this.#scheduleSync(writeSync);
+      for (const gate of this.#gates) gate();
+      return this.#writeSync(w, batch.rows);
+    }).then((last) => {
+      (batch as ReadBatch).settle();
+      this.#notify(last, (batch as ReadBatch).rows.length);
+    }, (err: unknown) => {
+      if (batch === null) {
+        // the transaction failed before the job ran (BEGIN): the reads it was to take fail with it
+        this.#syncQueued = false;
+        while (this.#reads.size > 0) this.#reads.take().settle(unavailable(err));
+      } else {
+        (batch as ReadBatch).settle(unavailable(err));
+      }
+    }).finally(() => this.#syncInFlight.delete(job));
+    this.#syncInFlight.add(job);
+  }
+
+  /** The rows in their own transaction (gates checked by the caller). */
+  async #appendRows(encoded: readonly UnchainedRow[]): Promise<void> {
+    let last: number;
+    try {
+      last = await inAuditTransaction(this.#db, (t) => this.#write(t, encoded));
+    } catch (err) {
+      throw unavailable(err);
+    }
+    this.#notify(last, encoded.length);
+  }
+
   async #write(trx: Executor, encoded: readonly UnchainedRow[]): Promise<number> {
-    const key = this.#keys.mac('audit-hmac');
     // The head lock is the last thing the transaction takes: it is held only until commit.
-    const head = await lockAuditHead(trx, this.#db.dialect);
+    const rows = this.#chain(await lockAuditHead(trx, this.#db.dialect), encoded);
+    await writeAuditRows(trx, rows, this.#db.dialect);
+    return rows[rows.length - 1].seq;
+  }
+
+  /** #write as synchronous statements inside SQLite's group commit. */
+  #writeSync(w: SyncWriter, encoded: readonly UnchainedRow[]): number {
+    const rows = this.#chain(readAuditHeadSync(w), encoded);
+    writeAuditRowsSync(w, rows);
+    return rows[rows.length - 1].seq;
+  }
+
+  /** The rows chained on from the head: consecutive seqs, one time, each HMAC over the previous hash. */
+  #chain(head: AuditHead, encoded: readonly UnchainedRow[]): AuditRow[] {
+    const key = this.#keys.mac('audit-hmac');
     const time = this.#now().toISOString();
     let prev = head.hash;
-    const rows: AuditRow[] = encoded.map((r, i) => {
+    return encoded.map((r, i) => {
       const row = { ...r, seq: head.seq + 1 + i, time, key_version: key.version };
       prev = chainHash(key, prev, row);
       return { ...row, hash: prev };
     });
-    await writeAuditRows(trx, rows, this.#db.dialect);
-    return rows[rows.length - 1].seq;
   }
 
   #notify(lastSeq: number, count: number): void {

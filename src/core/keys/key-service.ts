@@ -120,7 +120,27 @@ export class KeyService {
   async openField(collection: string, field: string, recordId: string, revision: unknown, stored: unknown, exec?: Executor): Promise<Buffer> {
     const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : Buffer.alloc(0);
     const v = fieldKeyId(bytes);
-    if (v !== null && !this.ring.has('field-data', collection, v)) await this.reload(false, exec);
+    if (v !== null && !this.ring.has('field-data', collection, v)) {
+      await this.reload(false, exec);
+      // The reload above is skipped within 50 ms of the last one: a key added in that window (a
+      // rotation by another instance) must not fail the read.
+      if (!this.ring.has('field-data', collection, v)) await this.reload(true, exec);
+    }
+    return this.#open(collection, field, recordId, revision, bytes);
+  }
+
+  /**
+   * openField without waiting: null when the value names a key version this process does not
+   * hold yet (openField then loads it). The read path's common case costs no promise.
+   */
+  openFieldNow(collection: string, field: string, recordId: string, revision: unknown, stored: unknown): Buffer | null {
+    const bytes = typeof stored === 'string' ? Buffer.from(stored, 'base64') : Buffer.alloc(0);
+    const v = fieldKeyId(bytes);
+    if (v !== null && !this.ring.has('field-data', collection, v)) return null;
+    return this.#open(collection, field, recordId, revision, bytes);
+  }
+
+  #open(collection: string, field: string, recordId: string, revision: unknown, bytes: Buffer): Buffer {
     if (typeof revision !== 'string') throw new FieldDecryptError('the record has no sensitive revision');
     return this.ring.openField(collection, { collection, field, recordId, revision }, bytes);
   }

@@ -51,15 +51,51 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
     },
   });
 
+  // The message reaches the log only (a 5xx answers with the registry text): it names the place
+  // and the reason, never a key or a value.
+  const failed = (loc: RecordLocation, field: string, err: unknown): StrongboxError => new StrongboxError('ERR_INTERNAL',
+    `sensitive field ${loc.collection.name}.${field} of record ${loc.recordId} did not decrypt: ${(err as Error).message}`);
+  /** Opens one stored value now; null when its key must be loaded first. */
+  const openNow = (loc: RecordLocation, field: string, revision: unknown, stored: unknown): Buffer | null => {
+    try {
+      return keys.openFieldNow(loc.collection.name, field, loc.recordId, revision, stored);
+    } catch (err) {
+      throw failed(loc, field, err);
+    }
+  };
   const open = async (loc: RecordLocation, field: string, revision: unknown, stored: unknown): Promise<Buffer> => {
     try {
       return await keys.openField(loc.collection.name, field, loc.recordId, revision, stored, loc.exec);
     } catch (err) {
-      // The message reaches the log only (a 5xx answers with the registry text): it names the
-      // place and the reason, never a key or a value.
-      throw new StrongboxError('ERR_INTERNAL',
-        `sensitive field ${loc.collection.name}.${field} of record ${loc.recordId} did not decrypt: ${(err as Error).message}`);
+      throw failed(loc, field, err);
     }
+  };
+  /** Both ways of decoding: `opener` gives a value's plaintext, or null to give up (decodeNow). */
+  const decodeWith = (loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView,
+    opener: (field: string, stored: unknown) => Buffer | null): Record<string, unknown> | null => {
+    const out: Record<string, unknown> = Object.create(null);
+    for (const f of view.reveal) {
+      const stored = row[f.name];
+      if (stored === null || stored === undefined) {
+        out[f.name] = null;
+        continue;
+      }
+      const plain = opener(f.name, stored);
+      if (plain === null) return null;
+      try {
+        out[f.name] = JSON.parse(plain.toString('utf8'));
+      } finally {
+        plain.fill(0);
+      }
+    }
+    for (const f of view.mask) {
+      const stored = row[maskColumn(f.name)];
+      if (stored === null || stored === undefined) continue;
+      const plain = opener(`${f.name}#mask`, stored);
+      if (plain === null) return null;
+      out[f.name] = plain.toString('utf8');
+    }
+    return out;
   };
 
   return {
@@ -91,27 +127,26 @@ export function fieldEncryptionStage(keys: KeyService): SensitiveStage {
       }
       return out;
     },
-    async decode(loc, row, view: SensitiveView) {
-      const out: Record<string, unknown> = Object.create(null);
-      for (const f of view.reveal) {
-        const stored = row[f.name];
-        if (stored === null || stored === undefined) {
-          out[f.name] = null;
-          continue;
-        }
-        const plain = await open(loc, f.name, row[REVISION_COLUMN], stored);
-        try {
-          out[f.name] = JSON.parse(plain.toString('utf8'));
-        } finally {
-          plain.fill(0);
-        }
-      }
-      for (const f of view.mask) {
-        const stored = row[maskColumn(f.name)];
-        if (stored === null || stored === undefined) continue;
-        out[f.name] = (await open(loc, `${f.name}#mask`, row[REVISION_COLUMN], stored)).toString('utf8');
-      }
-      return out;
+    decode(loc, row, view: SensitiveView) {
+      const now = decodeWith(loc, row, view, (field, stored) => openNow(loc, field, row[REVISION_COLUMN], stored));
+      if (now !== null) return now;
+      // A key version this process does not hold yet: load the keys, then open every value.
+      return (async () => {
+        const opened = new Map<string, Buffer>();
+        for (const [field, stored] of sensitiveValues(row, view)) opened.set(field, await open(loc, field, row[REVISION_COLUMN], stored));
+        return decodeWith(loc, row, view, (field) => opened.get(field) ?? null) as Record<string, unknown>;
+      })();
     },
   };
+}
+
+/** The stored values a view decrypts, by the field name their associated data uses. */
+function sensitiveValues(row: Readonly<Record<string, unknown>>, view: SensitiveView): Array<[string, unknown]> {
+  const out: Array<[string, unknown]> = [];
+  for (const f of view.reveal) if (row[f.name] !== null && row[f.name] !== undefined) out.push([f.name, row[f.name]]);
+  for (const f of view.mask) {
+    const stored = row[maskColumn(f.name)];
+    if (stored !== null && stored !== undefined) out.push([`${f.name}#mask`, stored]);
+  }
+  return out;
 }

@@ -23,7 +23,7 @@ import { mapUniqueViolation } from './unique-violation.ts';
 import { validateInput, type RecordValues } from './validate-input.ts';
 import { filterGuards, guardFilter } from './filter-guard.ts';
 import { releaseReferences } from './relation-release.ts';
-import { outputSensitive, outputWritten } from './sensitive-read.ts';
+import { outputSensitive, type SensitiveOutput, outputWritten } from './sensitive-read.ts';
 import { insertRecord } from './record-insert.ts';
 import { REVISION_COLUMN } from './sensitive-columns.ts';
 import { relationReason } from '../../config/field-values/validate-value.ts';
@@ -358,14 +358,21 @@ export class RecordService {
   }
 
   /** Decrypts what the caller may see; the plaintext leaves only after its read event is recorded. */
-  private async sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: ClockReading): Promise<RecordOut[]> {
-    const outs = await Promise.all(rows.map((row) => outputSensitive(this.stages.sensitive,
-      { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row))));
+  private sensitiveOutput(def: CollectionDef, plan: ReadPlan, rows: Record<string, unknown>[], caller: Caller, at: ClockReading): Promise<RecordOut[]> {
+    const outs = rows.map((row) => outputSensitive(this.stages.sensitive,
+      { collection: def, recordId: String(row.id), dialect: this.db.dialect }, plan, row, this.decodePlain(plan, row)));
+    return outs.some((o) => o instanceof Promise)
+      ? Promise.all(outs).then((all) => this.afterReadEvent(def, all, caller, at))
+      : this.afterReadEvent(def, outs as SensitiveOutput[], caller, at);
+  }
+
+  /** The records, once the event of every revealed field is durable (fail-closed: no event, no plaintext). */
+  private afterReadEvent(def: CollectionDef, outs: readonly SensitiveOutput[], caller: Caller, at: ClockReading): Promise<RecordOut[]> {
+    const records = outs.map((o) => o.record);
     const reads = outs.filter((o) => o.revealed.length > 0).map((o) => ({ recordId: String(o.record.id), fields: o.revealed }));
-    if (reads.length > 0) {
-      await this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at: at.now, request: caller.request });
-    }
-    return outs.map((o) => o.record);
+    if (reads.length === 0) return Promise.resolve(records);
+    return this.stages.audit.recordRead({ collection: def.name, actor: caller.id, actorRole: caller.role, reads, at: at.now, request: caller.request })
+      .then(() => records);
   }
 
   private async audit(trx: Executor, action: AuditAction, def: CollectionDef, recordId: string, caller: Caller, fields: string[], at: string): Promise<void> {

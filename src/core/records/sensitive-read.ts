@@ -15,13 +15,13 @@ export interface SensitiveOutput {
  * decrypted; the others are shown by their mask (the mask column is decrypted, not the value),
  * or left out when the field has no mask.
  */
-export async function outputSensitive(
+export function outputSensitive(
   stage: SensitiveStage,
   loc: RecordLocation,
   plan: ReadPlan,
   row: Readonly<Record<string, unknown>>,
   decoded: Record<string, unknown>,
-): Promise<SensitiveOutput> {
+): SensitiveOutput | Promise<SensitiveOutput> {
   const denied = deniedFields(plan, row);
   const reveal: FieldDef[] = [];
   const mask: FieldDef[] = [];
@@ -29,10 +29,13 @@ export async function outputSensitive(
     if (!plan.maskOnly.has(f.name) && !denied.has(f.name)) reveal.push(f);
     else if (hasMaskColumn(f)) mask.push(f);
   }
-  const plain = await stage.decode(loc, row, { reveal, mask });
-  const masked = new Set(mask.filter((f) => Object.hasOwn(plain, f.name)).map((f) => f.name));
-  const record = projectRow(plan, row, Object.assign(decoded, plain), masked);
-  return { record, revealed: reveal.filter((f) => row[f.name] !== null && row[f.name] !== undefined).map((f) => f.name) };
+  const finish = (plain: Record<string, unknown>): SensitiveOutput => {
+    const masked = new Set(mask.filter((f) => Object.hasOwn(plain, f.name)).map((f) => f.name));
+    const record = projectRow(plan, row, Object.assign(decoded, plain), masked);
+    return { record, revealed: reveal.filter((f) => row[f.name] !== null && row[f.name] !== undefined).map((f) => f.name) };
+  };
+  const plain = stage.decode(loc, row, { reveal, mask });
+  return plain instanceof Promise ? plain.then(finish) : finish(plain);
 }
 
 /**

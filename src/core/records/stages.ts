@@ -37,7 +37,8 @@ export interface SensitiveStage {
   /** Runs before a write's transaction opens (e.g. to see a key version another instance added). */
   prepare?(): Promise<void>;
   encode(loc: RecordLocation, values: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
-  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView): Promise<Record<string, unknown>>;
+  /** Synchronous when it can be (every key it needs is held), so a read costs no promise per field. */
+  decode(loc: RecordLocation, row: Readonly<Record<string, unknown>>, view: SensitiveView): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /**

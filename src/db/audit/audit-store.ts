@@ -51,7 +51,7 @@ export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) =>
   return db.write(fn);
 }
 
-const HEAD_COLUMNS = ['log_id', 'seq', 'hash', 'base_seq', 'base_hash'] as const;
+export const HEAD_COLUMNS = ['log_id', 'seq', 'hash', 'base_seq', 'base_hash'] as const;
 const SELECT_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1));
 const LOCK_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1).forUpdate());
 const INSERT_ONE = new FixedStatement((k, p) => k.insertInto(AUDIT_TABLE).values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, p[i]]))));
@@ -74,7 +74,7 @@ export async function readAuditHead(exec: Executor): Promise<AuditHead> {
   return toHead(row);
 }
 
-function toHead(row: Record<string, unknown>): AuditHead {
+export function toHead(row: Record<string, unknown>): AuditHead {
   return {
     logId: String(row.log_id), seq: Number(row.seq), hash: String(row.hash),
     baseSeq: Number(row.base_seq), baseHash: String(row.base_hash),

@@ -52,10 +52,16 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   const cache = new StatementCache(raw, opts.statementCacheSize, shares.sqliteStatements);
   const snapshot = new ReadSnapshot(raw);
   const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE, shares.sqliteReadStatements);
-  // Every statement Kysely runs (writes, transactions) first ends the shared read snapshot, and
-  // may change the data: the change stamp moves.
+  // Every statement Kysely runs (writes, transactions), and every one of the write batch's
+  // synchronous jobs, first ends the shared read snapshot, and may change the data: the change
+  // stamp moves.
   const stamp = new ChangeStamp(raw);
-  const forKysely = { prepare: (sql: string) => { snapshot.end(); stamp.bump(); return cache.prepare(sql); }, close: () => cache.close() };
+  const direct = (sql: string) => {
+    snapshot.end();
+    stamp.bump();
+    return cache.prepare(sql);
+  };
+  const forKysely = { prepare: direct, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
   const readTimeoutMs = opts.readTimeoutMs ?? 2000;
   // An in-memory database cannot be opened by another connection: its scans stay on the loop.
@@ -64,11 +70,18 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   });
   const shapes = new ScanShapes(raw, shares.sqliteScanShapes);
   let closed = false;
-  const writes = new WriteBatch(kysely);
+  const writes = new WriteBatch(kysely, {
+    writer: {
+      run: (sql, parameters) => void direct(sql).run(parameters),
+      get: (sql, parameters) => direct(sql).get(parameters) as Record<string, unknown> | undefined,
+    },
+    control: (sql) => void direct(sql).run(),
+  });
   const database: Database = {
     dialect: 'sqlite',
     kysely,
     write: (work) => writes.run(work),
+    writeSync: (work) => writes.runSync(work),
     changeStamp() {
       if (closed) return stamp.bump();
       // inside the turn's read transaction: no lock calls of its own, one data_version read per snapshot
