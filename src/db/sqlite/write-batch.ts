@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { SyncWriter } from '../database.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,8 +27,6 @@ const ROLLBACK = 'rollback';
 const SAVEPOINT = 'savepoint sb_write';
 const RELEASE = 'release sb_write';
 const ROLLBACK_TO = 'rollback to sb_write';
-const compiled = (text: string): CompiledQuery => CompiledQuery.raw(text);
-const Q = { begin: compiled(BEGIN), commit: compiled(COMMIT), rollback: compiled(ROLLBACK), savepoint: compiled(SAVEPOINT), release: compiled(RELEASE), rollbackTo: compiled(ROLLBACK_TO) };
 
 /** Jobs per commit at most: a long batch delays the reads queued behind it. */
 export const MAX_BATCH_JOBS = 128;
@@ -84,8 +82,7 @@ export class WriteBatch {
     try {
       while (this.#queue.length > 0) {
         const jobs = this.#queue.splice(0, MAX_BATCH_JOBS);
-        const outcomes = await this.#kysely.connection().execute((conn) =>
-          jobs.every((j) => j.sync !== null) ? this.#commitSync(jobs) : this.#commit(conn, jobs));
+        const outcomes = await this.#kysely.connection().execute((conn) => this.#commit(conn, jobs));
         for (let i = 0; i < jobs.length; i++) {
           const o = outcomes[i];
           if (o.ok) jobs[i].resolve(o.value);
@@ -97,34 +94,13 @@ export class WriteBatch {
     }
   }
 
-  /** One transaction for the jobs: an outcome per job, all failed if the transaction is lost. */
+  /**
+   * One transaction for the jobs: an outcome per job, all failed if the transaction is lost. The
+   * control statements run on the connection itself (this holds Kysely's connection); a Kysely
+   * job's statements go through Kysely, a synchronous job's straight to the connection, and a
+   * batch of synchronous jobs only runs start to end in one call stack.
+   */
   async #commit(conn: Executor, jobs: readonly Job[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
-    try {
-      await conn.executeQuery(Q.begin);
-    } catch (err) {
-      return jobs.map(() => ({ ok: false, err }));
-    }
-    try {
-      // A lone job needs no savepoint: if it throws, rolling the transaction back undoes exactly it.
-      if (jobs.length === 1) {
-        const lone = await runLoneJob(conn, jobs[0], this.#raw.writer);
-        if (!lone.ok) return [lone];
-        outcomes.push(lone);
-      } else {
-        for (const job of jobs) outcomes.push(await runJob(conn, job, this.#raw.writer));
-      }
-      await conn.executeQuery(Q.commit);
-      return outcomes;
-    } catch (err) {
-      // The transaction itself failed (I/O, a failed savepoint rollback, the COMMIT): nothing of it stays.
-      await conn.executeQuery(Q.rollback).catch(() => undefined);
-      return jobs.map(() => ({ ok: false, err }));
-    }
-  }
-
-  /** The same transaction as #commit for synchronous jobs, in one call stack with no statement handed to Kysely. */
-  async #commitSync(jobs: readonly Job[]): Promise<Outcome[]> {
     const raw = this.#raw;
     try {
       raw.control(BEGIN);
@@ -132,22 +108,29 @@ export class WriteBatch {
       return jobs.map(() => ({ ok: false, err }));
     }
     const outcomes: Outcome[] = [];
+    // A lone job needs no savepoint: if it throws, rolling the transaction back undoes exactly it.
+    const lone = jobs.length === 1;
     try {
       for (const job of jobs) {
-        const lone = jobs.length === 1;
         if (!lone) raw.control(SAVEPOINT);
+        let value: unknown;
         try {
-          outcomes.push({ ok: true, value: (job.sync as (w: SyncWriter) => unknown)(raw.writer) });
+          value = job.work !== null ? await job.work(conn) : (job.sync as (w: SyncWriter) => unknown)(raw.writer);
         } catch (err) {
+          // a job's own failure is its outcome; a failure to undo it is the batch's (the catch below)
           raw.control(lone ? ROLLBACK : ROLLBACK_TO);
           if (lone) return [{ ok: false, err }];
+          raw.control(RELEASE);
           outcomes.push({ ok: false, err });
+          continue;
         }
         if (!lone) raw.control(RELEASE);
+        outcomes.push({ ok: true, value });
       }
       raw.control(COMMIT);
       return outcomes;
     } catch (err) {
+      // The transaction itself failed (I/O, a failed savepoint rollback, the COMMIT): nothing of it stays.
       try {
         raw.control(ROLLBACK);
       } catch {
@@ -156,33 +139,4 @@ export class WriteBatch {
       return jobs.map(() => ({ ok: false, err }));
     }
   }
-}
-
-/** The batch's only job, without a savepoint: its failure rolls the whole transaction back (a failed rollback is the batch's). */
-async function runLoneJob(conn: Executor, job: Job, writer: SyncWriter): Promise<Outcome> {
-  try {
-    return { ok: true, value: await run(job, conn, writer) };
-  } catch (err) {
-    await conn.executeQuery(Q.rollback);
-    return { ok: false, err };
-  }
-}
-
-/** A job in its savepoint; a job's own failure is its outcome, a failure to undo it is the batch's. */
-async function runJob(conn: Executor, job: Job, writer: SyncWriter): Promise<Outcome> {
-  await conn.executeQuery(Q.savepoint);
-  let value: unknown;
-  try {
-    value = await run(job, conn, writer);
-  } catch (err) {
-    await conn.executeQuery(Q.rollbackTo);
-    await conn.executeQuery(Q.release);
-    return { ok: false, err };
-  }
-  await conn.executeQuery(Q.release);
-  return { ok: true, value };
-}
-
-function run(job: Job, conn: Executor, writer: SyncWriter): Promise<unknown> | unknown {
-  return job.work !== null ? job.work(conn) : (job.sync as (w: SyncWriter) => unknown)(writer);
 }
