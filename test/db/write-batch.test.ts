@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Database, SyncWriter } from '../../src/db/database.ts';
 import { withSqlitePair } from '../helpers/sqlite-pair.ts';
+import { batchWriterOf } from '../../src/db/sqlite/write-batch.ts';
 
 const withDb = (work: Parameters<typeof withSqlitePair>[1]): Promise<void> => withSqlitePair({ unique: true, otherReadonly: true }, work);
 
@@ -156,5 +157,21 @@ test('a synchronous job ends the turn\'s read snapshot and moves the change stam
     assert.notEqual(db.changeStamp?.(), stamp, 'a cached row must not outlive the write');
     assert.deepEqual(read(), [{ v: 'a' }, { v: 'b' }], 'reads after the write see it');
     assert.deepEqual(committed(other), ['a', 'b']);
+  });
+});
+
+test('a job\'s executor names its batch\'s connection while the batch runs, and nothing else does', async () => {
+  await withDb(async (db, other) => {
+    let inside: SyncWriter | undefined;
+    let kept: Parameters<Parameters<Database['write']>[0]>[0] | undefined;
+    await db.write(async (trx) => {
+      inside = batchWriterOf(trx);
+      kept = trx;
+      inside?.run('insert into t (v) values (?)', ['via the writer']);
+    });
+    assert.ok(inside !== undefined, 'a job gets the connection');
+    assert.deepEqual(committed(other), ['via the writer'], 'its statements joined the job\'s transaction and committed with it');
+    assert.equal(batchWriterOf(db.kysely), undefined, 'the plain executor has none');
+    assert.equal(batchWriterOf(kept as NonNullable<typeof kept>), undefined, 'nor the job\'s executor once its batch ended');
   });
 });

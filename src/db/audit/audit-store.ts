@@ -3,41 +3,12 @@ import type { Database, Dialect } from '../database.ts';
 import type { Executor } from '../migrate/introspect.ts';
 import { FixedStatement } from '../fixed-statement.ts';
 import { appendOneAuditRow } from '../postgres/audit-append.ts';
+import { batchWriterOf } from '../sqlite/write-batch.ts';
+import { readAuditHeadSync, writeAuditRowsSync } from './sqlite-audit-append.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
+import { AUDIT_COLUMNS, HEAD_COLUMNS, toHead, type AuditHead, type AuditRow } from './audit-row.ts';
 
-/** One stored event, column for column. */
-export interface AuditRow {
-  readonly seq: number;
-  readonly time: string;
-  readonly actor_id: string | null;
-  readonly actor_role: string | null;
-  readonly token_id: string | null;
-  readonly ip: string | null;
-  readonly request_id: string | null;
-  readonly action: string;
-  readonly target_collection: string | null;
-  readonly target_record: string | null;
-  readonly outcome: string;
-  /** canonical JSON text, hashed exactly as stored */
-  readonly details: string;
-  readonly key_version: number;
-  /** lower-case hex HMAC-SHA256 */
-  readonly hash: string;
-}
-
-export const AUDIT_COLUMNS = [
-  'seq', 'time', 'actor_id', 'actor_role', 'token_id', 'ip', 'request_id', 'action',
-  'target_collection', 'target_record', 'outcome', 'details', 'key_version', 'hash',
-] as const satisfies readonly (keyof AuditRow)[];
-
-/** The chain's last event and its base (seq 0 and zeros, or where the last prune cut). */
-export interface AuditHead {
-  readonly logId: string;
-  readonly seq: number;
-  readonly hash: string;
-  readonly baseSeq: number;
-  readonly baseHash: string;
-}
+export { AUDIT_COLUMNS, type AuditHead, type AuditRow };
 
 // SQLite allows 32,766 bound values per statement; 14 columns per row.
 const INSERT_CHUNK = 1000;
@@ -51,7 +22,6 @@ export async function inAuditTransaction<T>(db: Database, fn: (trx: Executor) =>
   return db.write(fn);
 }
 
-export const HEAD_COLUMNS = ['log_id', 'seq', 'hash', 'base_seq', 'base_hash'] as const;
 const SELECT_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1));
 const LOCK_HEAD = new FixedStatement((k) => k.selectFrom(AUDIT_HEAD_TABLE).select(HEAD_COLUMNS).where('id', '=', 1).forUpdate());
 const INSERT_ONE = new FixedStatement((k, p) => k.insertInto(AUDIT_TABLE).values(Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, p[i]]))));
@@ -63,6 +33,8 @@ const MOVE_HEAD = new FixedStatement((k, p) => k.updateTable(AUDIT_HEAD_TABLE).s
  * SQLite serializes writers already.
  */
 export async function lockAuditHead(trx: Executor, dialect: Dialect): Promise<AuditHead> {
+  const sync = dialect === 'sqlite' ? batchWriterOf(trx) : undefined;
+  if (sync !== undefined) return readAuditHeadSync(sync);
   const { rows: [row] } = await (dialect === 'postgres' ? LOCK_HEAD : SELECT_HEAD).run(trx, dialect);
   if (row === undefined) throw new Error('the audit head row is missing');
   return toHead(row as Record<string, unknown>);
@@ -74,12 +46,6 @@ export async function readAuditHead(exec: Executor): Promise<AuditHead> {
   return toHead(row);
 }
 
-export function toHead(row: Record<string, unknown>): AuditHead {
-  return {
-    logId: String(row.log_id), seq: Number(row.seq), hash: String(row.hash),
-    baseSeq: Number(row.base_seq), baseHash: String(row.base_hash),
-  };
-}
 
 /**
  * Inserts rows (already chained on from the locked head) and moves the head to the last one.
@@ -88,6 +54,8 @@ export function toHead(row: Record<string, unknown>): AuditHead {
  */
 export async function writeAuditRows(trx: Executor, rows: readonly AuditRow[], dialect: Dialect): Promise<void> {
   if (rows.length === 0) return;
+  const sync = dialect === 'sqlite' ? batchWriterOf(trx) : undefined;
+  if (sync !== undefined) return writeAuditRowsSync(sync, rows); // inside a write batch's job: the same statements, no hand-off
   if (dialect === 'sqlite') {
     for (const row of rows) await INSERT_ONE.run(trx, dialect, AUDIT_COLUMNS.map((c) => row[c]));
   } else if (rows.length === 1) {

@@ -1,5 +1,5 @@
 import type { SyncWriter } from '../database.ts';
-import { AUDIT_COLUMNS, HEAD_COLUMNS, toHead, type AuditHead, type AuditRow } from './audit-store.ts';
+import { AUDIT_COLUMNS, HEAD_COLUMNS, toHead, type AuditHead, type AuditRow } from './audit-row.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE } from './audit-schema.ts';
 
 /**

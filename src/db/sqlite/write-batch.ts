@@ -28,6 +28,18 @@ const SAVEPOINT = 'savepoint sb_write';
 const RELEASE = 'release sb_write';
 const ROLLBACK_TO = 'rollback to sb_write';
 
+/** The connection behind the Kysely executor a batch hands its jobs, while the batch runs. */
+const writers = new WeakMap<Executor, SyncWriter>();
+
+/**
+ * The synchronous statements of the connection `trx` belongs to, when `trx` is the executor a
+ * write batch gave its job (so its statements join that job's transaction, as Kysely's would);
+ * undefined otherwise. db/ code on the hot path uses it to skip Kysely's hand-off per statement.
+ */
+export function batchWriterOf(trx: Executor): SyncWriter | undefined {
+  return writers.get(trx);
+}
+
 /** Jobs per commit at most: a long batch delays the reads queued behind it. */
 export const MAX_BATCH_JOBS = 128;
 
@@ -82,7 +94,14 @@ export class WriteBatch {
     try {
       while (this.#queue.length > 0) {
         const jobs = this.#queue.splice(0, MAX_BATCH_JOBS);
-        const outcomes = await this.#kysely.connection().execute((conn) => this.#commit(conn, jobs));
+        const outcomes = await this.#kysely.connection().execute(async (conn) => {
+          writers.set(conn, this.#raw.writer);
+          try {
+            return await this.#commit(conn, jobs);
+          } finally {
+            writers.delete(conn);
+          }
+        });
         for (let i = 0; i < jobs.length; i++) {
           const o = outcomes[i];
           if (o.ok) jobs[i].resolve(o.value);
