@@ -1,5 +1,6 @@
 import type { Compilable, CompiledQuery, Kysely, RootOperationNode } from 'kysely';
 import type { Database } from './database.ts';
+import { batchWriterOf } from './sqlite/write-batch.ts';
 import { LruMap } from '../util/lru-map.ts';
 import { CACHE_BUDGET, MAX_ENTRY_BYTES, stringBytes } from '../util/cache-budget.ts';
 
@@ -70,6 +71,9 @@ export class CompiledQueryCache {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async executeOn<R>(trx: Kysely<any>, key: string, build: () => Compilable<R>, values: readonly unknown[]): Promise<R[]> {
     const entry = this.#entry(key, () => ({ query: build(), meta: null }));
+    // Inside a SQLite write batch's job: the same statement on its connection, without Kysely's hand-off.
+    const sync = batchWriterOf(trx);
+    if (sync !== undefined) return sync.all(entry.compiled.sql, bind(entry, values)) as R[];
     return (await trx.executeQuery<R>({ ...entry.compiled, parameters: bind(entry, values) })).rows;
   }
 

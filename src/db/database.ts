@@ -6,6 +6,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface SyncWriter {
   run(sql: string, parameters: readonly unknown[]): void;
   get(sql: string, parameters: readonly unknown[]): Record<string, unknown> | undefined;
+  /** Every row a statement returns (an INSERT … RETURNING), or none for one that returns nothing. */
+  all(sql: string, parameters: readonly unknown[]): Record<string, unknown>[];
 }
 
 /**

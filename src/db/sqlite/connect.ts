@@ -74,6 +74,12 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     writer: {
       run: (sql, parameters) => void direct(sql).run(parameters),
       get: (sql, parameters) => direct(sql).get(parameters) as Record<string, unknown> | undefined,
+      all(sql, parameters) {
+        const stmt = direct(sql);
+        if (stmt.reader) return stmt.all(parameters) as Record<string, unknown>[];
+        stmt.run(parameters);
+        return [];
+      },
     },
     control: (sql) => void direct(sql).run(),
   });
