@@ -29,13 +29,18 @@ export function outputSensitive(
     if (!plan.maskOnly.has(f.name) && !denied.has(f.name)) reveal.push(f);
     else if (hasMaskColumn(f)) mask.push(f);
   }
-  const finish = (plain: Record<string, unknown>): SensitiveOutput => {
-    const masked = new Set(mask.filter((f) => Object.hasOwn(plain, f.name)).map((f) => f.name));
-    const record = projectRow(plan, row, Object.assign(decoded, plain), masked);
-    return { record, revealed: reveal.filter((f) => row[f.name] !== null && row[f.name] !== undefined).map((f) => f.name) };
-  };
   const plain = stage.decode(loc, row, { reveal, mask });
-  return plain instanceof Promise ? plain.then(finish) : finish(plain);
+  return plain instanceof Promise
+    ? plain.then((p) => sensitiveOutputOf(plan, row, decoded, reveal, mask, p))
+    : sensitiveOutputOf(plan, row, decoded, reveal, mask, plain);
+}
+
+/** The row's output once its sensitive values are open (no closure per row: tsx names each one at runtime). */
+function sensitiveOutputOf(plan: ReadPlan, row: Readonly<Record<string, unknown>>, decoded: Record<string, unknown>,
+  reveal: readonly FieldDef[], mask: readonly FieldDef[], plain: Record<string, unknown>): SensitiveOutput {
+  const masked = new Set(mask.filter((f) => Object.hasOwn(plain, f.name)).map((f) => f.name));
+  const record = projectRow(plan, row, Object.assign(decoded, plain), masked);
+  return { record, revealed: reveal.filter((f) => row[f.name] !== null && row[f.name] !== undefined).map((f) => f.name) };
 }
 
 /**
