@@ -2,7 +2,8 @@ import { restoreInTransaction } from '../../db/backup/restore-writer.ts';
 import type { Database } from '../../db/database.ts';
 import { SYSTEM_MIGRATIONS, runSystemMigrations } from '../../db/migrate/system-migrations.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import type { HeaderTable, Manifest } from './archive-format.ts';
+import type { Manifest } from './archive-format.ts';
+import type { DataPart } from './data-part.ts';
 import { readArchive, type ReadArchiveOptions } from './read-archive.ts';
 
 export interface RestoreBackupOptions extends ReadArchiveOptions {
@@ -10,8 +11,8 @@ export interface RestoreBackupOptions extends ReadArchiveOptions {
   readonly target: Database;
   /** Replace a non-empty target (the caller has backed it up first). */
   readonly force?: boolean;
-  /** Sees every row as it is restored (verify keeps a sample). */
-  readonly onRows?: (table: HeaderTable, rows: readonly unknown[][]) => void;
+  /** Sees every data part as it is restored (verify keeps a sample). */
+  readonly onPart?: (part: DataPart) => void;
   /** Skips the system migrations newer than the backup (verify restores the backup as it was). */
   readonly upgrade?: boolean;
 }
@@ -39,10 +40,13 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Manifes
         await w.createSystemTables(h.systemMigrations);
         await w.createCollections(h.collections);
       },
-      async rows(table, rows) {
-        opts.onRows?.(table, rows);
+      async part(part) {
+        opts.onPart?.(part);
+        const { table } = part;
         if (MADE_BY_SCHEMA.has(table.name)) return;
-        await w.insert(table.name, table.columns.map((c) => c.name), rows);
+        const columns = table.columns.map((c) => c.name);
+        // SQLite parses the lines itself; elsewhere they become rows here
+        if (!await w.insertPart(table.name, columns, part.data, part.count)) await w.insert(table.name, columns, part.rows());
       },
     });
     for (const t of manifest.tables) {

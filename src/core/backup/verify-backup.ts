@@ -65,7 +65,7 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
         trustedPublicKeys: opts.trustedPublicKeys,
         target,
         force: opts.scratch !== undefined,
-        onRows: (t, rows) => sample.add(t, rows),
+        onPart: (part) => sample.add(part),
         onProgress: opts.onProgress,
       });
     } finally {
