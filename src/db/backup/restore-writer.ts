@@ -35,6 +35,12 @@ export interface RestoreWriter {
    */
   insertPart(table: string, columns: readonly string[], data: Buffer, count: number): Promise<boolean>;
   countRows(table: string): Promise<number>;
+  /**
+   * SQLite only, for a scratch database that is thrown away (backup verify): commits what is
+   * restored so far and opens the next transaction, so other connections can check it while the
+   * rest streams in. The restore is then no longer atomic: a failure leaves it half done.
+   */
+  unsafeCommit(): Promise<void>;
 }
 
 export interface RestoreOptions {
@@ -154,6 +160,12 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
       return true;
     },
     countRows: (table) => countRows(trx, table),
+    async unsafeCommit() {
+      if (dialect !== 'sqlite') throw new StrongboxError('ERR_INTERNAL', 'A restore commits in parts only into a SQLite scratch database.');
+      await sql`commit`.execute(trx);
+      await sql`begin immediate`.execute(trx);
+      await sql`pragma defer_foreign_keys = on`.execute(trx);
+    },
   };
 }
 
