@@ -89,15 +89,12 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     let sampled: number;
     let auditNote = '';
     try {
-      // the sample on this thread while the checks thread finishes; a broken chain is reported first
-      const sampling = checkSample(engine.records, manifest.collections, sample).then((n) => ({ n }), (err: unknown) => ({ err }));
+      // where the thread could not check the chain, this thread does, before the sample appends to it
       const found = await checkedOnThread(checks);
       const audit = found === null ? await checkRestoredAudit(engine, manifest.audit) : auditProblem(found.audit!, manifest.audit);
       if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
       if (audit === null) auditNote = `, audit chain verified to seq ${manifest.audit?.seq ?? 0}`;
-      const s = await sampling;
-      if ('err' in s) throw s.err;
-      sampled = s.n;
+      sampled = await checkSample(engine.records, manifest.collections, sample);
       if (found !== null && found.error !== null) throw found.error;
       const opened = found === null ? await checkSensitiveFields(engine, manifest.collections) : found.opened;
       if (opened !== null) auditNote += `, ${opened} sensitive values decrypt with the KEK`;
