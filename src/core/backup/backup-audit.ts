@@ -32,7 +32,11 @@ export async function checkRestoredAudit(engine: object, head: { seq: number; ha
   // Without the keyring the audit keys are per process (never stored): a restored chain's
   // HMACs cannot be checked by another process, so there is nothing to verify with.
   if (!('keys' in engine)) return 'not checked';
-  const r = await audit.verify();
+  return auditProblem(await audit.verify(), head);
+}
+
+/** What is wrong with a verified chain against the manifest's head, or null. */
+export function auditProblem(r: { ok: boolean; headSeq: number; problem: string | null }, head: { seq: number; hash: string } | null): string | null {
   if (!r.ok) return `the restored audit chain does not verify: ${r.problem ?? 'unknown problem'}`;
   const want = head?.seq ?? 0;
   if (r.headSeq !== want) return `the restored audit chain ends at seq ${r.headSeq}, the manifest says ${want}`;

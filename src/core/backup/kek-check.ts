@@ -1,10 +1,8 @@
-import type { StrongboxConfig } from '../../config/config.ts';
 import type { CollectionDef } from '../../config/schema.ts';
 import { fieldKeyId } from '../../crypto/field-cipher.ts';
+import { readSensitivePage } from '../../db/backup/sensitive-pages.ts';
 import type { Database } from '../../db/database.ts';
-import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
-import { errorOf, startBackupThread, type ThreadFailure } from './backup-thread.ts';
-import type { KekCheckJob } from './kek-check-thread.ts';
+import { StrongboxError } from '../../errors/strongbox-error.ts';
 
 /** What the check needs of the keyring: synchronous opens under keys it already holds. */
 export interface FieldOpener {
@@ -19,19 +17,23 @@ const PAGE = 5000; // records per read
  * Opens every stored sensitive value of a restored database with the keyring (its wrapped keys
  * came with the backup, the KEK from this server's config): proof that a restore is readable,
  * not only present. Each data key is unwrapped once, when the keyring loads it; a page whose
- * values name a version the keyring does not hold reloads it once. Returns the values opened.
+ * values name a version the keyring does not hold reloads it once. With `more`, the restore is
+ * still committing rows: where a table's committed rows run out, `more` waits for the next commit
+ * (false once everything is committed, and the table is read to its end once more). Returns the
+ * values opened.
  */
-export async function openAllSensitive(db: Database, keys: FieldOpener, collections: readonly CollectionDef[]): Promise<number> {
+export async function openAllSensitive(db: Database, keys: FieldOpener, collections: readonly CollectionDef[], more?: () => Promise<boolean>): Promise<number> {
   let opened = 0;
+  let restoring = more !== undefined;
   for (const def of collections) {
     const fields = def.fields.filter((f) => f.sensitive).map((f) => f.name);
     if (fields.length === 0) continue;
-    let last = '';
+    let after: number | string | null = null;
     for (;;) {
-      const rows = await db.kysely.selectFrom(def.name).select(['id', '_sv', ...fields])
-        .where('id', '>', last).orderBy('id').limit(PAGE).execute() as Record<string, unknown>[];
+      const page = await readSensitivePage(db, def.name, fields, after, PAGE);
+      after = page.next;
       let reloaded = false;
-      for (const r of rows) {
+      for (const r of page.rows) {
         for (const f of fields) {
           const stored = r[f];
           if (stored === null || stored === undefined) continue;
@@ -54,73 +56,20 @@ export async function openAllSensitive(db: Database, keys: FieldOpener, collecti
           opened++;
         }
       }
-      if (rows.length < PAGE) break;
-      last = String(rows[rows.length - 1]!.id);
+      if (page.rows.length === PAGE) continue;
+      if (!restoring) break;
+      restoring = await more!();
     }
   }
   return opened;
 }
 
-type FromThread = ThreadFailure | { type: 'done'; opened: number };
-
 /**
- * A KEK-check thread started ahead of time (verify starts it before the restore, so its start-up
- * runs on the core the restore leaves idle); it waits for its job.
+ * The KEK check on this thread, for where the checks thread cannot run (a KEK that does not load
+ * on a thread). Null when the engine has no keyring.
  */
-export interface KekCheckThread {
-  run(job: KekCheckJob): Promise<number>;
-  cancel(): void;
-}
-
-export function startKekCheckThread(): KekCheckThread {
-  const worker = startBackupThread('./kek-check-thread.ts', {});
-  let settle: ((m: FromThread | Error) => void) | null = null;
-  let early: FromThread | Error | null = null;
-  const deliver = (m: FromThread | Error): void => {
-    if (settle !== null) settle(m);
-    else early ??= m;
-  };
-  worker.on('message', (m: FromThread) => deliver(m));
-  worker.on('error', (err) => deliver(err));
-  worker.on('exit', () => deliver(new Error('the check thread stopped')));
-  worker.unref();
-  return {
-    run(job) {
-      worker.ref();
-      return new Promise<number>((resolve, reject) => {
-        settle = (m) => {
-          settle = () => undefined;
-          void worker.terminate();
-          if (m instanceof Error) reject(m);
-          else if (m.type === 'done') resolve(m.opened);
-          else reject(errorOf(m));
-        };
-        if (early !== null) settle(early);
-        else worker.postMessage({ type: 'job', job });
-      });
-    },
-    cancel() {
-      settle = () => undefined;
-      void worker.terminate();
-    },
-  };
-}
-
-/**
- * The check on a worker thread with its own connection and keyring, so it runs beside the
- * audit chain's check; where the thread cannot run (a KEK that does not load on a thread),
- * here instead. Null when the engine has no keyring.
- */
-export async function checkSensitiveFields(engine: { db: Database; config: StrongboxConfig; keys?: unknown }, collections: readonly CollectionDef[], thread?: KekCheckThread): Promise<number | null> {
+export async function checkSensitiveFields(engine: { db: Database; keys?: unknown }, collections: readonly CollectionDef[]): Promise<number | null> {
   const keys = engine.keys as FieldOpener | undefined;
   if (keys === undefined || typeof keys.openAt !== 'function') return null;
-  if (!collections.some((c) => c.fields.some((f) => f.sensitive))) return 0;
-  // no nice of its own: a drill's thread is lowered already, and this thread inherits that
-  const job: KekCheckJob = { database: engine.config.database, kek: engine.config.keys.kek, dev: engine.config.dev, collections, nice: 0 };
-  try {
-    return await (thread ?? startKekCheckThread()).run(job);
-  } catch (err) {
-    if (isStrongboxError(err) && err.code === 'ERR_BACKUP_VERIFY_FAILED') throw err;
-    return openAllSensitive(engine.db, keys, collections);
-  }
+  return openAllSensitive(engine.db, keys, collections);
 }

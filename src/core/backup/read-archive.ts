@@ -7,11 +7,13 @@ import {
   HEADER_ENTRY, MANIFEST_ENTRY, MAX_ENTRY_BYTES, SIGNATURE_ENTRY, archiveInvalid, parseHeader, parseManifest, parsePartName,
   type ArchiveHeader, type HeaderTable, type Manifest,
 } from './archive-format.ts';
+import { DataPart } from './data-part.ts';
 
 /** What a reader does with the archive as it streams; nothing it did counts until readArchive resolves. */
 export interface ArchiveVisitor {
   header?(header: ArchiveHeader): Promise<void> | void;
-  rows?(table: HeaderTable, rows: unknown[][]): Promise<void> | void;
+  /** Each data part as it streams past (its rows parsed only when asked for: data-part.ts). */
+  part?(part: DataPart): Promise<void> | void;
 }
 
 export interface ReadArchiveOptions {
@@ -65,10 +67,10 @@ async function readEntries(entries: AsyncGenerator<TarEntry>, opts: ReadArchiveO
     st.parts++;
     st.bytes += entry.data.length;
     st.hash.update(entry.data);
-    const rows = parseRows(entry.data, st.table);
-    st.rows += rows.length;
-    await visitor.rows?.(st.table, rows);
-    done += rows.length;
+    const data = new DataPart(st.table, entry.data);
+    st.rows += data.count;
+    await visitor.part?.(data);
+    done += data.count;
     opts.onProgress?.(done, total);
   }
   const manifestBytes = entry.data;
@@ -82,24 +84,6 @@ async function readEntries(entries: AsyncGenerator<TarEntry>, opts: ReadArchiveO
   const manifest = parseManifest(manifestBytes);
   checkManifest(manifest, header, headerSha256, states);
   return manifest;
-}
-
-function parseRows(data: Buffer, table: HeaderTable): unknown[][] {
-  const text = data.toString('utf8');
-  if (!text.endsWith('\n')) throw archiveInvalid(`a data part of ${table.name} does not end a line`);
-  const lines = text.split('\n');
-  lines.pop();
-  const width = table.columns.length;
-  return lines.map((line) => {
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw archiveInvalid(`a row of ${table.name} is not JSON`);
-    }
-    if (!Array.isArray(row) || row.length !== width) throw archiveInvalid(`a row of ${table.name} has the wrong shape`);
-    return row;
-  });
 }
 
 function checkManifest(m: Manifest, h: ArchiveHeader, headerSha256: string, states: readonly TableState[]): void {

@@ -3,6 +3,7 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { Caller } from '../caller.ts';
 import type { RecordService } from '../records/record-service.ts';
 import type { HeaderTable } from './archive-format.ts';
+import type { DataPart } from './data-part.ts';
 
 /** Keeps up to `perTable` rows of each collection as they stream past (evenly spread, deterministic). */
 export class RowSample {
@@ -13,7 +14,8 @@ export class RowSample {
     this.#perTable = perTable;
   }
 
-  add(table: HeaderTable, rows: readonly unknown[][]): void {
+  add(part: DataPart): void {
+    const { table } = part;
     if (table.kind !== 'collection') return;
     let s = this.#rows.get(table.name);
     if (s === undefined) {
@@ -22,10 +24,9 @@ export class RowSample {
     }
     // a stride of rows/perTable over the table's row count from the header
     const stride = Math.max(1, Math.floor(table.rows / this.#perTable));
-    for (const r of rows) {
-      if (s.seen % stride === 0 && s.rows.length < this.#perTable) s.rows.push(r);
-      s.seen++;
-    }
+    // the rows whose place in the table is a multiple of the stride; only they are parsed
+    for (let i = (stride - (s.seen % stride)) % stride; i < part.count && s.rows.length < this.#perTable; i += stride) s.rows.push(part.rowAt(i));
+    s.seen += part.count;
   }
 
   entries(): { table: HeaderTable; rows: unknown[][] }[] {

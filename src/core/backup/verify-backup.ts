@@ -5,10 +5,11 @@ import { basename, join } from 'node:path';
 import type { DatabaseConfig, StrongboxConfig } from '../../config/config.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
-import { checkRestoredAudit } from './backup-audit.ts';
+import { auditProblem, checkRestoredAudit } from './backup-audit.ts';
 import { BACKUP_THREAD_NICE, errorOf, settleOnce, startBackupThread, type ThreadFailure } from './backup-thread.ts';
-import { checkSensitiveFields, startKekCheckThread } from './kek-check.ts';
-import type { Manifest } from './archive-format.ts';
+import { checkSensitiveFields } from './kek-check.ts';
+import type { ArchiveHeader, Manifest } from './archive-format.ts';
+import { isCheckFailure, startRestoredChecks, type ChecksOutcome, type RestoredChecks, type RestoredChecksJob } from './restored-checks.ts';
 import { restoreBackup } from './restore-backup.ts';
 import { RowSample, checkSample } from './sample-check.ts';
 
@@ -54,8 +55,11 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
   }
   const sample = new RowSample(opts.sampleSize ?? 50);
   let manifest: Manifest | null = null;
-  // its start-up runs beside the restore, on the core the restore leaves idle
-  const kekThread = startKekCheckThread();
+  let header: ArchiveHeader | null = null;
+  // Into its own scratch file, verify commits the restore part by part and checks the committed
+  // tables on a thread meanwhile (restored-checks.ts); its start-up runs on the core the restore leaves idle.
+  const checks = opts.scratch === undefined ? startRestoredChecks() : null;
+  const job = (): RestoredChecksJob => ({ database: scratch, kek: opts.config.keys.kek, dev: opts.config.dev, collections: header!.collections, nice: 0 });
   try {
     const target = await openDatabase(scratch);
     try {
@@ -65,29 +69,36 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
         trustedPublicKeys: opts.trustedPublicKeys,
         target,
         force: opts.scratch !== undefined,
-        onRows: (t, rows) => sample.add(t, rows),
+        onHeader: (h) => { header = h; },
+        onPart: (part) => sample.add(part),
         onProgress: opts.onProgress,
+        unsafeCommitEachPart: checks === null ? undefined : (p) => {
+          if (p.system && !checks.started) checks.start(job());
+          else checks.committed(false);
+        },
       });
     } finally {
       await target.close();
     }
+    checks?.committed(true);
+    // the engine and the sample append audit events (sensitive reads): only after the chain is checked
+    await checks?.chainChecked();
     const collections = Object.fromEntries(manifest.collections.map((c) => [c.name, c]));
     const { openEngine } = await import('../engine.ts');
     const engine = await openEngine({ ...opts.config, database: scratch, collections }, { reuseDevPepper: true });
     let sampled: number;
     let auditNote = '';
-    // the KEK check runs on a thread of its own meanwhile (kek-check.ts)
-    const kek = checkSensitiveFields(engine, manifest.collections, kekThread).then((opened) => ({ opened }), (err: unknown) => ({ err }));
     try {
-      const audit = await checkRestoredAudit(engine, manifest.audit);
+      // where the thread could not check the chain, this thread does, before the sample appends to it
+      const found = await checkedOnThread(checks);
+      const audit = found === null ? await checkRestoredAudit(engine, manifest.audit) : auditProblem(found.audit!, manifest.audit);
       if (audit !== null && audit !== 'not checked') throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `${audit}.`);
       if (audit === null) auditNote = `, audit chain verified to seq ${manifest.audit?.seq ?? 0}`;
       sampled = await checkSample(engine.records, manifest.collections, sample);
-      const k = await kek;
-      if ('err' in k) throw k.err;
-      if (k.opened !== null) auditNote += `, ${k.opened} sensitive values decrypt with the KEK`;
+      if (found !== null && found.error !== null) throw found.error;
+      const opened = found === null ? await checkSensitiveFields(engine, manifest.collections) : found.opened;
+      if (opened !== null) auditNote += `, ${opened} sensitive values decrypt with the KEK`;
     } finally {
-      await kek;
       await engine.close();
     }
     const records = manifest.tables.reduce((n, t) => n + t.rows, 0);
@@ -98,9 +109,21 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
     const message = isStrongboxError(err) ? err.message : 'an unexpected error occurred';
     return { ok: false, file, manifest, records: 0, sampled: 0, seconds: (now() - start) / 1000, code, message };
   } finally {
-    kekThread.cancel();
+    checks?.cancel();
     if (tempDir !== null) rmSync(tempDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The thread's findings, or null where the checks must run here instead: no thread (a scratch
+ * database given by the caller), or a thread that could not do them (a KEK that does not load on
+ * a thread). A value that did not open stays a finding, with the chain's verdict before it.
+ */
+async function checkedOnThread(checks: RestoredChecks | null): Promise<ChecksOutcome | null> {
+  if (checks === null) return null;
+  const o = await checks.outcome();
+  if (o.error === null || (o.audit !== null && isCheckFailure(o.error))) return o;
+  return null;
 }
 
 type FromThread = ThreadFailure | { type: 'done'; result: VerifyResult };

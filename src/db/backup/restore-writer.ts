@@ -6,7 +6,10 @@ import type { Executor } from '../migrate/introspect.ts';
 import { inMigrationTransaction } from '../migrate/migration-lock.ts';
 import { planWith } from '../migrate/plan-migration.ts';
 import { SYSTEM_MIGRATIONS } from '../migrate/system-migrations.ts';
-import { coercerFor, type Coercer } from './value-coercion.ts';
+import { insertJsonLines } from './sqlite-json-insert.ts';
+import { archiveStorageOf, coercerFor, type Coercer } from './value-coercion.ts';
+
+interface TargetColumn { readonly type: string; readonly coerce: Coercer }
 
 /**
  * Tables a first start fills by itself (migrations, collection snapshots, the keyring's
@@ -25,7 +28,19 @@ export interface RestoreWriter {
   createCollections(defs: readonly CollectionDef[]): Promise<void>;
   /** Inserts rows given as arrays in `columns` order, values in the archive's logical form. */
   insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void>;
+  /**
+   * Inserts a JSON Lines part (`count` lines, one array per row in `columns` order) where the
+   * target parses it itself: SQLite, when no column needs JavaScript (a blob's base64). False
+   * when it cannot: the caller parses the rows and calls insert.
+   */
+  insertPart(table: string, columns: readonly string[], data: Buffer, count: number): Promise<boolean>;
   countRows(table: string): Promise<number>;
+  /**
+   * SQLite only, for a scratch database that is thrown away (backup verify): commits what is
+   * restored so far and opens the next transaction, so other connections can check it while the
+   * rest streams in. The restore is then no longer atomic: a failure leaves it half done.
+   */
+  unsafeCommit(): Promise<void>;
 }
 
 export interface RestoreOptions {
@@ -67,16 +82,23 @@ export async function hasData(db: Database): Promise<boolean> {
 }
 
 function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
-  const coercers = new Map<string, Map<string, Coercer>>();
-  const started = new Set<string>();
-  const targetColumns = async (table: string): Promise<Map<string, Coercer>> => {
-    let m = coercers.get(table);
-    if (m === undefined) {
-      m = new Map();
-      for (const c of await columnTypes(trx, dialect, table)) m.set(c.name, coercerFor(c.type, dialect));
-      coercers.set(table, m);
+  const tables = new Map<string, Map<string, TargetColumn>>();
+  /** The target's columns for these archive columns, once the table's seeded rows are gone. */
+  const columnsOf = async (table: string, columns: readonly string[]): Promise<TargetColumn[]> => {
+    let target = tables.get(table);
+    if (target === undefined) {
+      target = new Map();
+      for (const c of await columnTypes(trx, dialect, table)) target.set(c.name, { type: c.type, coerce: coercerFor(c.type, dialect) });
+      tables.set(table, target);
+      if (target.size === 0) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a table "${table}" that this Strongbox does not create.`);
+      // a migration may seed a row (the audit chain's head): the backup's rows replace it
+      if (await countRows(trx, table) > 0) await trx.deleteFrom(table).execute();
     }
-    return m;
+    return columns.map((c) => {
+      const t = target.get(c);
+      if (t === undefined) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a column "${table}.${c}" that this Strongbox does not create.`);
+      return t;
+    });
   };
   const texts = new Map<string, string>();
   const insertText = (table: string, columns: readonly string[], n: number): string => {
@@ -112,18 +134,7 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
     },
     async insert(table, columns, rows) {
       if (rows.length === 0) return;
-      const target = await targetColumns(table);
-      if (!started.has(table)) {
-        started.add(table);
-        // a migration may seed a row (the audit chain's head): the backup's rows replace it
-        if (await countRows(trx, table) > 0) await trx.deleteFrom(table).execute();
-      }
-      if (target.size === 0) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a table "${table}" that this Strongbox does not create.`);
-      const coerce = columns.map((c) => {
-        const f = target.get(c);
-        if (f === undefined) throw new StrongboxError('ERR_BACKUP_INCOMPATIBLE', `The backup has a column "${table}.${c}" that this Strongbox does not create.`);
-        return f;
-      });
+      const coerce = (await columnsOf(table, columns)).map((c) => c.coerce);
       // One statement text per table and batch size, compiled once: only the values change. On
       // SQLite the text stays short enough for the prepared-statement cache to keep it
       // (sqlite/statement-cache.ts), or every batch would be parsed and planned again.
@@ -140,7 +151,21 @@ function makeWriter(trx: Executor, dialect: Dialect): RestoreWriter {
         await trx.executeQuery(CompiledQuery.raw(text, params));
       }
     },
+    async insertPart(table, columns, data, count) {
+      if (dialect !== 'sqlite' || count === 0) return false;
+      const target = await columnsOf(table, columns);
+      // SQLite has no base64: a blob column takes the JavaScript path
+      if (target.some((c) => archiveStorageOf(c.type, dialect) === 'blob')) return false;
+      await insertJsonLines(trx, table, columns, data, count);
+      return true;
+    },
     countRows: (table) => countRows(trx, table),
+    async unsafeCommit() {
+      if (dialect !== 'sqlite') throw new StrongboxError('ERR_INTERNAL', 'A restore commits in parts only into a SQLite scratch database.');
+      await sql`commit`.execute(trx);
+      await sql`begin immediate`.execute(trx);
+      await sql`pragma defer_foreign_keys = on`.execute(trx);
+    },
   };
 }
 
