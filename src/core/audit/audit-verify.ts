@@ -10,6 +10,7 @@ import { originFor, type Checkpoint } from './checkpoint.ts';
 /** Below this many events the chain is checked by the exact check alone (a worker's start is not worth it). */
 export const PARALLEL_MIN_EVENTS = 20_000;
 const MAX_WORKERS = 3;
+const HASH_HEX = /^[0-9a-f]{64}$/;
 
 export interface ParallelVerify {
   /** Where the fast check reads (a read-only connection per thread); null: the exact check alone. */
@@ -119,8 +120,8 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
         }
         macs.set(r.key_version, mac);
       }
-      const tag = Buffer.from(r.hash, 'hex');
-      if (tag.length !== 32 || !mac.verify(chainMessage(prevHash, r), tag)) {
+      // the stored hash must be exactly the lower-case hex of the HMAC (hex is read leniently otherwise)
+      if (typeof r.hash !== 'string' || !HASH_HEX.test(r.hash) || !mac.verify(chainMessage(prevHash, r), Buffer.from(r.hash, 'hex'))) {
         return fail(r.seq, `event ${r.seq} does not match its hash (modified, forged or moved)`);
       }
       const want = expected.get(r.seq);
