@@ -30,6 +30,7 @@ export interface ScanResult {
 const WORKER = new URL('./audit-verify-worker.mjs', import.meta.url);
 const MIN_CHUNK = 1000;
 const MAX_CHUNK = 10_000;
+const MAX_CHUNKS = 2 ** 30;
 
 /**
  * Events per chunk: about eight chunks per thread, so a thread slowed by a busy machine (or by its
@@ -58,6 +59,8 @@ export async function scanLinks(scan: LinkScan, from: { seq: number; hash: strin
   if (n <= 0) return { anomaly: null, lastSeq: from.seq, lastHash: from.hash, checked: 0 };
   const size = Math.max(1, scan.chunk ?? chunkSize(n, scan.workers + 1));
   const count = Math.ceil(n / size);
+  // an event forged at an absurd seq past the head: chunk numbers must fit the shared counter
+  if (count > MAX_CHUNKS) throw new Error('too many chunks for the fast check');
   const plan: ChunkPlan = { fromSeq: from.seq, fromHash: from.hash, end, size, count, expected: [...expected] };
   // [0]: the next chunk to claim; [1]: the first chunk with an anomaly (count while none), -1 to stop all
   const control = new Int32Array(new SharedArrayBuffer(8));
