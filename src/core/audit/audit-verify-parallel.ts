@@ -71,7 +71,9 @@ export async function scanLinks(scan: LinkScan, from: { seq: number; hash: strin
   const failure: { error?: unknown; failed: boolean } = { failed: false };
   let wake: () => void = () => undefined;
   const finished = (): boolean => failure.failed || settled >= Math.min(count, Atomics.load(control, 1) + 1);
+  let closed = false; // a worker's message that arrives after the scan has returned is dropped
   const onResult = (i: number, r: SegmentResult): void => {
+    if (closed || results[i] !== undefined) return;
     results[i] = r;
     onProgress?.(r.checked);
     while (settled < count && results[settled] !== undefined) settled++;
@@ -99,6 +101,7 @@ export async function scanLinks(scan: LinkScan, from: { seq: number; hash: strin
     if (here) await runVerifyThread(task, onResult, turn).catch(fail);
     if (!finished()) await new Promise<void>((resolve) => { wake = resolve; });
   } finally {
+    closed = true;
     // past an anomaly or a failure the workers' chunks are not needed; otherwise they have none left
     if (failure.failed || Atomics.load(control, 1) < count) for (const w of workers) void w.terminate();
   }
