@@ -76,15 +76,18 @@ export async function verifySegment(source, checkers, segment, expected) {
   while (state.want <= hi) {
     const page = await pending;
     if (page.count === 0) return stop(null);
-    // the next page is asked for before this one is checked (PostgreSQL answers meanwhile)
-    pending = page.count === PAGE && page.lastSeq < hi ? source.page(page.lastSeq, hi, PAGE) : null;
+    const more = page.count === PAGE && page.lastSeq < hi;
+    // PostgreSQL answers the next page while this one is checked; SQLite would only run the query
+    // sooner (synchronously), pushing this page out of the cache
+    pending = more && source.prefetch ? source.page(page.lastSeq, hi, PAGE) : null;
     let ok;
     try {
       ok = checkPage(page.records, page.count, checkers, expected, state);
     } finally {
       page.records.fill(0); // the key pads were laid in it
     }
-    if (!ok || (pending === null && state.want <= hi)) return stop(pending);
+    if (!ok || (!more && state.want <= hi)) return stop(pending);
+    if (more && pending === null) pending = source.page(page.lastSeq, hi, PAGE);
   }
   return { anomaly: null, lastSeq: hi, lastHash: Buffer.from(state.prev, 'latin1').toString('hex'), firstPrev, checked: hi - lo + 1 };
 }

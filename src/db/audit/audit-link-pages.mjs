@@ -37,8 +37,9 @@ const PG_PAGE = `select string_agg(case when n <= ${MAX_LENGTH} then lpad(n::tex
  * Opens a link source. `spec` is { dialect: 'sqlite', path } or { dialect: 'postgres', client }
  * (pg client settings as src/db/audit/audit-link-source.ts makes them: cloneable, with
  * `skipHostCheck` standing for sslmode=verify-ca's check that skips the host name).
- * Returns { page(afterSeq, lastSeq, limit) → Promise<{ records: Buffer | null, count, lastSeq }>,
- * hashAt(seq) → Promise<string | undefined>, close() }.
+ * Returns { prefetch, page(afterSeq, lastSeq, limit) → Promise<{ records: Buffer | null, count, lastSeq }>,
+ * hashAt(seq) → Promise<string | undefined>, close() }; prefetch: whether asking for the next page
+ * before checking this one overlaps work.
  */
 export async function openLinkSource(spec) {
   // each thread loads only its dialect's driver (pg alone adds a tenth of a second to a start)
@@ -49,6 +50,7 @@ export async function openLinkSource(spec) {
     const pages = db.prepare(SQLITE_PAGE).raw(true);
     const hash = db.prepare('select hash from _sb_audit where seq = ?').pluck();
     return {
+      prefetch: false, // a query runs synchronously: nothing to overlap
       page: async (after, last, limit) => {
         const [records, count, lastSeq] = pages.get(after, last, limit);
         return { records, count, lastSeq };
@@ -65,6 +67,7 @@ export async function openLinkSource(spec) {
   await client.connect();
   await client.query('begin isolation level repeatable read read only');
   return {
+    prefetch: true, // the server builds the next page while this thread checks one
     async page(after, last, limit) {
       const res = await client.query({ name: 'sb-audit-page', text: PG_PAGE, values: [after, last, limit], rowMode: 'array' });
       const [text, count, lastSeq] = res.rows[0];
