@@ -28,9 +28,10 @@ const SQLITE_PAGE = `select cast(group_concat(case when n <= ${MAX_LENGTH} then 
 const PG_ENCODING = `'[' || concat_ws(',', '"strongbox-audit/1"', seq::text,
   ${TEXT_COLUMNS.map((c) => `coalesce(to_json(${c})::text, 'null')`).join(', ')}, key_version::text) || ']'`;
 // As text, turned into UTF-8 here: as bytea it would cross as hex, which costs this process more to decode.
+// octet_length counts the server encoding's bytes, so a server whose encoding is not UTF8 is refused.
 const PG_PAGE = `select string_agg(case when n <= ${MAX_LENGTH} then lpad(n::text, 6, '0') || '${LEAD}' || e else '000000${LEAD}' end
-    || case when octet_length(convert_to(hash, 'UTF8')) = 64 then hash else '${NO_HASH}' end, '' order by seq), count(*), max(seq)
-  from (select seq, e, octet_length(convert_to(e, 'UTF8')) n, hash
+    || case when octet_length(hash) = 64 then hash else '${NO_HASH}' end, '' order by seq), count(*), max(seq)
+  from (select seq, e, octet_length(e) n, hash
     from (select seq, ${PG_ENCODING} e, hash from _sb_audit where seq > $1 and seq <= $2 order by seq limit $3) r) t`;
 
 /**
@@ -66,6 +67,11 @@ export async function openLinkSource(spec) {
   client.on('error', () => undefined); // a dropped connection fails the pending query instead
   await client.connect();
   await client.query('begin isolation level repeatable read read only');
+  const { rows: [{ encoding }] } = await client.query("select current_setting('server_encoding') as encoding, set_config('client_encoding', 'UTF8', true)");
+  if (encoding !== 'UTF8') {
+    await client.end().catch(() => undefined);
+    throw new Error('the fast verify reads UTF8 databases only');
+  }
   return {
     prefetch: true, // the server builds the next page while this thread checks one
     async page(after, last, limit) {
