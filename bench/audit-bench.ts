@@ -1,6 +1,6 @@
 /**
  * Audit trail throughput (in process): append (one event per transaction, and group-committed
- * batches) and `verify` (on worker threads, as `strongbox audit verify` runs it).
+ * batches) and `verify` (its fast path on worker threads and this one, as `strongbox audit verify` runs it).
  * Usage: tsx bench/audit-bench.ts [events] [sqlite|postgres]   (postgres: a throwaway cluster)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -50,7 +50,7 @@ try {
     appendPerSecondOneTransactionEach: Math.round(single),
     appendPerSecondGroupCommitted: Math.round(grouped),
     verifyEvents: best.checked, verifyPerSecond: best.perSecond, verifyPerSecondRuns: runs.map((r) => r.perSecond),
-    verifyPerCpuSecond: best.perCpuSecond, verifyViaWorkers: best.viaWorkers,
+    verifyPerCpuSecond: best.perCpuSecond, verifyPerCpuSecondRuns: runs.map((r) => r.perCpuSecond), verifyViaFastPath: best.viaWorkers,
     loadAverageBefore: Math.round(load * 10) / 10,
   }));
 } finally {

@@ -1,56 +1,66 @@
-// HMAC-SHA256 checks of audit chain links for the verify workers (src/core/audit/audit-verify-worker.mjs).
+// HMAC-SHA256 checks of audit chain links for the fast verify (src/core/audit/verify-segment.mjs).
 // Plain JS so a worker thread loads it without a TypeScript loader.
 //
 // Each check is HMAC(key, prev hash ‖ encoding) per RFC 2104, computed as two one-shot SHA-256
-// calls over buffers whose key pads are laid once: Node's per-call overhead, not SHA-256 itself,
-// is what an event costs (a createHmac object per event is about twice as slow).
+// calls: Node's per-call overhead, not SHA-256 itself, is what an event costs (a createHmac
+// object per event is about four times as slow). The inner message is hashed where it lies, in
+// the page the database returned (src/db/audit/audit-link-pages.mjs): each record there leaves
+// 96 bytes before its encoding, where the inner key pad and the previous hash are laid, so no
+// bytes are copied and no Buffer is made per event.
 import { createHash, hash as oneShotHash } from 'node:crypto';
 
 const BLOCK = 64; // SHA-256 block size (bytes)
 const HASH = 32; // SHA-256 output (bytes)
+/** Bytes a record leaves before its encoding: inner key pad ‖ previous hash. */
+export const LEAD = BLOCK + HASH;
 
-// Output as text: a Buffer per digest costs more than the hash. The inner digest goes back into
-// bytes as latin1 (one char per byte, the cheapest round trip); the outer is compared as hex.
+// Digests as latin1 text (one char per byte): a Buffer per digest costs more than the hash.
 const sha256 = typeof oneShotHash === 'function'
-  ? (data, encoding) => oneShotHash('sha256', data, encoding)
-  : (data, encoding) => createHash('sha256').update(data).digest(encoding);
+  ? (data) => oneShotHash('sha256', data, 'latin1')
+  : (data) => createHash('sha256').update(data).digest('latin1');
 
-/** Constant-time equality of two strings of equal expected length (a MAC is never compared with ===). */
-function sameText(a, b) {
-  let diff = a.length ^ b.length;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
-}
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /**
- * A checker for one HMAC key (a secret KeyObject, as a worker receives it). `check(prevHex,
- * encoding, tagHex)` is true exactly when tagHex is the lower-case hex HMAC-SHA256 of the 32
- * bytes of prevHex followed by the UTF-8 of encoding; any malformed input is false.
+ * A checker for one HMAC key (a secret KeyObject, as a worker receives it).
+ * `check(page, at, length, prev)`: the encoding is page[at + LEAD, at + LEAD + length), its stored
+ * hash the 64 bytes after it (lower-case hex; anything else never matches); prev is the previous
+ * hash as 32 latin1 chars. Overwrites page[at, at + LEAD) with the inner pad and prev. Returns the
+ * HMAC as 32 latin1 chars when it equals the stored hash, else null. The comparison does not stop
+ * early (no timing tells how much of a hash matched).
  */
 export function chainLinkChecker(keyObject) {
   const raw = keyObject.export();
   const key = raw.length > BLOCK ? createHash('sha256').update(raw).digest() : raw;
-  let inner = Buffer.alloc(BLOCK + HASH + 4096); // ipad ‖ prev hash ‖ encoding
+  const ipad = Buffer.alloc(BLOCK);
   const outer = Buffer.alloc(BLOCK + HASH); // opad ‖ inner hash
   for (let i = 0; i < BLOCK; i++) {
-    inner[i] = (key[i] ?? 0) ^ 0x36;
+    ipad[i] = (key[i] ?? 0) ^ 0x36;
     outer[i] = (key[i] ?? 0) ^ 0x5c;
   }
   raw.fill(0);
+  key.fill(0);
   return {
-    check(prevHex, encoding, tagHex) {
-      if (typeof prevHex !== 'string' || prevHex.length !== 2 * HASH) return false;
-      if (typeof tagHex !== 'string' || tagHex.length !== 2 * HASH || typeof encoding !== 'string') return false;
-      if (BLOCK + HASH + 3 * encoding.length > inner.length) {
-        const grown = Buffer.alloc(BLOCK + HASH + 3 * encoding.length);
-        inner.copy(grown, 0, 0, BLOCK);
-        inner = grown;
+    check(page, at, length, prev) {
+      const tagAt = at + LEAD + length;
+      if (prev.length !== HASH || tagAt + 2 * HASH > page.length) return null;
+      page.set(ipad, at);
+      for (let i = 0; i < HASH; i++) page[at + BLOCK + i] = prev.charCodeAt(i);
+      const inner = sha256(page.subarray(at, tagAt));
+      for (let i = 0; i < HASH; i++) outer[BLOCK + i] = inner.charCodeAt(i);
+      const tag = sha256(outer);
+      let diff = 0;
+      for (let i = 0; i < HASH; i++) {
+        const b = tag.charCodeAt(i);
+        diff |= (HEX[b >> 4] ^ page[tagAt + 2 * i]) | (HEX[b & 15] ^ page[tagAt + 2 * i + 1]);
       }
-      if (inner.write(prevHex, BLOCK, HASH, 'hex') !== HASH) return false;
-      const n = inner.write(encoding, BLOCK + HASH, 'utf8');
-      outer.write(sha256(inner.subarray(0, BLOCK + HASH + n), 'latin1'), BLOCK, HASH, 'latin1');
-      return sameText(sha256(outer, 'hex'), tagHex);
+      return diff === 0 ? tag : null;
     },
   };
+}
+
+/** A lower-case hex hash as 32 latin1 chars, or null when it is not exactly that. */
+export function hexToLatin1(hex) {
+  if (typeof hex !== 'string' || !/^[0-9a-f]{64}$/.test(hex)) return null;
+  return Buffer.from(hex, 'hex').toString('latin1');
 }

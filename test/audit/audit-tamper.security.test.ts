@@ -47,9 +47,9 @@ async function checkpoint(tr: Trail): Promise<void> {
 
 type Mode = 'sequential' | 'parallel';
 
-/** Sequential: this thread reads and checks every event. Parallel: three worker segments first (the joins at seq 7|8 and 14|15). */
+/** Sequential: this thread reads and checks every event. Parallel: chunks of 7 on two workers first (the joins at seq 7|8 and 14|15; audit-verify-parallel.security.test.ts runs this thread's share). */
 async function verify(tr: Trail, mode: Mode) {
-  const parallel = mode === 'parallel' ? { source: linkSourceFor(tr.database), workers: 3, minEvents: 0 } : { source: null };
+  const parallel = mode === 'parallel' ? { source: linkSourceFor(tr.database), workers: 2, chunk: 7, minEvents: 0, onThisThread: false } : { source: null };
   return tr.engine.audit.verify({ checkpoints: loadCheckpoints(tr.engine.audit, tr.config.audit), parallel });
 }
 

@@ -4,19 +4,24 @@ import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
 import { readAuditExtent, readAuditRows } from '../../db/audit/audit-store.ts';
 import { chainMessage } from './audit-chain.ts';
 import type { AuditKeyring, MacKey } from './audit-keys.ts';
-import { scanLinks, type WorkerKey } from './audit-verify-parallel.ts';
+import { scanLinks, type LinkScan, type WorkerKey } from './audit-verify-parallel.ts';
 import { originFor, type Checkpoint } from './checkpoint.ts';
 
-/** Below this many events the chain is checked on this thread (a worker's start is not worth it). */
+/** Below this many events the chain is checked by the exact check alone (a worker's start is not worth it). */
 export const PARALLEL_MIN_EVENTS = 20_000;
-const MAX_WORKERS = 4;
+const MAX_WORKERS = 3;
+const HASH_HEX = /^[0-9a-f]{64}$/;
 
 export interface ParallelVerify {
-  /** Where the workers read (a read-only connection each); null: check on this thread. */
+  /** Where the fast check reads (a read-only connection per thread); null: the exact check alone. */
   readonly source: LinkSourceSpec | null;
-  /** Worker threads; default the machine's cores (at most 4). */
+  /** Worker threads besides this one (which checks chunks too); default the machine's cores less one (at most 3). */
   readonly workers?: number;
-  /** Fewer events than this are checked on this thread; default PARALLEL_MIN_EVENTS. */
+  /** Events per chunk a thread claims; default chunkSize() in audit-verify-parallel.ts. */
+  readonly chunk?: number;
+  /** Whether this thread checks chunks too; default true. */
+  readonly onThisThread?: boolean;
+  /** Fewer events than this take the exact check alone; default PARALLEL_MIN_EVENTS. */
   readonly minEvents?: number;
 }
 
@@ -27,7 +32,7 @@ export interface VerifyOptions {
   readonly onProgress?: (checked: number, total: number) => void;
   /** Events read per query; default 10,000. */
   readonly batch?: number;
-  /** Check the links on worker threads first (audit-verify-parallel.ts). */
+  /** Check the links on worker threads and this one first (audit-verify-parallel.ts). */
   readonly parallel?: ParallelVerify;
 }
 
@@ -35,7 +40,7 @@ export interface VerifyResult {
   readonly ok: boolean;
   /** Events whose HMAC was checked. */
   readonly checked: number;
-  /** Of those, how many the worker threads checked (0 when verified on this thread). */
+  /** Of those, how many the fast parallel check passed (worker threads and this thread's chunks; 0 when the exact check did all). */
   readonly viaWorkers: number;
   /** The head as the database states it. */
   readonly headSeq: number;
@@ -85,7 +90,7 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
   const macs = new Map<number, MacKey>();
   let prevSeq = head.baseSeq;
   let prevHash = head.baseHash;
-  // Fast path: the links on worker threads. Where they all check, so does the chain up to `end`;
+  // Fast path: the links in chunks on worker threads and this one. Where they all check, so does the chain up to `end`;
   // where one does not, the exact check below starts just before it and says what is wrong.
   const scan = parallelScan(keys, opts.parallel, total);
   if (scan !== null) {
@@ -115,8 +120,8 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
         }
         macs.set(r.key_version, mac);
       }
-      const tag = Buffer.from(r.hash, 'hex');
-      if (tag.length !== 32 || !mac.verify(chainMessage(prevHash, r), tag)) {
+      // the stored hash must be exactly the lower-case hex of the HMAC (hex is read leniently otherwise)
+      if (typeof r.hash !== 'string' || !HASH_HEX.test(r.hash) || !mac.verify(chainMessage(prevHash, r), Buffer.from(r.hash, 'hex'))) {
         return fail(r.seq, `event ${r.seq} does not match its hash (modified, forged or moved)`);
       }
       const want = expected.get(r.seq);
@@ -140,9 +145,9 @@ export async function verifyChain(db: Database, keys: AuditKeyring, opts: Verify
 }
 
 /** The worker scan's settings, or null to check on this thread. */
-function parallelScan(keys: AuditKeyring, p: ParallelVerify | undefined, total: number): { source: LinkSourceSpec; keys: Map<number, WorkerKey>; workers: number } | null {
+function parallelScan(keys: AuditKeyring, p: ParallelVerify | undefined, total: number): LinkScan | null {
   if (p === undefined || p.source === null || total < (p.minEvents ?? PARALLEL_MIN_EVENTS)) return null;
-  const workers = p.workers ?? Math.min(MAX_WORKERS, availableParallelism());
+  const workers = p.workers ?? Math.min(MAX_WORKERS, availableParallelism() - 1);
   const current = keys.mac('audit-hmac');
   const versions = new Map<number, WorkerKey>();
   for (let v = 1; v <= current.version; v++) {
@@ -156,5 +161,5 @@ function parallelScan(keys: AuditKeyring, p: ParallelVerify | undefined, total: 
     if (key === undefined) return null;
     versions.set(v, key);
   }
-  return { source: p.source, keys: versions, workers };
+  return { source: p.source, keys: versions, workers, chunk: p.chunk, onThisThread: p.onThisThread };
 }
