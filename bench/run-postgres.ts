@@ -28,6 +28,10 @@ const OWN = 1000;
 const TITLES = 50;
 // Passes the password policy (docs/sign-in.md): no email's local part in it, zxcvbn-ts score ≥ 3.
 const PASSWORD = 'Quartz-Harbor-Lantern-62';
+// For iterating on one scenario: BENCH_ONLY=a,c runs those and skips the scale run and RESULTS.md;
+// BENCH_CPU_PROF=DIR writes a V8 CPU profile of the Strongbox server there (never commit one).
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,scale').split(',').map((s) => s.trim()));
+const PROFILE_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 
 const children: Child[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'strongbox-pgbench-'));
@@ -86,7 +90,8 @@ async function main(): Promise<number> {
   const provisioned = await provisionDatabase(config, { adminUrl: c.adminUrl, adminPassword: c.password, dryRun: false, connectionLimit: 40 });
   log(`provisioned strongbox_owner and strongbox_app (pgaudit ${provisioned.pgaudit ? 'on' : 'OFF'})`);
 
-  const serve = (): Promise<Child> => startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--unsafe-plain-http', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
+  const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
+  const serve = (): Promise<Child> => startProcess([...profile, '--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--unsafe-plain-http', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
   const sb = await serve();
   children.push(sb);
   const base = await startProcess(['--import', TSX, join(ROOT, 'bench/baseline-pg-server.ts')], tmp);
@@ -109,16 +114,20 @@ async function main(): Promise<number> {
   const common = { connections: 10 };
   const createBody = JSON.stringify({ title: 'created', n: 1 });
   const rows: Row[] = [];
-  rows.push(await compare('(a) GET by id, owner rule [pg]', 0.5,
+  if (ONLY.has('a')) rows.push(await compare('(a) GET by id, owner rule [pg]', 0.5,
     { ...common, url: sb.url, headers: auth, paths: sbIds.map((id) => `${R}/${id}`) },
     { ...common, url: base.url, paths: baseIds.map((id) => `${R}/${id}`) }));
-  rows.push(await compare('(b) list, indexed filter, 20 rows [pg]', 0.5,
+  if (ONLY.has('b')) rows.push(await compare('(b) list, indexed filter, 20 rows [pg]', 0.5,
     { ...common, url: sb.url, headers: auth, paths: Array.from({ length: TITLES }, (_, t) => filter(t)) },
     { ...common, url: base.url, paths: Array.from({ length: TITLES }, (_, t) => `${R}?title=t${t}&perPage=20`) }));
-  rows.push(await compare('(c) create [pg]', 0.4,
+  if (ONLY.has('c')) rows.push(await compare('(c) create [pg]', 0.4,
     { ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, paths: [R] },
     { ...common, url: base.url, method: 'POST', body: createBody, paths: [R] }));
   await base.stop();
+  if (!ONLY.has('scale')) {
+    process.stdout.write(`\n${formatTable(rows, cpuExtras())}\n`);
+    return 0;
+  }
 
   // One instance against two on the same database: (a) with 10 connections in total.
   const sb2 = await serve();
@@ -147,16 +156,7 @@ async function main(): Promise<number> {
   }
   const rate = (k: 'one' | 'two'): number => acc[k].req / acc[k].s;
   const perReq = (k: 'one' | 'two', part: 'sb' | 'pg'): string => `${((acc[k][part] / acc[k].req) * 1e6).toFixed(0)} µs`;
-  const us = (sec: number, req: number): string => `${((sec / Math.max(req, 1)) * 1e6).toFixed(0)}`;
-  const extras: Extra[] = cpuRows.map(({ name, t }) => {
-    const sbCost = (t.sbNode + t.sbPg) / Math.max(t.sbReq, 1);
-    const baseCost = (t.baseNode + t.basePg) / Math.max(t.baseReq, 1);
-    return {
-      label: `${name.split(' ')[0]} CPU µs per request, Strongbox + PostgreSQL vs baseline + PostgreSQL`,
-      value: `${us(t.sbNode, t.sbReq)} + ${us(t.sbPg, t.sbReq)} vs ${us(t.baseNode, t.baseReq)} + ${us(t.basePg, t.baseReq)}: CPU-bound ratio ${(baseCost / sbCost).toFixed(2)}`,
-      ok: null,
-    };
-  });
+  const extras = cpuExtras();
   extras.push(
     { label: 'two instances vs one, (a) on one database, 10 connections in total', value: `${Math.round(rate('one'))} → ${Math.round(rate('two'))} req/s = ${(rate('two') / rate('one')).toFixed(2)}×`, ok: null },
     { label: 'CPU per request, one instance: Strongbox / PostgreSQL', value: `${perReq('one', 'sb')} / ${perReq('one', 'pg')}`, ok: null },
@@ -168,6 +168,19 @@ async function main(): Promise<number> {
     (pinning.server.length ? `; servers pinned to CPU ${pinning.server[2]} for (a)–(c), unpinned for the scale run; load on CPU ${pinning.client[2]}; PostgreSQL unpinned` : '');
   appendResults(join(ROOT, 'bench/RESULTS.md'), `${new Date().toISOString()} · commit ${commit()} · PostgreSQL`, `${machine()}; ${how}.\n\n${table}`);
   return rows.every((r) => r.strongbox.failures === 0 && (r.baseline?.failures ?? 0) === 0 && r.baseline && r.strongbox.reqPerSec / r.baseline.reqPerSec >= (r.target ?? 0)) ? 0 : 1;
+}
+
+function cpuExtras(): Extra[] {
+  const us = (sec: number, req: number): string => `${((sec / Math.max(req, 1)) * 1e6).toFixed(0)}`;
+  return cpuRows.map(({ name, t }) => {
+    const sbCost = (t.sbNode + t.sbPg) / Math.max(t.sbReq, 1);
+    const baseCost = (t.baseNode + t.basePg) / Math.max(t.baseReq, 1);
+    return {
+      label: `${name.split(' ')[0]} CPU µs per request, Strongbox + PostgreSQL vs baseline + PostgreSQL`,
+      value: `${us(t.sbNode, t.sbReq)} + ${us(t.sbPg, t.sbReq)} vs ${us(t.baseNode, t.baseReq)} + ${us(t.basePg, t.baseReq)}: CPU-bound ratio ${(baseCost / sbCost).toFixed(2)}`,
+      ok: null,
+    };
+  });
 }
 
 const slice = (): number => Math.max(1, Math.round(SECONDS / SLICES));

@@ -3,13 +3,16 @@ import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'ky
 import type { NamedStatements } from './statement-cache.ts';
 import { auditNotWritten, isConnectionFailure, unavailable } from './connection-errors.ts';
 import {
-  DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, WITH_COMMIT_MARK,
+  DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, queryWithGuard, WITH_COMMIT_MARK,
 } from './pipelining.ts';
+import { activeGuardScope, type GuardScope } from '../statement-guard.ts';
 
 const PLAIN_BEGIN = /^\s*begin\s*$/i;
 const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
 const COMMIT = /^\s*(commit|end)\s*$/i;
+const ROLLBACK = /^\s*rollback\s*$/i;
+const SELECT = /^\s*select\b/i;
 
 interface Held { readonly name: string; readonly text: string; readonly values: unknown[] }
 
@@ -23,6 +26,12 @@ interface Held { readonly name: string; readonly text: string; readonly values: 
  *   is held one round trip shorter. Should it fail, the COMMIT fails with ERR_AUDIT_UNAVAILABLE
  *   and nothing is committed; any other statement after it sends it first.
  * Both apply only to statements already prepared on the connection (pg's bookkeeping, see there).
+ *
+ * In a request with a guard (statement-guard.ts: the re-read of a cached session), the request's
+ * first statement carries it in its own round trip when it can: a read outside a transaction, or
+ * a transaction's first statement (sent with BEGIN and the guard), whose result is used only if
+ * the guard passed, and whose transaction is rolled back if not. Any other statement waits for
+ * the verdict first (an autocommit write cannot be taken back).
  */
 export class NamedStatementClient implements PostgresPoolClient {
   readonly #raw: pg.PoolClient;
@@ -60,6 +69,15 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
     const name = this.#statements.nameFor(text);
     const values = [...parameters];
+    const scope = activeGuardScope();
+    if (scope !== undefined && !ROLLBACK.test(text)) {
+      if (scope.pending) {
+        const carried = this.#carry(scope, name, text, values);
+        if (carried !== null) return carried;
+      }
+      const wait = scope.settle();
+      if (wait !== null) await wait;
+    }
     if (this.#inTransaction && !this.#beginPending && this.#held === null && name !== undefined
       && text.endsWith(WITH_COMMIT_MARK) && isPrepared(this.#raw, name, text)) {
       this.#held = { name, text, values };
@@ -91,6 +109,34 @@ export class NamedStatementClient implements PostgresPoolClient {
       if (isConnectionFailure(err)) throw unavailable(err);
       throw err;
     }
+  }
+
+  /**
+   * Sends the scope's pending guard: with this statement when both are prepared here and the
+   * statement may run before the verdict (null is returned when it may not, after the guard ran
+   * alone on this connection, which prepares it for next time).
+   */
+  #carry(scope: GuardScope, name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> | null {
+    const pipelined = name !== undefined && this.#held === null
+      && (this.#beginPending || (!this.#inTransaction && SELECT.test(text))) && isPrepared(this.#raw, name, text);
+    const begin = this.#beginPending;
+    let sentAlone = false;
+    const result = scope.carry(async (guard) => {
+      const guardName = this.#statements.nameFor(guard.sql);
+      const statement = { name: guardName!, text: guard.sql, values: guard.parameters };
+      if (!pipelined || guardName === undefined || !isPrepared(this.#raw, guardName, guard.sql)) {
+        sentAlone = true;
+        const { rows } = await this.#raw.query({ name: guardName, text: guard.sql, values: [...guard.parameters] });
+        return { rows, result: null, alone: true };
+      }
+      if (begin) this.#beginPending = false;
+      return queryWithGuard(this.#raw, statement, { name: name!, text, values }, begin);
+    });
+    // alone: the verdict is in, the statement goes its usual way
+    return result.then((r) => (sentAlone ? this.#run(text, values) : r!), (err: unknown) => {
+      if (isConnectionFailure(err)) throw unavailable(err);
+      throw err;
+    }) as Promise<pg.QueryResult>;
   }
 
   async #commitWith(held: Held): Promise<pg.QueryResult> {

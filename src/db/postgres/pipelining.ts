@@ -1,11 +1,13 @@
 import pg from 'pg';
+import type { Carried } from '../statement-guard.ts';
 
 /** What pg's Query does with the connection and the server's messages (pg/lib/query.js). */
 interface WireConnection {
   readonly stream: { cork?: () => void; uncork?: () => void };
   readonly parsedStatements: Record<string, string | undefined>;
   parse(msg: { text: string; name?: string }): void;
-  bind(msg: Record<string, never>): void;
+  bind(msg: { statement?: string; values?: readonly unknown[]; valueMapper?: (v: unknown) => unknown }): void;
+  describe(msg: { type: 'P'; name: string }): void;
   execute(msg: { portal?: string; rows?: number }): void;
   sync(): void;
 }
@@ -14,6 +16,8 @@ interface QueryInternals {
   callback?: (err: Error | null, res?: pg.QueryResult) => void;
   submit(connection: WireConnection): Error | null | undefined;
   handleCommandComplete(msg: unknown, connection: WireConnection): void;
+  handleRowDescription(msg: { fields: { name: string }[] }): void;
+  handleDataRow(msg: { fields: (string | null)[] }): void;
   /** Sends Execute and then Sync (pg/lib/query.js); the last step of prepare(). */
   _getRows(connection: WireConnection, rows: number | undefined): void;
 }
@@ -126,3 +130,86 @@ export function queryAfterBegin(raw: pg.PoolClient, config: { name: string; text
 export const DEFERRED_RESULT = Object.freeze({ command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
 /** What Kysely gets for the held-back audit append (it returns nothing; its failure fails the COMMIT). */
 export const HELD_RESULT = Object.freeze({ command: 'UPDATE', rowCount: 1, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
+
+/** A guard statement (statement-guard.ts) as sent: prepared under `name`, text-typed values. */
+export interface GuardStatement { readonly name: string; readonly text: string; readonly values: readonly unknown[] }
+
+/** Text parameters as pg sends them (the guard's are strings, or null). */
+const asText = (v: unknown): unknown => (v === null || v === undefined ? null : String(v));
+
+/**
+ * A statement sent behind a guard statement (and, in a transaction's first round trip, behind
+ * BEGIN), in one write and one Sync: [BEGIN,] the guard's Bind/Describe/Execute, then the
+ * statement's, then Sync. The server runs them in order; should the guard fail, it skips the
+ * statement. The guard's rows are kept apart (text columns only: its result is read as text).
+ * Both statements must be prepared on the connection already (see isPrepared).
+ */
+class GuardedQuery extends BaseQuery {
+  readonly #guard: GuardStatement;
+  readonly #begin: boolean;
+  /** 0 = BEGIN's reply pending (when sent), 1 = the guard's, 2 = the statement's */
+  phase: number;
+  guardColumns: string[] = [];
+  readonly guardRows: Record<string, unknown>[] = [];
+
+  constructor(config: pg.QueryConfig, guard: GuardStatement, begin: boolean) {
+    super(config);
+    this.#guard = guard;
+    this.#begin = begin;
+    this.phase = begin ? 0 : 1;
+  }
+
+  override submit(connection: WireConnection): Error | null | undefined {
+    connection.stream.cork?.();
+    try {
+      if (this.#begin) {
+        connection.parse({ text: 'begin' });
+        connection.bind({});
+        connection.execute({});
+      }
+      connection.bind({ statement: this.#guard.name, values: this.#guard.values, valueMapper: asText });
+      connection.describe({ type: 'P', name: '' });
+      connection.execute({});
+      return super.submit(connection);
+    } finally {
+      connection.stream.uncork?.();
+    }
+  }
+
+  override handleRowDescription(msg: { fields: { name: string }[] }): void {
+    if (this.phase === 1) this.guardColumns = msg.fields.map((f) => f.name);
+    else super.handleRowDescription(msg);
+  }
+
+  override handleDataRow(msg: { fields: (string | null)[] }): void {
+    if (this.phase !== 1) return super.handleDataRow(msg);
+    const row: Record<string, unknown> = {};
+    this.guardColumns.forEach((name, i) => { row[name] = msg.fields[i]; });
+    this.guardRows.push(row);
+  }
+
+  override handleCommandComplete(msg: unknown, connection: WireConnection): void {
+    if (this.phase < 2) {
+      this.phase++;
+      return;
+    }
+    super.handleCommandComplete(msg, connection);
+  }
+}
+
+/**
+ * Runs the guard and then the named statement in one round trip (see GuardedQuery), with BEGIN
+ * first when `begin`. Never rejects: it reports the guard's rows, or the guard's failure (nothing
+ * else ran), and the statement's result or failure.
+ */
+export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: { name: string; text: string; values: unknown[] }, begin: boolean): Promise<Carried<pg.QueryResult>> {
+  return new Promise((resolve) => {
+    const q = new GuardedQuery({ ...config, queryMode: 'extended' } as pg.QueryConfig, guard, begin);
+    q.callback = (err, res) => {
+      if (err === null) resolve({ rows: q.guardRows, result: res! });
+      else if (q.phase < 2) resolve({ rows: [], guardFailure: err });
+      else resolve({ rows: q.guardRows, failure: err });
+    };
+    raw.query(q as unknown as pg.Submittable);
+  });
+}
