@@ -34,6 +34,7 @@ export function registerSessionGuard(app: FastifyInstance): void {
     }, (err: unknown) => {
       scope!.close();
       const res = toErrorResponse(err);
+      (payload as { destroy?: () => void } | null)?.destroy?.(); // a stream the answer no longer sends
       reply.removeHeader('set-cookie');
       reply.code(res.status).type('application/json; charset=utf-8');
       done(null, JSON.stringify(res.body));

@@ -6,6 +6,7 @@ import {
   DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, queryWithGuard, WITH_COMMIT_MARK,
 } from './pipelining.ts';
 import { activeGuardScope, type GuardScope } from '../statement-guard.ts';
+import { describedBy, queryPrepared, type Described } from './described-query.ts';
 
 const PLAIN_BEGIN = /^\s*begin\s*$/i;
 const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
@@ -41,6 +42,10 @@ export class NamedStatementClient implements PostgresPoolClient {
   #beginPending = false;
   /** the audit append Kysely was told is done, not yet sent */
   #held: Held | null = null;
+  /** result descriptions of the statements prepared on this connection (described-query.ts) */
+  readonly #described = new Map<string, Described>();
+  /** the guard statements' column names, once described here */
+  readonly #guardColumns = new Map<string, readonly string[]>();
 
   constructor(raw: pg.PoolClient, statements: NamedStatements) {
     this.#raw = raw;
@@ -95,10 +100,14 @@ export class NamedStatementClient implements PostgresPoolClient {
       }
       if (this.#beginPending) {
         this.#beginPending = false;
-        if (isPrepared(this.#raw, name, text)) return await queryAfterBegin(this.#raw, { name: name!, text, values });
+        if (isPrepared(this.#raw, name, text)) return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!)));
         await this.#raw.query('begin');
       }
-      return await this.#raw.query({ name, text, values });
+      if (name !== undefined && isPrepared(this.#raw, name, text)) {
+        return this.#note(name, await queryPrepared(this.#raw, name, text, values, this.#described.get(name)));
+      }
+      const result = await this.#raw.query({ name, text, values });
+      return name === undefined ? result : this.#note(name, result);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       // Another process changed a table under a statement this connection prepared.
@@ -130,18 +139,35 @@ export class NamedStatementClient implements PostgresPoolClient {
         return { rows, result: null, alone: true };
       }
       if (begin) this.#beginPending = false;
-      return queryWithGuard(this.#raw, statement, { name: name!, text, values }, begin);
+      const out = await queryWithGuard(this.#raw, { ...statement, columns: this.#guardColumns.get(guardName) },
+        { name: name!, text, values }, this.#described.get(name!), begin);
+      if (out.guardFailure === undefined) this.#guardColumns.set(guardName, out.guardColumns);
+      if (out.result !== undefined) this.#note(name!, out.result);
+      return out;
     });
     // alone: the verdict is in, the statement goes its usual way
     return result.then((r) => (sentAlone ? this.#run(text, values) : r!), (err: unknown) => {
+      // another process changed a table under the prepared statement: new names from now on
+      if ((err as { code?: unknown }).code === '0A000') this.#statements.invalidate();
       if (isConnectionFailure(err)) throw unavailable(err);
       throw err;
     }) as Promise<pg.QueryResult>;
   }
 
+  /** Keeps the description of a named statement's first described run on this connection. */
+  #note(name: string, result: pg.QueryResult): pg.QueryResult {
+    if (!this.#described.has(name)) {
+      const described = describedBy(result);
+      // names of an old generation are never sent again: drop them all rather than grow
+      if (this.#described.size >= 1000) this.#described.clear();
+      if (described !== undefined) this.#described.set(name, described);
+    }
+    return result;
+  }
+
   async #commitWith(held: Held): Promise<pg.QueryResult> {
     try {
-      await queryThenCommit(this.#raw, held);
+      this.#note(held.name, await queryThenCommit(this.#raw, held, this.#described.get(held.name)));
       return DEFERRED_RESULT;
     } catch (err) {
       if (!(err instanceof HeldStatementFailed)) throw err;
