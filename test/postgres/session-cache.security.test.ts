@@ -22,11 +22,12 @@ describeWithTool(postgresStatus(), 'a session ended on one instance ends on ever
   let a: TestApi;
   let b: TestApi;
   let database: DatabaseConfig;
+  let skew = 0; // B's clock runs ahead by this many milliseconds
   before(async () => {
     const c = await testCluster();
     database = { kind: 'postgres', url: await c.createDatabase(), password: c.password };
     a = await openTestApi(database, { collections: [NOTES, CHARTS], routes: whoami(() => a.engine.accounts) });
-    b = await openTestApi(database, { collections: [NOTES, CHARTS], routes: whoami(() => b.engine.accounts) });
+    b = await openTestApi(database, { collections: [NOTES, CHARTS], routes: whoami(() => b.engine.accounts), now: () => new Date(Date.now() + skew) });
   });
   after(async () => {
     await b?.close();
@@ -108,5 +109,18 @@ describeWithTool(postgresStatus(), 'a session ended on one instance ends on ever
     const demoted = await list();
     assert.ok(demoted.statusCode === 403 || demoted.statusCode === 404 || (demoted.statusCode === 200 && demoted.json().totalItems === 0), demoted.body);
     assert.ok(!demoted.body.includes('chart one'));
+  });
+
+  test('a use noted in a new minute is noted in the cache too: the next request carries the re-read again', async () => {
+    const { token, noteId } = await warmed('minute@example.com');
+    const url = `/api/collections/notes/records/${noteId}`;
+    skew += 2 * 60_000;
+    const before = { ...guardCounts };
+    assert.equal((await b.inject({ method: 'GET', url, headers: bearer(token) })).statusCode, 200);
+    assert.equal(guardCounts.alone, before.alone + 1, 'the last_seen write waited for the re-read, sent on its own');
+    const row = await a.engine.db.kysely.selectFrom('_sb_sessions').select('last_seen').where('token_hash', '=', hashSessionToken(token)).executeTakeFirstOrThrow();
+    assert.ok(String(row.last_seen) > new Date(Date.now() + 60_000).toISOString(), 'B noted the use at its clock');
+    for (let i = 0; i < 3; i++) assert.equal((await b.inject({ method: 'GET', url, headers: bearer(token) })).statusCode, 200);
+    assert.deepEqual([guardCounts.alone, guardCounts.carried], [before.alone + 1, before.carried + 3], 'back to one round trip per request');
   });
 });

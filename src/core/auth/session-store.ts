@@ -223,7 +223,11 @@ export class SessionStore {
     }
     if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== iso.slice(0, LAST_SEEN_RESOLUTION)) {
       return this.#run('sessions.seen', () => this.#db.kysely.updateTable('_sb_sessions').set({ last_seen: slot(0) })
-        .where('token_hash', '=', slot(1)), [iso, tokenHash]).then(() => entry.session);
+        .where('token_hash', '=', slot(1)), [iso, tokenHash]).then(() => {
+        // without a change stamp (PostgreSQL) the entry is what is cached: note the use in it too
+        if (entry.stamp === -1 && this.#seen.get(tokenHash) === entry) this.#seen.set(tokenHash, { ...entry, row: { ...row, last_seen: iso } });
+        return entry.session;
+      });
     }
     return entry.session;
   }
