@@ -14,7 +14,7 @@ import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurem
 import { call, pool, startProcess, unpin, type Child } from './processes.ts';
 import { BENCH_LIMITS_YAML } from './bench-limits.ts';
 import { appendResults, commit, formatTable, machine, type Extra, type Row } from './report.ts';
-import { childPids, cpuSeconds, groupCpu } from './cpu-usage.ts';
+import { cpuSeconds, treeCpu } from './cpu-usage.ts';
 import { APP_ROLE, startPgCluster, type StartedPgCluster } from '../test/helpers/pg-cluster.ts';
 import { buildConfig } from '../src/config/build-config.ts';
 import { provisionDatabase } from '../src/core/provision-database.ts';
@@ -108,8 +108,7 @@ async function main(): Promise<number> {
   if ((await call(sb.url, 'GET', filter(7), { token })).items.length !== 20) throw new Error('the list scenario does not return 20 rows');
 
   const postmaster = Number(readFileSync(join(dirname(c.logFile!), 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const pgPids = (): number[] => [postmaster, ...childPids(postmaster)];
-  cpuPids = { sb: sb.proc.pid!, base: base.proc.pid!, pg: pgPids };
+  cpuPids = { sb: sb.proc.pid!, base: base.proc.pid!, pg: postmaster };
   const auth = { authorization: `Bearer ${token}` };
   const common = { connections: 10 };
   const createBody = JSON.stringify({ title: 'created', n: 1 });
@@ -144,13 +143,13 @@ async function main(): Promise<number> {
   for (let i = 0; i < SLICES; i++) {
     for (const [key, run] of [['one', one], ['two', two]] as const) {
       const sb0 = cpuSeconds(sb.proc.pid!) + cpuSeconds(sb2.proc.pid!);
-      const pg0 = groupCpu(pgPids);
+      const pg0 = treeCpu(postmaster);
       const ms = await run();
       const a = acc[key];
       a.req += ms.reduce((n, m) => n + m.total, 0);
       a.s += slice();
       a.sb += cpuSeconds(sb.proc.pid!) + cpuSeconds(sb2.proc.pid!) - sb0;
-      a.pg += groupCpu(pgPids) - pg0;
+      a.pg += treeCpu(postmaster) - pg0;
       if (ms.some((m) => m.failures > 0)) throw new Error('failed requests in the scale run');
     }
   }
@@ -188,14 +187,14 @@ const slice = (): number => Math.max(1, Math.round(SECONDS / SLICES));
 /** CPU seconds used per request by each side (server process + PostgreSQL), summed over a comparison's slices. */
 interface CpuTally { sbNode: number; sbPg: number; sbReq: number; baseNode: number; basePg: number; baseReq: number }
 const cpuRows: { name: string; t: CpuTally }[] = [];
-let cpuPids: { sb: number; base: number; pg: () => number[] } | null = null;
+let cpuPids: { sb: number; base: number; pg: number } | null = null;
 
 async function measured(load: Load, node: number, add: (n: number, p: number, req: number) => void): Promise<Measurement> {
   const pids = cpuPids!;
   const n0 = cpuSeconds(node);
-  const p0 = groupCpu(pids.pg);
+  const p0 = treeCpu(pids.pg);
   const m = await runLoad(load);
-  add(cpuSeconds(node) - n0, groupCpu(pids.pg) - p0, m.total);
+  add(cpuSeconds(node) - n0, treeCpu(pids.pg) - p0, m.total);
   return m;
 }
 

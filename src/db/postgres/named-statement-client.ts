@@ -76,10 +76,7 @@ export class NamedStatementClient implements PostgresPoolClient {
     const values = [...parameters];
     const scope = activeGuardScope();
     if (scope !== undefined && !ROLLBACK.test(text)) {
-      if (scope.pending) {
-        const carried = this.#carry(scope, name, text, values);
-        if (carried !== null) return carried;
-      }
+      if (scope.pending) return this.#carry(scope, name, text, values);
       const wait = scope.settle();
       if (wait !== null) await wait;
     }
@@ -122,10 +119,10 @@ export class NamedStatementClient implements PostgresPoolClient {
 
   /**
    * Sends the scope's pending guard: with this statement when both are prepared here and the
-   * statement may run before the verdict (null is returned when it may not, after the guard ran
-   * alone on this connection, which prepares it for next time).
+   * statement may run before the verdict; otherwise alone first, on this connection (which
+   * prepares it for next time), and then the statement its usual way.
    */
-  #carry(scope: GuardScope, name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> | null {
+  #carry(scope: GuardScope, name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> {
     const pipelined = name !== undefined && this.#held === null
       && (this.#beginPending || (!this.#inTransaction && SELECT.test(text))) && isPrepared(this.#raw, name, text);
     const begin = this.#beginPending;
@@ -151,7 +148,7 @@ export class NamedStatementClient implements PostgresPoolClient {
       if ((err as { code?: unknown }).code === '0A000') this.#statements.invalidate();
       if (isConnectionFailure(err)) throw unavailable(err);
       throw err;
-    }) as Promise<pg.QueryResult>;
+    });
   }
 
   /** Keeps the description of a named statement's first described run on this connection. */
