@@ -131,3 +131,8 @@ export const guardScopes = new AsyncLocalStorage<GuardScope>();
 export function activeGuardScope(): GuardScope | undefined {
   return guardScopes.getStore();
 }
+
+/** Runs `fn` outside any request's scope: for timers a request may happen to start (a flush for everyone). */
+export function outsideRequests<T>(fn: () => T): T {
+  return guardScopes.exit(fn);
+}
