@@ -6,7 +6,7 @@ import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from
 import { LruMap } from '../../util/lru-map.ts';
 import { CACHE_BUDGET, stringBytes } from '../../util/cache-budget.ts';
 import { activeGuardScope, type StatementGuard } from '../../db/statement-guard.ts';
-import { StrongboxError } from '../../errors/strongbox-error.ts';
+import { cachedSessionGuard } from './session-guard.ts';
 
 export interface SessionLimits {
   readonly absoluteMs: number; // a session ends this long after it began, used or not
@@ -51,16 +51,6 @@ interface SeenSession {
   readonly row: Record<string, unknown>;
   readonly session: SessionRow;
 }
-
-/** The columns that decide who a session is and what it may do: a re-read must find them unchanged. */
-const IDENTITY = ['sid', 'mfa', 'id', 'email', 'role', 'disabled'] as const;
-
-function sameIdentity(fresh: Record<string, unknown>, seen: Record<string, unknown>): boolean {
-  // a guard's rows arrive as text (postgres/pipelining.ts), a loaded row typed: compare as text
-  return IDENTITY.every((c) => (fresh[c] == null ? seen[c] == null : seen[c] != null && String(fresh[c]) === String(seen[c])));
-}
-
-const ended = (): StrongboxError => new StrongboxError('ERR_UNAUTHENTICATED', 'The session has ended.');
 
 function sessionOf(row: Record<string, unknown>, tokenHash: string): SessionRow {
   return Object.freeze({
@@ -136,7 +126,7 @@ export class SessionStore {
    * request fails with ERR_UNAUTHENTICATED before any of its statements takes effect or its answer
    * goes out. So a logout, revocation, disable or role change on any instance is effective for the
    * very next request every instance serves, and a request costs no round trip for its session.
-   * Only inside a request scope (src/http/session-guard.ts); elsewhere the session is read first.
+   * Only inside a request scope (src/http/session-guard-hooks.ts); elsewhere the session is read first.
    */
   #vouched(tokenHash: string): SessionRow | null | Promise<SessionRow | null> | undefined {
     const scope = activeGuardScope();
@@ -153,26 +143,16 @@ export class SessionStore {
     return String(row.expires) > iso && String(row.last_seen) > idleLimit && Number(row.disabled) === 0;
   }
 
-  /** The re-read that vouches for a cached session: the lookup's own statement, judged on its row. */
+  /** The re-read that vouches for a cached session: the lookup's own statement (session-guard.ts). */
   #guard(tokenHash: string, seen: SeenSession): StatementGuard {
     this.#sessionSql ??= this.#sessionQuery().compile().sql;
-    return {
-      key: tokenHash,
+    return cachedSessionGuard(tokenHash, seen.row, {
       sql: this.#sessionSql,
-      parameters: [tokenHash],
-      judge: (rows) => {
-        const row = rows[0];
-        if (row === undefined || !sameIdentity(row, seen.row) || !this.#looksLive(row)) {
-          this.#seen.delete(tokenHash);
-          throw ended();
-        }
-        // the session's times as stored now (another instance may have noted a later use)
-        if (row.last_seen !== seen.row.last_seen || row.expires !== seen.row.expires) {
-          this.#seen.set(tokenHash, { ...seen, row: { ...seen.row, last_seen: row.last_seen, expires: row.expires } });
-        }
-      },
+      looksLive: (row) => this.#looksLive(row),
+      forget: () => this.#seen.delete(tokenHash),
+      refresh: (times) => this.#seen.set(tokenHash, { ...seen, row: { ...seen.row, ...times } }),
       runAlone: async () => (await this.#queries.execute(this.#db, 'session', () => ({ query: this.#sessionQuery(), meta: null }), [tokenHash])).rows as Record<string, unknown>[],
-    };
+    });
   }
 
   #sessionSql: string | undefined;
