@@ -1,7 +1,13 @@
 import { createRequire } from 'node:module';
 import pg from 'pg';
 
-const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as { prepareValue: (v: unknown) => unknown };
+const load = createRequire(import.meta.url);
+const { prepareValue } = load('pg/lib/utils.js') as { prepareValue: (v: unknown) => unknown };
+const PgResult = load('pg/lib/result.js') as new () => ResultInternals & {
+  parseRow(fields: (string | null)[]): Record<string, unknown>;
+  addRow(row: Record<string, unknown>): void;
+  addCommandComplete(msg: unknown): void;
+};
 
 /** What pg's Query does with the connection and the server's messages (pg/lib/query.js). */
 export interface WireConnection {
@@ -64,12 +70,28 @@ type QueryCtor = new (text: string, values?: unknown[]) => QueryInternals;
 const PgQuery = pg.Query as unknown as QueryCtor;
 
 /**
+ * A prepared, described statement sent right behind another in the same round trip (a
+ * transaction's head lock behind its first statement: named-statement-client.ts); `result` is
+ * set once it ran. Should it fail, the query it rode with fails with its error.
+ */
+export interface Trailing {
+  readonly name: string;
+  readonly values: unknown[];
+  readonly described: Described;
+  result?: pg.QueryResult;
+}
+
+/**
  * A named statement already prepared on the connection: built from its text (pg copies a config
  * object's every property descriptor per query; a text needs no copy), and, when its result was
  * described before, sent as Bind/Execute only, its result preset with that description.
  */
 export class PreparedQuery extends PgQuery {
   readonly #described: Described | undefined;
+  /** set by a subclass or caller before the query is submitted */
+  trailing: Trailing | undefined;
+  #mainDone = false;
+  #trailingResult: InstanceType<typeof PgResult> | undefined;
 
   constructor(name: string, text: string, values: unknown[], described: Described | undefined) {
     super(text, values);
@@ -95,6 +117,43 @@ export class PreparedQuery extends PgQuery {
       return;
     }
     this._getRows(connection, this.rows);
+  }
+
+  override _getRows(connection: WireConnection, rows: number | undefined): void {
+    if (this.trailing === undefined) return super._getRows(connection, rows);
+    connection.execute({ portal: this.portal, rows });
+    connection.bind({ statement: this.trailing.name, values: this.trailing.values, valueMapper: prepareValue });
+    connection.execute({});
+    connection.sync();
+  }
+
+  override handleDataRow(msg: { fields: (string | null)[] }): void {
+    if (!this.#mainDone) return super.handleDataRow(msg);
+    const r = this.#trailingResultOf();
+    r.addRow(r.parseRow(msg.fields));
+  }
+
+  override handleCommandComplete(msg: unknown, connection: WireConnection): void {
+    if (this.#mainDone) {
+      const r = this.#trailingResultOf();
+      r.addCommandComplete(msg);
+      this.trailing!.result = r as unknown as pg.QueryResult;
+      return;
+    }
+    this.#mainDone = this.trailing !== undefined;
+    super.handleCommandComplete(msg, connection);
+  }
+
+  #trailingResultOf(): InstanceType<typeof PgResult> {
+    if (this.#trailingResult === undefined) {
+      const r = new PgResult();
+      const d = this.trailing!.described;
+      r.fields = d.fields;
+      r._parsers = d.parsers;
+      r._prebuiltEmptyResultObject = d.empty;
+      this.#trailingResult = r;
+    }
+    return this.#trailingResult;
   }
 }
 

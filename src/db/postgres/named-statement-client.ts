@@ -6,7 +6,7 @@ import {
   DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, queryWithGuard, WITH_COMMIT_MARK,
 } from './pipelining.ts';
 import { activeGuardScope, type GuardScope } from '../statement-guard.ts';
-import { describedBy, queryPrepared, type Described } from './described-query.ts';
+import { describedBy, queryPrepared, type Described, type Trailing } from './described-query.ts';
 
 const PLAIN_BEGIN = /^\s*begin\s*$/i;
 const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
@@ -14,6 +14,7 @@ const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
 const COMMIT = /^\s*(commit|end)\s*$/i;
 const ROLLBACK = /^\s*rollback\s*$/i;
 const SELECT = /^\s*select\b/i;
+const FOR_UPDATE = /^\s*select\b[\s\S]*\bfor update\s*$/i;
 
 interface Held { readonly name: string; readonly text: string; readonly values: unknown[] }
 
@@ -46,6 +47,16 @@ export class NamedStatementClient implements PostgresPoolClient {
   readonly #described = new Map<string, Described>();
   /** the guard statements' column names, once described here */
   readonly #guardColumns = new Map<string, readonly string[]>();
+  /**
+   * A transaction's first statement → the row lock (`SELECT … FOR UPDATE`, e.g. the audit head's)
+   * that came right after it last time: sent behind it in the same round trip next time.
+   */
+  readonly #lockAfter = new Map<string, Held>();
+  /** statements sent in the current transaction, and the first one's name */
+  #sentInTransaction = 0;
+  #firstInTransaction: string | undefined;
+  /** the lock sent ahead, and its result, until the statement after the first asks for it */
+  #prefetched: Trailing & { text: string } | null = null;
 
   constructor(raw: pg.PoolClient, statements: NamedStatements) {
     this.#raw = raw;
@@ -63,6 +74,8 @@ export class NamedStatementClient implements PostgresPoolClient {
     if (PLAIN_BEGIN.test(text) && parameters.length === 0 && !this.#inTransaction) {
       this.#inTransaction = true;
       this.#beginPending = true;
+      this.#sentInTransaction = 0;
+      this.#prefetched = null;
       return DEFERRED_RESULT;
     }
     const ends = TRANSACTION_END.test(text);
@@ -74,6 +87,10 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
     const name = this.#statements.nameFor(text);
     const values = [...parameters];
+    if (this.#inTransaction && !ends) {
+      const served = this.#follow(name, text, values);
+      if (served !== null) return served;
+    }
     const scope = activeGuardScope();
     if (scope !== undefined && !ROLLBACK.test(text)) {
       if (scope.pending) return this.#carry(scope, name, text, values);
@@ -87,7 +104,11 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
     const held = this.#held;
     this.#held = null;
-    if (ANY_BEGIN.test(text)) this.#inTransaction = true;
+    if (ANY_BEGIN.test(text)) {
+      this.#inTransaction = true;
+      this.#sentInTransaction = 0;
+      this.#prefetched = null;
+    }
     else if (ends) this.#inTransaction = false;
     try {
       if (held !== null) {
@@ -97,7 +118,9 @@ export class NamedStatementClient implements PostgresPoolClient {
       }
       if (this.#beginPending) {
         this.#beginPending = false;
-        if (isPrepared(this.#raw, name, text)) return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!)));
+        if (isPrepared(this.#raw, name, text)) {
+          return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!), this.#lockAhead(name!)));
+        }
         await this.#raw.query('begin');
       }
       if (name !== undefined && isPrepared(this.#raw, name, text)) {
@@ -137,7 +160,7 @@ export class NamedStatementClient implements PostgresPoolClient {
       }
       if (begin) this.#beginPending = false;
       const out = await queryWithGuard(this.#raw, { ...statement, columns: this.#guardColumns.get(guardName) },
-        { name: name!, text, values }, this.#described.get(name!), begin);
+        { name: name!, text, values }, this.#described.get(name!), begin, begin ? this.#lockAhead(name!) : undefined);
       if (out.guardFailure === undefined) this.#guardColumns.set(guardName, out.guardColumns);
       if (out.result !== undefined) this.#note(name!, out.result);
       return out;
@@ -149,6 +172,40 @@ export class NamedStatementClient implements PostgresPoolClient {
       if (isConnectionFailure(err)) throw unavailable(err);
       throw err;
     });
+  }
+
+  /**
+   * Counts a statement of the open transaction and learns which row lock follows its first one;
+   * returns the lock's result when it was already sent ahead with the first statement.
+   */
+  #follow(name: string | undefined, text: string, values: unknown[]): pg.QueryResult | null {
+    const position = this.#sentInTransaction++;
+    const ahead = this.#prefetched;
+    this.#prefetched = null;
+    if (position === 0) {
+      this.#firstInTransaction = name;
+      return null;
+    }
+    if (position !== 1 || this.#firstInTransaction === undefined) return null;
+    if (name !== undefined && FOR_UPDATE.test(text) && this.#described.has(name)) {
+      this.#lockAfter.set(this.#firstInTransaction, { name, text, values });
+    } else {
+      this.#lockAfter.delete(this.#firstInTransaction);
+    }
+    // the same lock, asked for right after the statement it was sent with: its rows are the ones it returned
+    if (ahead?.result !== undefined && ahead.name === name && ahead.text === text && ahead.values.length === values.length
+      && ahead.values.every((v, i) => v === values[i])) return ahead.result;
+    return null;
+  }
+
+  /** The row lock to send behind a transaction's first statement `name`, when one followed it last time. */
+  #lockAhead(name: string): Trailing | undefined {
+    const lock = this.#lockAfter.get(name);
+    const described = lock === undefined ? undefined : this.#described.get(lock.name);
+    if (lock === undefined || described === undefined || !isPrepared(this.#raw, lock.name, lock.text)) return undefined;
+    if (this.#lockAfter.size > 1000) this.#lockAfter.clear();
+    this.#prefetched = { name: lock.name, text: lock.text, values: lock.values, described };
+    return this.#prefetched;
   }
 
   /** Keeps the description of a named statement's first described run on this connection. */
@@ -177,6 +234,7 @@ export class NamedStatementClient implements PostgresPoolClient {
     this.#inTransaction = false;
     this.#beginPending = false;
     this.#held = null;
+    this.#prefetched = null;
     this.#raw.release();
   }
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Carried } from '../statement-guard.ts';
-import { PreparedQuery, type Described, type WireConnection } from './described-query.ts';
+import { PreparedQuery, type Described, type Trailing, type WireConnection } from './described-query.ts';
 
 type Statement = { name: string; text: string; values: unknown[] };
 
@@ -99,9 +99,10 @@ export function isPrepared(raw: pg.PoolClient, name: string | undefined, text: s
 }
 
 /** Runs BEGIN and then the named statement in one round trip (see BeginThenQuery). */
-export function queryAfterBegin(raw: pg.PoolClient, config: Statement, described?: Described): Promise<pg.QueryResult> {
+export function queryAfterBegin(raw: pg.PoolClient, config: Statement, described?: Described, trailing?: Trailing): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
     const q = new BeginThenQuery(config.name, config.text, config.values, described);
+    q.trailing = trailing;
     q.callback = (err, res) => (err ? reject(err) : resolve(res!));
     raw.query(q as unknown as pg.Submittable);
   });
@@ -185,9 +186,10 @@ class GuardedQuery extends PreparedQuery {
  * first when `begin`. Never rejects: it reports the guard's rows, or the guard's failure (nothing
  * else ran), and the statement's result or failure.
  */
-export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: Statement, described: Described | undefined, begin: boolean): Promise<Carried<pg.QueryResult> & { guardColumns: readonly string[] }> {
+export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: Statement, described: Described | undefined, begin: boolean, trailing?: Trailing): Promise<Carried<pg.QueryResult> & { guardColumns: readonly string[] }> {
   return new Promise((resolve) => {
     const q = new GuardedQuery(config, described, guard, begin);
+    q.trailing = trailing;
     q.callback = (err, res) => {
       if (err === null) resolve({ rows: q.guardRows, result: res!, guardColumns: q.guardColumns });
       else if (q.phase < 2) resolve({ rows: [], guardFailure: err, guardColumns: [] });
