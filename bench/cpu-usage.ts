@@ -2,12 +2,18 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** CPU seconds (user + system, all threads) a process has used so far; 0 when it is gone. */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system, all threads) a process has used so far; 0 when it is gone. With
+ * `reaped`, also what its exited and reaped children used (cutime, cstime): a PostgreSQL backend
+ * or autovacuum worker that ends mid-measurement then moves from the live sum into its parent's,
+ * instead of taking its CPU out of the total.
+ */
+export function cpuSeconds(pid: number, reaped = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+    const own = Number(fields[11]) + Number(fields[12]); // utime, stime
+    return (reaped ? own + Number(fields[13]) + Number(fields[14]) : own) / TICKS_PER_SECOND;
   } catch {
     return 0;
   }
@@ -29,7 +35,10 @@ export function childPids(parent: number): number[] {
   return out;
 }
 
-/** CPU seconds of a group of processes, sampled now; the pid list is re-read each time (backends come and go). */
-export function groupCpu(pids: () => readonly number[]): number {
-  return pids().reduce((s, p) => s + cpuSeconds(p), 0);
+/**
+ * CPU seconds of a process tree, sampled now: the root with its reaped children, plus every live
+ * child (the list is re-read each time: backends come and go).
+ */
+export function treeCpu(root: number): number {
+  return childPids(root).reduce((s, p) => s + cpuSeconds(p), cpuSeconds(root, true));
 }

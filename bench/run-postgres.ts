@@ -14,7 +14,7 @@ import { pinning, pinSelfAsClient, requireWrk, runLoad, type Load, type Measurem
 import { call, pool, startProcess, unpin, type Child } from './processes.ts';
 import { BENCH_LIMITS_YAML } from './bench-limits.ts';
 import { appendResults, commit, formatTable, machine, type Extra, type Row } from './report.ts';
-import { childPids, cpuSeconds, groupCpu } from './cpu-usage.ts';
+import { cpuSeconds, treeCpu } from './cpu-usage.ts';
 import { APP_ROLE, startPgCluster, type StartedPgCluster } from '../test/helpers/pg-cluster.ts';
 import { buildConfig } from '../src/config/build-config.ts';
 import { provisionDatabase } from '../src/core/provision-database.ts';
@@ -28,6 +28,10 @@ const OWN = 1000;
 const TITLES = 50;
 // Passes the password policy (docs/sign-in.md): no email's local part in it, zxcvbn-ts score ≥ 3.
 const PASSWORD = 'Quartz-Harbor-Lantern-62';
+// For iterating on one scenario: BENCH_ONLY=a,c runs those and skips the scale run and RESULTS.md;
+// BENCH_CPU_PROF=DIR writes a V8 CPU profile of the Strongbox server there (never commit one).
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'a,b,c,scale').split(',').map((s) => s.trim()));
+const PROFILE_DIR = process.env.BENCH_CPU_PROF ? resolve(process.env.BENCH_CPU_PROF) : null;
 
 const children: Child[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'strongbox-pgbench-'));
@@ -86,7 +90,8 @@ async function main(): Promise<number> {
   const provisioned = await provisionDatabase(config, { adminUrl: c.adminUrl, adminPassword: c.password, dryRun: false, connectionLimit: 40 });
   log(`provisioned strongbox_owner and strongbox_app (pgaudit ${provisioned.pgaudit ? 'on' : 'OFF'})`);
 
-  const serve = (): Promise<Child> => startProcess(['--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--unsafe-plain-http', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
+  const profile = PROFILE_DIR === null ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
+  const serve = (): Promise<Child> => startProcess([...profile, '--import', TSX, join(ROOT, 'src/cli/main.ts'), 'serve', '--dev', '--unsafe-plain-http', '--config', join(tmp, 'strongbox.yaml'), '--port', '0'], tmp);
   const sb = await serve();
   children.push(sb);
   const base = await startProcess(['--import', TSX, join(ROOT, 'bench/baseline-pg-server.ts')], tmp);
@@ -103,22 +108,25 @@ async function main(): Promise<number> {
   if ((await call(sb.url, 'GET', filter(7), { token })).items.length !== 20) throw new Error('the list scenario does not return 20 rows');
 
   const postmaster = Number(readFileSync(join(dirname(c.logFile!), 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const pgPids = (): number[] => [postmaster, ...childPids(postmaster)];
-  cpuPids = { sb: sb.proc.pid!, base: base.proc.pid!, pg: pgPids };
+  cpuPids = { sb: sb.proc.pid!, base: base.proc.pid!, pg: postmaster };
   const auth = { authorization: `Bearer ${token}` };
   const common = { connections: 10 };
   const createBody = JSON.stringify({ title: 'created', n: 1 });
   const rows: Row[] = [];
-  rows.push(await compare('(a) GET by id, owner rule [pg]', 0.5,
+  if (ONLY.has('a')) rows.push(await compare('(a) GET by id, owner rule [pg]', 0.5,
     { ...common, url: sb.url, headers: auth, paths: sbIds.map((id) => `${R}/${id}`) },
     { ...common, url: base.url, paths: baseIds.map((id) => `${R}/${id}`) }));
-  rows.push(await compare('(b) list, indexed filter, 20 rows [pg]', 0.5,
+  if (ONLY.has('b')) rows.push(await compare('(b) list, indexed filter, 20 rows [pg]', 0.5,
     { ...common, url: sb.url, headers: auth, paths: Array.from({ length: TITLES }, (_, t) => filter(t)) },
     { ...common, url: base.url, paths: Array.from({ length: TITLES }, (_, t) => `${R}?title=t${t}&perPage=20`) }));
-  rows.push(await compare('(c) create [pg]', 0.4,
+  if (ONLY.has('c')) rows.push(await compare('(c) create [pg]', 0.4,
     { ...common, url: sb.url, method: 'POST', headers: auth, body: createBody, paths: [R] },
     { ...common, url: base.url, method: 'POST', body: createBody, paths: [R] }));
   await base.stop();
+  if (!ONLY.has('scale')) {
+    process.stdout.write(`\n${formatTable(rows, cpuExtras())}\n`);
+    return 0;
+  }
 
   // One instance against two on the same database: (a) with 10 connections in total.
   const sb2 = await serve();
@@ -135,28 +143,19 @@ async function main(): Promise<number> {
   for (let i = 0; i < SLICES; i++) {
     for (const [key, run] of [['one', one], ['two', two]] as const) {
       const sb0 = cpuSeconds(sb.proc.pid!) + cpuSeconds(sb2.proc.pid!);
-      const pg0 = groupCpu(pgPids);
+      const pg0 = treeCpu(postmaster);
       const ms = await run();
       const a = acc[key];
       a.req += ms.reduce((n, m) => n + m.total, 0);
       a.s += slice();
       a.sb += cpuSeconds(sb.proc.pid!) + cpuSeconds(sb2.proc.pid!) - sb0;
-      a.pg += groupCpu(pgPids) - pg0;
+      a.pg += treeCpu(postmaster) - pg0;
       if (ms.some((m) => m.failures > 0)) throw new Error('failed requests in the scale run');
     }
   }
   const rate = (k: 'one' | 'two'): number => acc[k].req / acc[k].s;
   const perReq = (k: 'one' | 'two', part: 'sb' | 'pg'): string => `${((acc[k][part] / acc[k].req) * 1e6).toFixed(0)} µs`;
-  const us = (sec: number, req: number): string => `${((sec / Math.max(req, 1)) * 1e6).toFixed(0)}`;
-  const extras: Extra[] = cpuRows.map(({ name, t }) => {
-    const sbCost = (t.sbNode + t.sbPg) / Math.max(t.sbReq, 1);
-    const baseCost = (t.baseNode + t.basePg) / Math.max(t.baseReq, 1);
-    return {
-      label: `${name.split(' ')[0]} CPU µs per request, Strongbox + PostgreSQL vs baseline + PostgreSQL`,
-      value: `${us(t.sbNode, t.sbReq)} + ${us(t.sbPg, t.sbReq)} vs ${us(t.baseNode, t.baseReq)} + ${us(t.basePg, t.baseReq)}: CPU-bound ratio ${(baseCost / sbCost).toFixed(2)}`,
-      ok: null,
-    };
-  });
+  const extras = cpuExtras();
   extras.push(
     { label: 'two instances vs one, (a) on one database, 10 connections in total', value: `${Math.round(rate('one'))} → ${Math.round(rate('two'))} req/s = ${(rate('two') / rate('one')).toFixed(2)}×`, ok: null },
     { label: 'CPU per request, one instance: Strongbox / PostgreSQL', value: `${perReq('one', 'sb')} / ${perReq('one', 'pg')}`, ok: null },
@@ -170,19 +169,32 @@ async function main(): Promise<number> {
   return rows.every((r) => r.strongbox.failures === 0 && (r.baseline?.failures ?? 0) === 0 && r.baseline && r.strongbox.reqPerSec / r.baseline.reqPerSec >= (r.target ?? 0)) ? 0 : 1;
 }
 
+function cpuExtras(): Extra[] {
+  const us = (sec: number, req: number): string => `${((sec / Math.max(req, 1)) * 1e6).toFixed(0)}`;
+  return cpuRows.map(({ name, t }) => {
+    const sbCost = (t.sbNode + t.sbPg) / Math.max(t.sbReq, 1);
+    const baseCost = (t.baseNode + t.basePg) / Math.max(t.baseReq, 1);
+    return {
+      label: `${name.split(' ')[0]} CPU µs per request, Strongbox + PostgreSQL vs baseline + PostgreSQL`,
+      value: `${us(t.sbNode, t.sbReq)} + ${us(t.sbPg, t.sbReq)} vs ${us(t.baseNode, t.baseReq)} + ${us(t.basePg, t.baseReq)}: CPU-bound ratio ${(baseCost / sbCost).toFixed(2)}`,
+      ok: null,
+    };
+  });
+}
+
 const slice = (): number => Math.max(1, Math.round(SECONDS / SLICES));
 
 /** CPU seconds used per request by each side (server process + PostgreSQL), summed over a comparison's slices. */
 interface CpuTally { sbNode: number; sbPg: number; sbReq: number; baseNode: number; basePg: number; baseReq: number }
 const cpuRows: { name: string; t: CpuTally }[] = [];
-let cpuPids: { sb: number; base: number; pg: () => number[] } | null = null;
+let cpuPids: { sb: number; base: number; pg: number } | null = null;
 
 async function measured(load: Load, node: number, add: (n: number, p: number, req: number) => void): Promise<Measurement> {
   const pids = cpuPids!;
   const n0 = cpuSeconds(node);
-  const p0 = groupCpu(pids.pg);
+  const p0 = treeCpu(pids.pg);
   const m = await runLoad(load);
-  add(cpuSeconds(node) - n0, groupCpu(pids.pg) - p0, m.total);
+  add(cpuSeconds(node) - n0, treeCpu(pids.pg) - p0, m.total);
   return m;
 }
 

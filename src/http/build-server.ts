@@ -25,6 +25,7 @@ import { registerAdminAuditRoutes } from './routes/admin-audit-routes.ts';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.ts';
 import { registerMfaRoutes } from './routes/mfa-routes.ts';
 import { ClientCertAuth } from './edge/client-cert.ts';
+import { registerSessionGuard } from './session-guard-hooks.ts';
 
 export interface BuildServerOptions {
   /** false (default) is silent; true or pino options turn logging on, always with redaction. */
@@ -92,6 +93,8 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
 
   const routes = new RouteTable();
   routes.attach(app);
+  // PostgreSQL: cached sessions are vouched for by each request's first statement (session-guard-hooks.ts).
+  if (engine.db.dialect === 'postgres') registerSessionGuard(app);
   registerJsonOnly(app, { maxDepth: config.limits.jsonDepth });
   app.decorate('strongboxHeaders', headers);
   app.decorate('strongboxEdge', listeners);

@@ -125,6 +125,60 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     }
   });
 
+  test('the row lock that followed a transaction\'s first statement is sent behind it next time, and served only as the very next statement', async () => {
+    const cluster = await testCluster();
+    const url = await cluster.createDatabase();
+    const pool = new pg.Pool(poolConfig(url, cluster.password, { poolSize: 2 }));
+    const raw = await pool.connect();
+    const other = await pool.connect();
+    const sent: string[] = [];
+    const spy = new Proxy(raw, {
+      get(target, prop, recv) {
+        if (prop !== 'query') return Reflect.get(target, prop, recv);
+        return (q: unknown, ...rest: unknown[]) => {
+          sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
+          return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
+        };
+      },
+    });
+    const c = new NamedStatementClient(spy as pg.PoolClient, new NamedStatements());
+    const row = 'insert into t (id) values ($1)';
+    const lock = 'select seq from head where id = $1 for update';
+    const move = `update head set seq = $1 where id = 1 ${WITH_COMMIT_MARK}`;
+    try {
+      await raw.query('create table t (id int primary key); create table head (id int primary key, seq int); insert into head values (1, 0)');
+      const tx = async (id: number): Promise<number> => {
+        await c.query('begin', []);
+        await c.query(row, [id]);
+        const { rows: [h] } = await c.query<{ seq: number }>(lock, [1]);
+        await c.query(move, [h!.seq + 1]);
+        await c.query('commit', []);
+        return h!.seq;
+      };
+      assert.equal(await tx(1), 0);
+      assert.equal(await tx(2), 1);
+      sent.length = 0;
+      assert.equal(await tx(3), 2, 'the lock sent ahead returned the head as it is under the lock');
+      assert.deepEqual(sent, [row, move], 'two round trips: BEGIN, the insert and the lock; the move with the COMMIT');
+      // the lock is held from the first round trip: another connection waits for the commit
+      await c.query('begin', []);
+      await c.query(row, [4]);
+      const waiting = other.query('select seq from head where id = 1 for update nowait').then(() => 'got it', (err: { code?: string }) => err.code);
+      assert.equal(await waiting, '55P03', 'the head was already locked by the first round trip');
+      // another statement comes between: the lock sent ahead is not served, the real one is sent
+      sent.length = 0;
+      await c.query('select count(*) from t', []);
+      await c.query(lock, [1]);
+      assert.deepEqual(sent, ['select count(*) from t', lock]);
+      await c.query('rollback', []);
+      assert.equal(Number((await raw.query('select seq from head')).rows[0].seq), 3);
+    } finally {
+      raw.release();
+      other.release();
+      await pool.end();
+    }
+  });
+
   test('a record create whose audit append fails at the COMMIT: ERR_AUDIT_UNAVAILABLE, neither the record nor the event is stored', async () => {
     const cluster = await testCluster();
     const engine = await openTestEngine({ kind: 'postgres', url: await cluster.createDatabase(), password: cluster.password });

@@ -5,6 +5,8 @@ import { randomId } from '../../crypto/random-id.ts';
 import { generateSessionToken, hashSessionToken, isWellFormedSessionToken } from '../../crypto/session-token.ts';
 import { LruMap } from '../../util/lru-map.ts';
 import { CACHE_BUDGET, stringBytes } from '../../util/cache-budget.ts';
+import { activeGuardScope, type StatementGuard } from '../../db/statement-guard.ts';
+import { cachedSessionGuard } from './session-guard.ts';
 
 export interface SessionLimits {
   readonly absoluteMs: number; // a session ends this long after it began, used or not
@@ -111,9 +113,55 @@ export class SessionStore {
     const tokenHash = this.#hashOf(token, connection);
     // A session seen under the database's current change stamp is the row the query would return.
     const stamp = this.#db.changeStamp?.();
-    const seen = stamp === undefined ? undefined : this.#seen.get(tokenHash);
+    if (stamp === undefined) return this.#vouched(tokenHash) ?? this.#load(tokenHash, undefined);
+    const seen = this.#seen.get(tokenHash);
     if (seen !== undefined && seen.stamp === stamp) return this.#live(seen, tokenHash);
     return this.#load(tokenHash, stamp);
+  }
+
+  /**
+   * PostgreSQL (no change stamp; another instance may end a session at any time): a session this
+   * instance has seen is used at once, on the condition that the request's first statement re-reads
+   * it in the same round trip and finds it unchanged (a guard, db/statement-guard.ts); otherwise the
+   * request fails with ERR_UNAUTHENTICATED before any of its statements takes effect or its answer
+   * goes out. So a logout, revocation, disable or role change on any instance is effective for the
+   * very next request every instance serves, and a request costs no round trip for its session.
+   * Only inside a request scope (src/http/session-guard-hooks.ts); elsewhere the session is read first.
+   */
+  #vouched(tokenHash: string): SessionRow | null | Promise<SessionRow | null> | undefined {
+    const scope = activeGuardScope();
+    if (scope === undefined) return undefined;
+    const seen = this.#seen.get(tokenHash);
+    // one that looks ended is read again: another instance may have used it since (last_seen)
+    if (seen === undefined || !this.#looksLive(seen.row)) return undefined;
+    if (!scope.set(this.#guard(tokenHash, seen))) return undefined;
+    return this.#live(seen, tokenHash);
+  }
+
+  #looksLive(row: Record<string, unknown>): boolean {
+    const { iso, idleLimit } = this.#times(this.#now());
+    return String(row.expires) > iso && String(row.last_seen) > idleLimit && Number(row.disabled) === 0;
+  }
+
+  /** The re-read that vouches for a cached session: the lookup's own statement (session-guard.ts). */
+  #guard(tokenHash: string, seen: SeenSession): StatementGuard {
+    this.#sessionSql ??= this.#sessionQuery().compile().sql;
+    return cachedSessionGuard(tokenHash, seen.row, {
+      sql: this.#sessionSql,
+      looksLive: (row) => this.#looksLive(row),
+      forget: () => this.#seen.delete(tokenHash),
+      refresh: (times) => this.#seen.set(tokenHash, { ...seen, row: { ...seen.row, ...times } }),
+      runAlone: async () => (await this.#queries.execute(this.#db, 'session', () => ({ query: this.#sessionQuery(), meta: null }), [tokenHash])).rows as Record<string, unknown>[],
+    });
+  }
+
+  #sessionSql: string | undefined;
+
+  #sessionQuery() {
+    return this.#db.kysely.selectFrom('_sb_sessions as s')
+      .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
+      .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
+      .where('s.token_hash', '=', slot(0));
   }
 
   /**
@@ -132,17 +180,14 @@ export class SessionStore {
   readonly #connections = new WeakMap<object, { readonly token: string; readonly hash: string }>();
 
   async #load(tokenHash: string, stamp: number | undefined): Promise<SessionRow | null> {
-    const k = this.#db.kysely;
-    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({
-      query: k.selectFrom('_sb_sessions as s')
-        .innerJoin('_sb_accounts as a', 'a.id', 's.account_id')
-        .select(['s.expires', 's.last_seen', 's.id as sid', 's.mfa', 'a.id', 'a.email', 'a.role', 'a.disabled'])
-        .where('s.token_hash', '=', slot(0)),
-      meta: null,
-    }), [tokenHash]);
-    if (!row) return null;
+    const { rows: [row] } = await this.#queries.execute(this.#db, 'session', () => ({ query: this.#sessionQuery(), meta: null }), [tokenHash]);
+    if (!row) {
+      this.#seen.delete(tokenHash);
+      return null;
+    }
     const entry: SeenSession = { stamp: stamp ?? -1, row, session: sessionOf(row, tokenHash) };
-    if (stamp !== undefined) this.#seen.set(tokenHash, entry);
+    // without a stamp (PostgreSQL) the entry is only ever used under a guard (#vouched)
+    this.#seen.set(tokenHash, entry);
     return this.#live(entry, tokenHash);
   }
 
@@ -152,12 +197,17 @@ export class SessionStore {
     const { iso, idleLimit } = this.#times(this.#now());
     // Session times are stored as toISOString() text (both dialects), so text order is time order.
     if (String(row.expires) <= iso || String(row.last_seen) <= idleLimit || Number(row.disabled) !== 0) {
+      this.#seen.delete(tokenHash);
       return this.#run('sessions.delete', () => this.#db.kysely.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash])
         .then(() => null);
     }
     if (String(row.last_seen).slice(0, LAST_SEEN_RESOLUTION) !== iso.slice(0, LAST_SEEN_RESOLUTION)) {
       return this.#run('sessions.seen', () => this.#db.kysely.updateTable('_sb_sessions').set({ last_seen: slot(0) })
-        .where('token_hash', '=', slot(1)), [iso, tokenHash]).then(() => entry.session);
+        .where('token_hash', '=', slot(1)), [iso, tokenHash]).then(() => {
+        // without a change stamp (PostgreSQL) the entry is what is cached: note the use in it too
+        if (entry.stamp === -1 && this.#seen.get(tokenHash) === entry) this.#seen.set(tokenHash, { ...entry, row: { ...row, last_seen: iso } });
+        return entry.session;
+      });
     }
     return entry.session;
   }
@@ -191,6 +241,7 @@ export class SessionStore {
 
   async delete(tokenHash: string): Promise<void> {
     const k = this.#db.kysely;
+    this.#seen.delete(tokenHash);
     await this.#run('sessions.delete', () => k.deleteFrom('_sb_sessions').where('token_hash', '=', slot(0)), [tokenHash]);
   }
 

@@ -1,6 +1,7 @@
 import type { Database } from '../../db/database.ts';
 import { addCounters, type CounterIncrement } from '../../db/rate-limit-counters.ts';
 import { windowStart, type CounterHit, type CounterStore } from './counter-store.ts';
+import { outsideRequests } from '../../db/statement-guard.ts';
 
 /** How often the hits counted in process go to the database, and the shared totals come back (ms). */
 export const FLUSH_MS = 100;
@@ -150,13 +151,14 @@ export class DatabaseCounterStore implements CounterStore {
 
   #scheduleFlush(): void {
     if (this.#flushTimer !== null || this.#closed || this.#flushMs === 0) return;
-    this.#flushTimer = setTimeout(() => {
+    // A request's hit may schedule it: the flush is everyone's, not bound to that request's session guard.
+    this.#flushTimer = outsideRequests(() => setTimeout(() => {
       this.#flushTimer = null;
       void this.flush().catch((err: unknown) => {
         this.#onError(err);
         this.#scheduleFlush(); // the increments wait for the next try
       });
-    }, this.#flushMs);
+    }, this.#flushMs));
     this.#flushTimer.unref();
   }
 

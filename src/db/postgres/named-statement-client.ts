@@ -3,13 +3,18 @@ import type { PostgresCursor, PostgresPoolClient, PostgresQueryResult } from 'ky
 import type { NamedStatements } from './statement-cache.ts';
 import { auditNotWritten, isConnectionFailure, unavailable } from './connection-errors.ts';
 import {
-  DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, WITH_COMMIT_MARK,
+  DEFERRED_RESULT, HELD_RESULT, HeldStatementFailed, isPrepared, queryAfterBegin, queryThenCommit, queryWithGuard, WITH_COMMIT_MARK,
 } from './pipelining.ts';
+import { activeGuardScope, type GuardScope } from '../statement-guard.ts';
+import { describedBy, queryPrepared, type Described, type Trailing } from './described-query.ts';
 
 const PLAIN_BEGIN = /^\s*begin\s*$/i;
 const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
 const COMMIT = /^\s*(commit|end)\s*$/i;
+const ROLLBACK = /^\s*rollback\s*$/i;
+const SELECT = /^\s*select\b/i;
+const FOR_UPDATE = /^\s*select\b[\s\S]*\bfor update\s*$/i;
 
 interface Held { readonly name: string; readonly text: string; readonly values: unknown[] }
 
@@ -23,6 +28,12 @@ interface Held { readonly name: string; readonly text: string; readonly values: 
  *   is held one round trip shorter. Should it fail, the COMMIT fails with ERR_AUDIT_UNAVAILABLE
  *   and nothing is committed; any other statement after it sends it first.
  * Both apply only to statements already prepared on the connection (pg's bookkeeping, see there).
+ *
+ * In a request with a guard (statement-guard.ts: the re-read of a cached session), the request's
+ * first statement carries it in its own round trip when it can: a read outside a transaction, or
+ * a transaction's first statement (sent with BEGIN and the guard), whose result is used only if
+ * the guard passed, and whose transaction is rolled back if not. Any other statement waits for
+ * the verdict first (an autocommit write cannot be taken back).
  */
 export class NamedStatementClient implements PostgresPoolClient {
   readonly #raw: pg.PoolClient;
@@ -32,6 +43,20 @@ export class NamedStatementClient implements PostgresPoolClient {
   #beginPending = false;
   /** the audit append Kysely was told is done, not yet sent */
   #held: Held | null = null;
+  /** result descriptions of the statements prepared on this connection (described-query.ts) */
+  readonly #described = new Map<string, Described>();
+  /** the guard statements' column names, once described here */
+  readonly #guardColumns = new Map<string, readonly string[]>();
+  /**
+   * A transaction's first statement → the row lock (`SELECT … FOR UPDATE`, e.g. the audit head's)
+   * that came right after it last time: sent behind it in the same round trip next time.
+   */
+  readonly #lockAfter = new Map<string, Held>();
+  /** statements sent in the current transaction, and the first one's name */
+  #sentInTransaction = 0;
+  #firstInTransaction: string | undefined;
+  /** the lock sent ahead, and its result, until the statement after the first asks for it */
+  #prefetched: Trailing & { text: string } | null = null;
 
   constructor(raw: pg.PoolClient, statements: NamedStatements) {
     this.#raw = raw;
@@ -49,6 +74,8 @@ export class NamedStatementClient implements PostgresPoolClient {
     if (PLAIN_BEGIN.test(text) && parameters.length === 0 && !this.#inTransaction) {
       this.#inTransaction = true;
       this.#beginPending = true;
+      this.#sentInTransaction = 0;
+      this.#prefetched = null;
       return DEFERRED_RESULT;
     }
     const ends = TRANSACTION_END.test(text);
@@ -60,6 +87,16 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
     const name = this.#statements.nameFor(text);
     const values = [...parameters];
+    if (this.#inTransaction && !ends) {
+      const served = this.#follow(name, text, values);
+      if (served !== null) return served;
+    }
+    const scope = activeGuardScope();
+    if (scope !== undefined && !ROLLBACK.test(text)) {
+      if (scope.pending) return this.#carry(scope, name, text, values);
+      const wait = scope.settle();
+      if (wait !== null) await wait;
+    }
     if (this.#inTransaction && !this.#beginPending && this.#held === null && name !== undefined
       && text.endsWith(WITH_COMMIT_MARK) && isPrepared(this.#raw, name, text)) {
       this.#held = { name, text, values };
@@ -67,7 +104,11 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
     const held = this.#held;
     this.#held = null;
-    if (ANY_BEGIN.test(text)) this.#inTransaction = true;
+    if (ANY_BEGIN.test(text)) {
+      this.#inTransaction = true;
+      this.#sentInTransaction = 0;
+      this.#prefetched = null;
+    }
     else if (ends) this.#inTransaction = false;
     try {
       if (held !== null) {
@@ -77,10 +118,16 @@ export class NamedStatementClient implements PostgresPoolClient {
       }
       if (this.#beginPending) {
         this.#beginPending = false;
-        if (isPrepared(this.#raw, name, text)) return await queryAfterBegin(this.#raw, { name: name!, text, values });
+        if (isPrepared(this.#raw, name, text)) {
+          return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!), this.#lockAhead(name!)));
+        }
         await this.#raw.query('begin');
       }
-      return await this.#raw.query({ name, text, values });
+      if (name !== undefined && isPrepared(this.#raw, name, text)) {
+        return this.#note(name, await queryPrepared(this.#raw, name, text, values, this.#described.get(name)));
+      }
+      const result = await this.#raw.query({ name, text, values });
+      return name === undefined ? result : this.#note(name, result);
     } catch (err) {
       const code = (err as { code?: unknown }).code;
       // Another process changed a table under a statement this connection prepared.
@@ -93,9 +140,88 @@ export class NamedStatementClient implements PostgresPoolClient {
     }
   }
 
+  /**
+   * Sends the scope's pending guard: with this statement when both are prepared here and the
+   * statement may run before the verdict; otherwise alone first, on this connection (which
+   * prepares it for next time), and then the statement its usual way.
+   */
+  #carry(scope: GuardScope, name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> {
+    const pipelined = name !== undefined && this.#held === null
+      && (this.#beginPending || (!this.#inTransaction && SELECT.test(text))) && isPrepared(this.#raw, name, text);
+    const begin = this.#beginPending;
+    let sentAlone = false;
+    const result = scope.carry(async (guard) => {
+      const guardName = this.#statements.nameFor(guard.sql);
+      const statement = { name: guardName!, text: guard.sql, values: guard.parameters };
+      if (!pipelined || guardName === undefined || !isPrepared(this.#raw, guardName, guard.sql)) {
+        sentAlone = true;
+        const { rows } = await this.#raw.query({ name: guardName, text: guard.sql, values: [...guard.parameters] });
+        return { rows, result: null, alone: true };
+      }
+      if (begin) this.#beginPending = false;
+      const out = await queryWithGuard(this.#raw, { ...statement, columns: this.#guardColumns.get(guardName) },
+        { name: name!, text, values }, this.#described.get(name!), begin, begin ? this.#lockAhead(name!) : undefined);
+      if (out.guardFailure === undefined) this.#guardColumns.set(guardName, out.guardColumns);
+      if (out.result !== undefined) this.#note(name!, out.result);
+      return out;
+    });
+    // alone: the verdict is in, the statement goes its usual way
+    return result.then((r) => (sentAlone ? this.#run(text, values) : r!), (err: unknown) => {
+      // another process changed a table under the prepared statement: new names from now on
+      if ((err as { code?: unknown }).code === '0A000') this.#statements.invalidate();
+      if (isConnectionFailure(err)) throw unavailable(err);
+      throw err;
+    });
+  }
+
+  /**
+   * Counts a statement of the open transaction and learns which row lock follows its first one;
+   * returns the lock's result when it was already sent ahead with the first statement.
+   */
+  #follow(name: string | undefined, text: string, values: unknown[]): pg.QueryResult | null {
+    const position = this.#sentInTransaction++;
+    const ahead = this.#prefetched;
+    this.#prefetched = null;
+    if (position === 0) {
+      this.#firstInTransaction = name;
+      return null;
+    }
+    if (position !== 1 || this.#firstInTransaction === undefined) return null;
+    if (name !== undefined && FOR_UPDATE.test(text) && this.#described.has(name)) {
+      this.#lockAfter.set(this.#firstInTransaction, { name, text, values });
+    } else {
+      this.#lockAfter.delete(this.#firstInTransaction);
+    }
+    // the same lock, asked for right after the statement it was sent with: its rows are the ones it returned
+    if (ahead?.result !== undefined && ahead.name === name && ahead.text === text && ahead.values.length === values.length
+      && ahead.values.every((v, i) => v === values[i])) return ahead.result;
+    return null;
+  }
+
+  /** The row lock to send behind a transaction's first statement `name`, when one followed it last time. */
+  #lockAhead(name: string): Trailing | undefined {
+    const lock = this.#lockAfter.get(name);
+    const described = lock === undefined ? undefined : this.#described.get(lock.name);
+    if (lock === undefined || described === undefined || !isPrepared(this.#raw, lock.name, lock.text)) return undefined;
+    if (this.#lockAfter.size > 1000) this.#lockAfter.clear();
+    this.#prefetched = { name: lock.name, text: lock.text, values: lock.values, described };
+    return this.#prefetched;
+  }
+
+  /** Keeps the description of a named statement's first described run on this connection. */
+  #note(name: string, result: pg.QueryResult): pg.QueryResult {
+    if (!this.#described.has(name)) {
+      const described = describedBy(result);
+      // names of an old generation are never sent again: drop them all rather than grow
+      if (this.#described.size >= 1000) this.#described.clear();
+      if (described !== undefined) this.#described.set(name, described);
+    }
+    return result;
+  }
+
   async #commitWith(held: Held): Promise<pg.QueryResult> {
     try {
-      await queryThenCommit(this.#raw, held);
+      this.#note(held.name, await queryThenCommit(this.#raw, held, this.#described.get(held.name)));
       return DEFERRED_RESULT;
     } catch (err) {
       if (!(err instanceof HeldStatementFailed)) throw err;
@@ -108,6 +234,7 @@ export class NamedStatementClient implements PostgresPoolClient {
     this.#inTransaction = false;
     this.#beginPending = false;
     this.#held = null;
+    this.#prefetched = null;
     this.#raw.release();
   }
 }

@@ -1,23 +1,8 @@
 import pg from 'pg';
+import type { Carried } from '../statement-guard.ts';
+import { PreparedQuery, type Described, type Trailing, type WireConnection } from './described-query.ts';
 
-/** What pg's Query does with the connection and the server's messages (pg/lib/query.js). */
-interface WireConnection {
-  readonly stream: { cork?: () => void; uncork?: () => void };
-  readonly parsedStatements: Record<string, string | undefined>;
-  parse(msg: { text: string; name?: string }): void;
-  bind(msg: Record<string, never>): void;
-  execute(msg: { portal?: string; rows?: number }): void;
-  sync(): void;
-}
-interface QueryInternals {
-  readonly portal: string;
-  callback?: (err: Error | null, res?: pg.QueryResult) => void;
-  submit(connection: WireConnection): Error | null | undefined;
-  handleCommandComplete(msg: unknown, connection: WireConnection): void;
-  /** Sends Execute and then Sync (pg/lib/query.js); the last step of prepare(). */
-  _getRows(connection: WireConnection, rows: number | undefined): void;
-}
-const BaseQuery = pg.Query as unknown as new (config: pg.QueryConfig) => QueryInternals;
+type Statement = { name: string; text: string; values: unknown[] };
 
 /**
  * A statement sent with the `BEGIN` before it, in one write and one Sync: Parse/Bind/Execute of
@@ -27,7 +12,7 @@ const BaseQuery = pg.Query as unknown as new (config: pg.QueryConfig) => QueryIn
  * the statement: it never runs outside the transaction. BEGIN's CommandComplete is not the
  * statement's result and is dropped.
  */
-class BeginThenQuery extends BaseQuery {
+class BeginThenQuery extends PreparedQuery {
   #begun = false;
 
   override submit(connection: WireConnection): Error | null | undefined {
@@ -57,7 +42,7 @@ class BeginThenQuery extends BaseQuery {
  * the server skips the COMMIT and the transaction stays open, aborted, for the caller's
  * ROLLBACK: nothing of it is committed. `statementDone` tells the two failures apart.
  */
-class ThenCommitQuery extends BaseQuery {
+class ThenCommitQuery extends PreparedQuery {
   statementDone = false;
 
   override _getRows(connection: WireConnection, rows: number | undefined): void {
@@ -83,9 +68,9 @@ export const WITH_COMMIT_MARK = '/* sb:with-commit */';
  * `{ statementFailed: true, cause }` when the statement failed (nothing committed), or with the
  * COMMIT's own error.
  */
-export function queryThenCommit(raw: pg.PoolClient, config: { name: string; text: string; values: unknown[] }): Promise<pg.QueryResult> {
+export function queryThenCommit(raw: pg.PoolClient, config: Statement, described?: Described): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const q = new ThenCommitQuery({ ...config, queryMode: 'extended' } as pg.QueryConfig);
+    const q = new ThenCommitQuery(config.name, config.text, config.values, described);
     q.callback = (err, res) => {
       if (err === null) resolve(res!);
       else reject(q.statementDone ? err : new HeldStatementFailed(err));
@@ -114,9 +99,10 @@ export function isPrepared(raw: pg.PoolClient, name: string | undefined, text: s
 }
 
 /** Runs BEGIN and then the named statement in one round trip (see BeginThenQuery). */
-export function queryAfterBegin(raw: pg.PoolClient, config: { name: string; text: string; values: unknown[] }): Promise<pg.QueryResult> {
+export function queryAfterBegin(raw: pg.PoolClient, config: Statement, described?: Described, trailing?: Trailing): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const q = new BeginThenQuery({ ...config, queryMode: 'extended' } as pg.QueryConfig);
+    const q = new BeginThenQuery(config.name, config.text, config.values, described);
+    q.trailing = trailing;
     q.callback = (err, res) => (err ? reject(err) : resolve(res!));
     raw.query(q as unknown as pg.Submittable);
   });
@@ -126,3 +112,89 @@ export function queryAfterBegin(raw: pg.PoolClient, config: { name: string; text
 export const DEFERRED_RESULT = Object.freeze({ command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
 /** What Kysely gets for the held-back audit append (it returns nothing; its failure fails the COMMIT). */
 export const HELD_RESULT = Object.freeze({ command: 'UPDATE', rowCount: 1, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
+
+/** A guard statement (statement-guard.ts) as sent: prepared under `name`, text-typed values; `columns` once known. */
+export interface GuardStatement { readonly name: string; readonly text: string; readonly values: readonly unknown[]; readonly columns?: readonly string[] }
+
+/** Text parameters as pg sends them (the guard's are strings, or null). */
+const asText = (v: unknown): unknown => (v === null || v === undefined ? null : String(v));
+
+/**
+ * A statement sent behind a guard statement (and, in a transaction's first round trip, behind
+ * BEGIN), in one write and one Sync: [BEGIN,] the guard's Bind/Describe/Execute, then the
+ * statement's, then Sync. The server runs them in order; should the guard fail, it skips the
+ * statement. The guard's rows are kept apart (text columns only: its result is read as text).
+ * Both statements must be prepared on the connection already (see isPrepared); the guard's
+ * Describe is skipped once its columns are known.
+ */
+class GuardedQuery extends PreparedQuery {
+  readonly #guard: GuardStatement;
+  readonly #begin: boolean;
+  /** 0 = BEGIN's reply pending (when sent), 1 = the guard's, 2 = the statement's */
+  phase: number;
+  guardColumns: string[] = [];
+  readonly guardRows: Record<string, unknown>[] = [];
+
+  constructor(config: Statement, described: Described | undefined, guard: GuardStatement, begin: boolean) {
+    super(config.name, config.text, config.values, described);
+    this.#guard = guard;
+    this.#begin = begin;
+    this.phase = begin ? 0 : 1;
+    if (guard.columns !== undefined) this.guardColumns = [...guard.columns];
+  }
+
+  override submit(connection: WireConnection): Error | null | undefined {
+    connection.stream.cork?.();
+    try {
+      if (this.#begin) {
+        connection.parse({ text: 'begin' });
+        connection.bind({});
+        connection.execute({});
+      }
+      connection.bind({ statement: this.#guard.name, values: this.#guard.values, valueMapper: asText });
+      if (this.#guard.columns === undefined) connection.describe({ type: 'P', name: '' });
+      connection.execute({});
+      return super.submit(connection);
+    } finally {
+      connection.stream.uncork?.();
+    }
+  }
+
+  override handleRowDescription(msg: { fields: { name: string }[] }): void {
+    if (this.phase === 1) this.guardColumns = msg.fields.map((f) => f.name);
+    else super.handleRowDescription(msg);
+  }
+
+  override handleDataRow(msg: { fields: (string | null)[] }): void {
+    if (this.phase !== 1) return super.handleDataRow(msg);
+    const row: Record<string, unknown> = {};
+    this.guardColumns.forEach((name, i) => { row[name] = msg.fields[i]; });
+    this.guardRows.push(row);
+  }
+
+  override handleCommandComplete(msg: unknown, connection: WireConnection): void {
+    if (this.phase < 2) {
+      this.phase++;
+      return;
+    }
+    super.handleCommandComplete(msg, connection);
+  }
+}
+
+/**
+ * Runs the guard and then the named statement in one round trip (see GuardedQuery), with BEGIN
+ * first when `begin`. Never rejects: it reports the guard's rows, or the guard's failure (nothing
+ * else ran), and the statement's result or failure.
+ */
+export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: Statement, described: Described | undefined, begin: boolean, trailing?: Trailing): Promise<Carried<pg.QueryResult> & { guardColumns: readonly string[] }> {
+  return new Promise((resolve) => {
+    const q = new GuardedQuery(config, described, guard, begin);
+    q.trailing = trailing;
+    q.callback = (err, res) => {
+      if (err === null) resolve({ rows: q.guardRows, result: res!, guardColumns: q.guardColumns });
+      else if (q.phase < 2) resolve({ rows: [], guardFailure: err, guardColumns: [] });
+      else resolve({ rows: q.guardRows, failure: err, guardColumns: q.guardColumns });
+    };
+    raw.query(q as unknown as pg.Submittable);
+  });
+}
