@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { certificateProblem } from './tls-options.ts';
@@ -64,6 +64,54 @@ export function ensureDevCertificates(dataDir: string, host: string, now = Date.
   const dir = join(dataDir, 'tls');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
+  // Several servers started at once on one folder (a dev cluster, a test) would each make a CA
+  // and a certificate and rename them over each other's, leaving a certificate signed by a CA
+  // that is no longer there: one makes them while the others wait, then they find them valid.
+  return withFolderLock(dir, () => ensureIn(dir, host, now));
+}
+
+const LOCK_WAIT_MS = 60_000; // an openssl run takes well under a second
+const LOCK_STALE_MS = 120_000; // a lock this old was left by a killed process
+
+/** Runs fn while holding `dir/.lock` (created exclusively); waits for another holder, breaks a stale lock. */
+function withFolderLock<T>(dir: string, fn: () => T): T {
+  const lock = join(dir, '.lock');
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const start = Date.now();
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > LOCK_STALE_MS) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() - start > LOCK_WAIT_MS) {
+        throw new StrongboxError('ERR_UNAVAILABLE', `Another process holds ${lock} (making the development certificates).`);
+      }
+      Atomics.wait(sleeper, 0, 0, 25); // synchronous: this runs once, at start-up
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    try {
+      unlinkSync(lock);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+function ensureIn(dir: string, host: string, now: number): DevCertificates {
   const files = { caCert: join(dir, 'ca.pem'), caKey: join(dir, 'ca-key.pem'), cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
   const names = [...new Set([...LOOPBACK_NAMES, host.replace(/^\[(.*)\]$/, '$1')])];
   const valid = (cert: string, key: string, hosts: readonly string[], margin: number): boolean =>
