@@ -2,7 +2,12 @@ import type { Kysely } from 'kysely';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** Statements run synchronously on SQLite's connection inside a write transaction (Database.writeSync). */
+/**
+ * Statements run synchronously on SQLite's connection inside a write transaction
+ * (Database.writeSync, or a write batch's job). They do not move `changeStamp`: they must never
+ * write the tables a session is read from (sessions, accounts, API tokens); the audit trail and
+ * collections' records are what they write.
+ */
 export interface SyncWriter {
   run(sql: string, parameters: readonly unknown[]): void;
   get(sql: string, parameters: readonly unknown[]): Record<string, unknown> | undefined;
@@ -34,10 +39,12 @@ export interface Database {
    */
   readWithin?(sql: string, parameters: readonly unknown[], started: number): Promise<unknown[]> | undefined;
   /**
-   * A number that changes whenever the database may have changed since it was last read: a
-   * statement of this connection that may write, or a commit by any other connection or process
-   * (SQLite's data_version). Equal stamps mean equal data, so a row read under a stamp may be
-   * reused while the stamp holds. Undefined where the database cannot tell cheaply (PostgreSQL).
+   * A number that changes whenever a session may have changed since it was last read: a statement
+   * this connection hands to Kysely, or a commit by any other connection or process (SQLite's
+   * data_version). Equal stamps mean an equal session row (and account), so one read under a
+   * stamp may be reused while the stamp holds. The SyncWriter's statements (audit appends, record
+   * inserts) write no session and leave it. Undefined where the database cannot tell cheaply
+   * (PostgreSQL).
    */
   changeStamp?(): number;
   /**

@@ -145,18 +145,19 @@ test('a failing synchronous job rolls back alone, alone or among others, and the
   });
 });
 
-test('a synchronous job ends the turn\'s read snapshot and moves the change stamp, as a Kysely write does', async () => {
+test('a synchronous job ends the turn\'s read snapshot and leaves the change stamp (it writes no session); a Kysely write moves it', async () => {
   await withDb(async (db, other) => {
     const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
     await db.write(insert('a'));
     const read = () => db.readNow?.('select v from t order by v', []);
     const stamp = db.changeStamp?.();
     assert.deepEqual(read(), [{ v: 'a' }]); // opens this turn's read snapshot
-    const done = writeSync(insertNow('b'));
-    await done;
-    assert.notEqual(db.changeStamp?.(), stamp, 'a cached row must not outlive the write');
+    await writeSync(insertNow('b'));
     assert.deepEqual(read(), [{ v: 'a' }, { v: 'b' }], 'reads after the write see it');
     assert.deepEqual(committed(other), ['a', 'b']);
+    assert.equal(db.changeStamp?.(), stamp, 'the batch\'s own statements leave the stamp');
+    await db.write(insert('c'));
+    assert.notEqual(db.changeStamp?.(), stamp, 'a statement through Kysely moves it');
   });
 });
 

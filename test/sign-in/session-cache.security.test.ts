@@ -91,6 +91,21 @@ test('logout and revocation in this process end the session at once, even within
   assert.equal(await accounts.authenticate(t2), null, 'revoked');
 });
 
+test('a logout batched with audit-style synchronous writes ends the session at once; those writes alone keep it cached', async () => {
+  await db.kysely.schema.createTable('scratch_events').ifNotExists().addColumn('v', 'text').execute();
+  const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+  const append = (v: string) => writeSync((w) => w.run('insert into scratch_events (v) values (?)', [v]));
+  const token = await login();
+  await warm(token);
+  const stamp = db.changeStamp?.();
+  await Promise.all([append('1'), append('2')]);
+  assert.equal(db.changeStamp?.(), stamp, 'appends leave the stamp: the cached session stays in use');
+  assert.ok(await accounts.authenticate(token));
+  // the logout's delete and more appends share one group commit
+  await Promise.all([append('3'), accounts.logout(token), append('4')]);
+  assert.equal(await accounts.authenticate(token), null, 'logged out, whatever else the batch held');
+});
+
 test('one keep-alive connection that switches tokens is answered for each token, never the previous one', async () => {
   await accounts.register('kim@example.com', PW.bob);
   const sam = await login();

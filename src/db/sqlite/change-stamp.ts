@@ -2,7 +2,8 @@ import type { Database as BetterSqlite, Statement } from 'better-sqlite3';
 
 /**
  * Database.changeStamp on SQLite: a generation that moves on every statement this connection
- * hands to Kysely (all writes go that way; the synchronous read path does not) and whenever
+ * hands to Kysely (every write of sessions and accounts goes that way; the synchronous read path
+ * and the write batch's own statements do not) and whenever
  * `PRAGMA data_version` differs from its last reading, which SQLite changes when any other
  * connection (another process: the CLI, a restore) commits. Read inside the turn's read
  * snapshot, data_version describes the data that snapshot's queries see.

@@ -52,16 +52,16 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
   const cache = new StatementCache(raw, opts.statementCacheSize, shares.sqliteStatements);
   const snapshot = new ReadSnapshot(raw);
   const reads = new ReadStatements(raw, opts.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE, shares.sqliteReadStatements);
-  // Every statement Kysely runs (writes, transactions), and every one of the write batch's
-  // synchronous jobs, first ends the shared read snapshot, and may change the data: the change
-  // stamp moves.
+  // Every statement first ends the shared read snapshot. Every statement Kysely runs may change
+  // the data a cached session was read from: the change stamp moves. The write batch's own
+  // statements (its BEGIN, SAVEPOINT and COMMIT, the audit trail's appends and a record's insert,
+  // see SyncWriter) write neither sessions nor accounts, and leave it.
   const stamp = new ChangeStamp(raw);
   const direct = (sql: string) => {
     snapshot.end();
-    stamp.bump();
     return cache.prepare(sql);
   };
-  const forKysely = { prepare: direct, close: () => cache.close() };
+  const forKysely = { prepare: (sql: string) => { stamp.bump(); return direct(sql); }, close: () => cache.close() };
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: forKysely }) });
   const readTimeoutMs = opts.readTimeoutMs ?? 2000;
   // An in-memory database cannot be opened by another connection: its scans stay on the loop.
