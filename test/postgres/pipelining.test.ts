@@ -18,16 +18,7 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     const url = await cluster.createDatabase();
     const pool = new pg.Pool(poolConfig(url, cluster.password, { poolSize: 1 }));
     const raw = await pool.connect();
-    const sent: string[] = [];
-    const spy = new Proxy(raw, {
-      get(target, prop, recv) {
-        if (prop !== 'query') return Reflect.get(target, prop, recv);
-        return (q: unknown, ...rest: unknown[]) => {
-          sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-          return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
-        };
-      },
-    });
+    const { spy, sent } = spyOnQueries(raw);
     const c = new NamedStatementClient(spy as pg.PoolClient, new NamedStatements());
     const insert = 'insert into t (id) values ($1) returning id';
     const count = async (): Promise<number> => Number((await raw.query('select count(*) as n from t')).rows[0].n);
@@ -73,16 +64,7 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     const url = await cluster.createDatabase();
     const pool = new pg.Pool(poolConfig(url, cluster.password, { poolSize: 1 }));
     const raw = await pool.connect();
-    const sent: string[] = [];
-    const spy = new Proxy(raw, {
-      get(target, prop, recv) {
-        if (prop !== 'query') return Reflect.get(target, prop, recv);
-        return (q: unknown, ...rest: unknown[]) => {
-          sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-          return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
-        };
-      },
-    });
+    const { spy, sent } = spyOnQueries(raw);
     const c = new NamedStatementClient(spy as pg.PoolClient, new NamedStatements());
     const row = 'insert into t (id) values ($1)';
     const append = `insert into log (id) values ($1) ${WITH_COMMIT_MARK}`;
@@ -131,16 +113,7 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     const pool = new pg.Pool(poolConfig(url, cluster.password, { poolSize: 2 }));
     const raw = await pool.connect();
     const other = await pool.connect();
-    const sent: string[] = [];
-    const spy = new Proxy(raw, {
-      get(target, prop, recv) {
-        if (prop !== 'query') return Reflect.get(target, prop, recv);
-        return (q: unknown, ...rest: unknown[]) => {
-          sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-          return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
-        };
-      },
-    });
+    const { spy, sent } = spyOnQueries(raw);
     const c = new NamedStatementClient(spy as pg.PoolClient, new NamedStatements());
     const row = 'insert into t (id) values ($1)';
     const lock = 'select seq from head where id = $1 for update';
@@ -217,3 +190,18 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     }
   });
 });
+
+/** The client, with every query text it is sent recorded in `sent`. */
+function spyOnQueries(raw: pg.PoolClient): { spy: pg.PoolClient; sent: string[] } {
+  const sent: string[] = [];
+  const spy = new Proxy(raw, {
+    get(target, prop, recv) {
+      if (prop !== 'query') return Reflect.get(target, prop, recv);
+      return (q: unknown, ...rest: unknown[]) => {
+        sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
+        return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
+      };
+    },
+  });
+  return { spy, sent };
+}
