@@ -4,7 +4,7 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /**
  * Statements run synchronously on SQLite's connection inside a write transaction
- * (Database.writeSync, or a write batch's job). They do not move `changeStamp`: they must never
+ * (a write batch's job, through batchWriterOf). They do not move `changeStamp`: they must never
  * write the tables a session is read from (sessions, accounts, API tokens); the audit trail and
  * collections' records are what they write.
  */
@@ -55,11 +55,5 @@ export interface Database {
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   write<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T>;
-  /**
-   * SQLite only: a write() whose work is synchronous statements on the connection itself, with
-   * no Kysely hand-off per statement (the audit trail's group-committed read events). It joins
-   * the same group commit; work must not await (it returns before the transaction commits).
-   */
-  writeSync?<T>(work: (w: SyncWriter) => T): Promise<T>;
   close(): Promise<void>;
 }

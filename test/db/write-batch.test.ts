@@ -93,14 +93,21 @@ test('a transaction that cannot commit fails every write of its batch, and none 
   });
 });
 
+/** A job whose statements go straight to the batch's connection (batchWriterOf), as the audit trail's appends do. */
+const viaConnection = (db: Database) => <T>(fn: (w: SyncWriter) => T): Promise<T> => db.write(async (trx) => {
+  const w = batchWriterOf(trx);
+  if (w === undefined) assert.fail('a job has its batch\'s connection');
+  return fn(w);
+});
+
 const insertNow = (v: string) => (w: SyncWriter): string => {
   w.run('insert into t (v) values (?)', [v]);
   return v;
 };
 
-test('synchronous jobs join the turn\'s group commit with Kysely jobs, and none is answered before it', async () => {
+test('jobs writing through the batch\'s connection share the turn\'s group commit with Kysely jobs, and none is answered before it', async () => {
   await withDb(async (db, other) => {
-    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    const writeSync = viaConnection(db);
     const seen: string[][] = [];
     const after = (p: Promise<string>) => p.then((v) => {
       seen.push(committed(other));
@@ -109,7 +116,7 @@ test('synchronous jobs join the turn\'s group commit with Kysely jobs, and none 
     const jobs = [after(db.write(insert('a'))), after(writeSync(insertNow('b'))), after(writeSync(insertNow('c')))];
     assert.deepEqual(await Promise.all(jobs), ['a', 'b', 'c']);
     for (const s of seen) assert.deepEqual(s, ['a', 'b', 'c']);
-    // a batch of synchronous jobs only: same guarantee, on the connection itself
+    // a batch of such jobs only: same guarantee
     const only = [after(writeSync(insertNow('d'))), after(writeSync(insertNow('e')))];
     seen.length = 0;
     assert.deepEqual(await Promise.all(only), ['d', 'e']);
@@ -117,14 +124,14 @@ test('synchronous jobs join the turn\'s group commit with Kysely jobs, and none 
   });
 });
 
-test('a failing synchronous job rolls back alone, alone or among others, and the connection stays usable', async () => {
+test('a job failing halfway through the batch\'s connection rolls back alone, alone or among others, and the connection stays usable', async () => {
   await withDb(async (db, other) => {
-    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    const writeSync = viaConnection(db);
     const halfThenClash = (w: SyncWriter): void => {
       w.run('insert into t (v) values (?)', ['half']);
       w.run('insert into t (v) values (?)', ['a']); // unique violation
     };
-    // among others (a batch of synchronous jobs only, then a mixed one)
+    // among others (a batch of such jobs only, then a mixed one)
     for (const mixed of [false, true]) {
       const tag = mixed ? 'm' : 's';
       const results = await Promise.allSettled([
@@ -145,9 +152,9 @@ test('a failing synchronous job rolls back alone, alone or among others, and the
   });
 });
 
-test('a synchronous job ends the turn\'s read snapshot and leaves the change stamp (it writes no session); a Kysely write moves it', async () => {
+test('a write through the batch\'s connection ends the turn\'s read snapshot and leaves the change stamp (it writes no session); a Kysely write moves it', async () => {
   await withDb(async (db, other) => {
-    const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
+    const writeSync = viaConnection(db);
     await db.write(insert('a'));
     const read = () => db.readNow?.('select v from t order by v', []);
     const stamp = db.changeStamp?.();

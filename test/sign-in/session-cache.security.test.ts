@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { runSystemMigrations } from '../../src/db/migrate/system-migrations.ts';
 import type { Database } from '../../src/db/database.ts';
+import { batchWriterOf } from '../../src/db/sqlite/write-batch.ts';
 import type { AccountService } from '../../src/core/auth/account-service.ts';
 import { testAccounts, PW } from '../helpers/sign-in.ts';
 import { sha256Hex } from '../../src/crypto/hash.ts';
@@ -91,10 +92,14 @@ test('logout and revocation in this process end the session at once, even within
   assert.equal(await accounts.authenticate(t2), null, 'revoked');
 });
 
-test('a logout batched with audit-style synchronous writes ends the session at once; those writes alone keep it cached', async () => {
+test('a logout batched with audit-style writes to the batch\'s connection ends the session at once; those writes alone keep it cached', async () => {
   await db.kysely.schema.createTable('scratch_events').ifNotExists().addColumn('v', 'text').execute();
-  const writeSync = db.writeSync as NonNullable<Database['writeSync']>;
-  const append = (v: string) => writeSync((w) => w.run('insert into scratch_events (v) values (?)', [v]));
+  // as the audit trail appends: statements straight to the write batch's connection
+  const append = (v: string) => db.write(async (trx) => {
+    const w = batchWriterOf(trx);
+    assert.ok(w, 'a write batch job has its connection');
+    w.run('insert into scratch_events (v) values (?)', [v]);
+  });
   const token = await login();
   await warm(token);
   const stamp = db.changeStamp?.();

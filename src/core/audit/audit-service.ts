@@ -2,8 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
 import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditHead, type AuditRow } from '../../db/audit/audit-store.ts';
-import { readAuditHeadSync, writeAuditRowsSync } from '../../db/audit/sqlite-audit-append.ts';
-import type { SyncWriter } from '../../db/database.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stages.ts';
 import type { RequestContext } from '../caller.ts';
@@ -46,8 +44,8 @@ export class AuditService implements AuditSink {
   readonly #reads: PendingReads;
   #flushing: Promise<void> | null = null;
   /** SQLite: a group-commit job for the waiting reads is queued and has not taken them yet. */
-  #syncQueued = false;
-  readonly #syncInFlight = new Set<Promise<void>>();
+  #jobQueued = false;
+  readonly #jobsInFlight = new Set<Promise<void>>();
   readonly #listeners = new Set<AppendListener>();
   #gates: Array<() => void> = [];
 
@@ -97,9 +95,8 @@ export class AuditService implements AuditSink {
 
   /**
    * AuditSink: resolves when the reads' events (one per record) are durable. Group commit: the
-   * reads served while one batch commits form the next. On SQLite the batch joins the turn's
-   * write batch as synchronous statements (one hand-off for all of it); elsewhere it is its own
-   * transaction, after this turn's I/O callbacks.
+   * reads served while one batch commits form the next. On SQLite the batch is one job of the
+   * turn's write batch; elsewhere it is its own transaction, after this turn's I/O callbacks.
    */
   recordRead(event: SensitiveReadEvent): Promise<void> {
     let rows: UnchainedRow[];
@@ -117,7 +114,7 @@ export class AuditService implements AuditSink {
     }
     if (rows.length === 0) return Promise.resolve();
     const durable = this.#reads.push(rows);
-    if (this.#db.writeSync !== undefined) this.#scheduleSync(this.#db.writeSync);
+    if (this.#db.dialect === 'sqlite') this.#scheduleJob();
     else this.#flushing ??= new Promise<void>((done) => setImmediate(() => void this.#drain().then(done)));
     return durable;
   }
@@ -151,7 +148,7 @@ export class AuditService implements AuditSink {
 
   /** Waits for queued read events (on shutdown). */
   async flush(): Promise<void> {
-    while (this.#flushing || this.#syncInFlight.size > 0) await (this.#flushing ?? Promise.all(this.#syncInFlight));
+    while (this.#flushing || this.#jobsInFlight.size > 0) await (this.#flushing ?? Promise.all(this.#jobsInFlight));
   }
 
   async #drain(): Promise<void> {
@@ -175,29 +172,29 @@ export class AuditService implements AuditSink {
    * One write-batch job for the waiting reads (SQLite). It takes them when it runs, so reads that
    * arrive before then join it; reads that arrive later get the next job.
    */
-  #scheduleSync(writeSync: NonNullable<Database['writeSync']>): void {
-    if (this.#syncQueued) return;
-    this.#syncQueued = true;
+  #scheduleJob(): void {
+    if (this.#jobQueued) return;
+    this.#jobQueued = true;
     let batch: ReadBatch | null = null;
-    const job = writeSync((w) => {
-      this.#syncQueued = false;
+    const job = this.#db.write((trx) => {
+      this.#jobQueued = false;
       batch = this.#reads.take();
-      if (this.#reads.size > 0) this.#scheduleSync(writeSync);
+      if (this.#reads.size > 0) this.#scheduleJob();
       for (const gate of this.#gates) gate();
-      return this.#writeSync(w, batch.rows);
+      return this.#write(trx, batch.rows);
     }).then((last) => {
       (batch as ReadBatch).settle();
       this.#notify(last, (batch as ReadBatch).rows.length);
     }, (err: unknown) => {
       if (batch === null) {
         // the transaction failed before the job ran (BEGIN): the reads it was to take fail with it
-        this.#syncQueued = false;
+        this.#jobQueued = false;
         while (this.#reads.size > 0) this.#reads.take().settle(unavailable(err));
       } else {
         (batch as ReadBatch).settle(unavailable(err));
       }
-    }).finally(() => this.#syncInFlight.delete(job));
-    this.#syncInFlight.add(job);
+    }).finally(() => this.#jobsInFlight.delete(job));
+    this.#jobsInFlight.add(job);
   }
 
   /** The rows in their own transaction (gates checked by the caller). */
@@ -215,13 +212,6 @@ export class AuditService implements AuditSink {
     // The head lock is the last thing the transaction takes: it is held only until commit.
     const rows = this.#chain(await lockAuditHead(trx, this.#db.dialect), encoded);
     await writeAuditRows(trx, rows, this.#db.dialect);
-    return rows[rows.length - 1].seq;
-  }
-
-  /** #write as synchronous statements inside SQLite's group commit. */
-  #writeSync(w: SyncWriter, encoded: readonly UnchainedRow[]): number {
-    const rows = this.#chain(readAuditHeadSync(w), encoded);
-    writeAuditRowsSync(w, rows);
     return rows[rows.length - 1].seq;
   }
 

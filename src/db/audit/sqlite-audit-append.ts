@@ -3,8 +3,8 @@ import { AUDIT_COLUMNS, HEAD_COLUMNS, toHead, type AuditHead, type AuditRow } fr
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE } from './audit-schema.ts';
 
 /**
- * The audit trail's append on SQLite as synchronous statements (Database.writeSync): the group
- * commit of read events runs them inside its transaction with no Kysely hand-off per statement.
+ * The audit trail's append on SQLite as synchronous statements on a write batch's connection
+ * (batchWriterOf): inside a batch job they run with no Kysely hand-off per statement.
  * Same statements, same rows as audit-store.ts's lockAuditHead and writeAuditRows.
  */
 const SELECT_HEAD = `select ${HEAD_COLUMNS.map((c) => `"${c}"`).join(', ')} from "${AUDIT_HEAD_TABLE}" where "id" = 1`;

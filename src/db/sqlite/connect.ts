@@ -87,7 +87,6 @@ export function connectSqlite(path: string, opts: SqliteOptions = {}): SqliteCon
     dialect: 'sqlite',
     kysely,
     write: (work) => writes.run(work),
-    writeSync: (work) => writes.runSync(work),
     changeStamp() {
       if (closed) return stamp.bump();
       // inside the turn's read transaction: no lock calls of its own, one data_version read per snapshot

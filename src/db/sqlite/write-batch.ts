@@ -4,17 +4,15 @@ import type { SyncWriter } from '../database.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Executor = Kysely<any>;
 
-/** A job is Kysely work, or synchronous statements on the connection itself (Database.writeSync). */
 interface Job {
-  readonly work: ((trx: Executor) => Promise<unknown>) | null;
-  readonly sync: ((w: SyncWriter) => unknown) | null;
+  readonly work: (trx: Executor) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly err: unknown };
 
-/** The raw side of the one connection: what a batch of synchronous jobs runs on. */
+/** The raw side of the one connection: the batch's control statements, and its jobs' batchWriterOf. */
 export interface RawConnection {
   readonly writer: SyncWriter;
   /** Runs a control statement (BEGIN, COMMIT, SAVEPOINT …) on the connection. */
@@ -53,9 +51,10 @@ export const MAX_BATCH_JOBS = 128;
  * What it saves: per write, the BEGIN, the COMMIT and the WAL frames of the pages every write
  * touches (the audit head, the indexes' upper pages), which dominate a small insert.
  *
- * A batch of synchronous jobs only (the audit trail's read events) runs start to end in one
- * call stack on the connection itself, still holding Kysely's connection so that no Kysely
- * transaction can be open around it.
+ * The control statements run on the connection itself, under Kysely's connection lock (so no
+ * Kysely transaction can be open around them); a job's own statements go through the executor
+ * it is given, or straight to the connection through batchWriterOf (the audit trail's appends,
+ * a record's insert).
  */
 export class WriteBatch {
   readonly #kysely: Executor;
@@ -70,16 +69,8 @@ export class WriteBatch {
   }
 
   run<T>(work: (trx: Executor) => Promise<T>): Promise<T> {
-    return this.#enqueue(work, null);
-  }
-
-  runSync<T>(sync: (w: SyncWriter) => T): Promise<T> {
-    return this.#enqueue(null, sync);
-  }
-
-  #enqueue<T>(work: Job['work'], sync: Job['sync']): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ work, sync, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
       // After the turn's I/O callbacks, so the requests read in this turn commit together.
       if (!this.#scheduled && !this.#running) {
         this.#scheduled = true;
@@ -114,10 +105,7 @@ export class WriteBatch {
   }
 
   /**
-   * One transaction for the jobs: an outcome per job, all failed if the transaction is lost. The
-   * control statements run on the connection itself (this holds Kysely's connection); a Kysely
-   * job's statements go through Kysely, a synchronous job's straight to the connection, and a
-   * batch of synchronous jobs only runs start to end in one call stack.
+   * One transaction for the jobs: an outcome per job, all failed if the transaction is lost.
    */
   async #commit(conn: Executor, jobs: readonly Job[]): Promise<Outcome[]> {
     const raw = this.#raw;
@@ -134,7 +122,7 @@ export class WriteBatch {
         if (!lone) raw.control(SAVEPOINT);
         let value: unknown;
         try {
-          value = job.work !== null ? await job.work(conn) : (job.sync as (w: SyncWriter) => unknown)(raw.writer);
+          value = await job.work(conn);
         } catch (err) {
           // a job's own failure is its outcome; a failure to undo it is the batch's (the catch below)
           raw.control(lone ? ROLLBACK : ROLLBACK_TO);
