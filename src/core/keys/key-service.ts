@@ -122,8 +122,9 @@ export class KeyService {
     const v = fieldKeyId(bytes);
     if (v !== null && !this.ring.has('field-data', collection, v)) {
       await this.reload(false, exec);
-      // The reload above is skipped within 50 ms of the last one: a key added in that window (a
-      // rotation by another instance) must not fail the read.
+      // The reload above is skipped within 50 ms of the last one, or joins one already under way
+      // that may predate the key: a key added meanwhile (a rotation by another instance) must not
+      // fail the read, so one more reload, started now.
       if (!this.ring.has('field-data', collection, v)) await this.reload(true, exec);
     }
     return this.#open(collection, field, recordId, revision, bytes);
