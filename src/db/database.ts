@@ -15,6 +15,15 @@ export interface SyncWriter {
   all(sql: string, parameters: readonly unknown[]): Record<string, unknown>[];
 }
 
+export interface WriteOptions {
+  /**
+   * The work writes by inserting only (a record's create: it locks no existing row but the audit
+   * head), so it may share a transaction with other such work on PostgreSQL without adding a
+   * deadlock. SQLite batches every write already.
+   */
+  readonly grouped?: boolean;
+}
+
 /**
  * An open database. `kysely` is typed loosely because tables come from the live schema;
  * every value still goes through Kysely's bound parameters.
@@ -50,10 +59,11 @@ export interface Database {
   /**
    * Runs a short write transaction and resolves once it is committed. SQLite: group-committed
    * with the other writes of the same event-loop turn, each in its own savepoint (a failing one
-   * rolls back alone; sqlite/write-batch.ts), under BEGIN IMMEDIATE. PostgreSQL: its own transaction.
+   * rolls back alone; sqlite/write-batch.ts), under BEGIN IMMEDIATE. PostgreSQL: its own
+   * transaction, or with `grouped`, group-committed the same way (postgres/write-batch.ts).
    * Work must not start another transaction or query outside `trx` (one connection: it would wait forever).
    */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  write<T>(work: (trx: Kysely<any>) => Promise<T>): Promise<T>;
+  write<T>(work: (trx: Kysely<any>) => Promise<T>, opts?: WriteOptions): Promise<T>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import type { Executor } from '../migrate/introspect.ts';
 import { FixedStatement } from '../fixed-statement.ts';
 import { appendOneAuditRow } from '../postgres/audit-append.ts';
 import { batchWriterOf } from '../sqlite/write-batch.ts';
+import { deferredAuditOf } from '../postgres/write-batch.ts';
 import { readAuditHeadSync, writeAuditRowsSync } from './sqlite-audit-append.ts';
 import { AUDIT_HEAD_TABLE, AUDIT_TABLE, PG_PRUNE_SETTING, SQLITE_GUARDS } from './audit-schema.ts';
 import { AUDIT_COLUMNS, HEAD_COLUMNS, toHead, type AuditHead, type AuditRow } from './audit-row.ts';
@@ -38,6 +39,24 @@ export async function lockAuditHead(trx: Executor, dialect: Dialect): Promise<Au
   const { rows: [row] } = await (dialect === 'postgres' ? LOCK_HEAD : SELECT_HEAD).run(trx, dialect);
   if (row === undefined) throw new Error('the audit head row is missing');
   return toHead(row as Record<string, unknown>);
+}
+
+/**
+ * Appends the events `chain` makes from the locked head (consecutive seqs from `head.seq + 1`,
+ * each hash over the one before) and resolves with the last seq. In a PostgreSQL write batch
+ * (postgres/write-batch.ts) the chaining waits for the batch's end, where the head is locked once
+ * for all its jobs and their events go in one statement with the COMMIT: then it resolves with
+ * null, and `chain` runs later (or never, if the job or the batch fails).
+ */
+export async function appendChained(trx: Executor, dialect: Dialect, chain: (head: AuditHead) => AuditRow[]): Promise<number | null> {
+  const deferred = dialect === 'postgres' ? deferredAuditOf(trx) : undefined;
+  if (deferred !== undefined) {
+    deferred.push(chain);
+    return null;
+  }
+  const rows = chain(await lockAuditHead(trx, dialect));
+  await writeAuditRows(trx, rows, dialect);
+  return rows.length === 0 ? null : rows[rows.length - 1].seq;
 }
 
 export async function readAuditHead(exec: Executor): Promise<AuditHead> {

@@ -8,6 +8,7 @@ import { cacheShares } from '../../util/cache-budget.ts';
 import { openReadPool } from './read-pool.ts';
 import { isConnectionFailure, unavailable } from './connection-errors.ts';
 import { NamedStatementClient } from './named-statement-client.ts';
+import { PgWriteBatch } from './write-batch.ts';
 
 export { isConnectionFailure, unavailable, NamedStatementClient };
 
@@ -108,10 +109,11 @@ export async function connectPostgres(url: string, password: string | undefined,
   const readTimeoutMs = opts.readTimeoutMs ?? 2000;
   const reads = openReadPool(url, password, opts, statements, readTimeoutMs);
   let closed = false;
+  const batch = new PgWriteBatch(kysely);
   const database: Database = {
     dialect: 'postgres',
     kysely,
-    write: (work) => kysely.transaction().execute(work),
+    write: (work, opts) => (opts?.grouped === true ? batch.run(work) : kysely.transaction().execute(work)),
     readWithin: (sql, parameters, started) => (closed ? undefined : reads.read(sql, parameters, started + readTimeoutMs)),
     async close() {
       if (closed) return;

@@ -13,16 +13,20 @@ const ANY_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const TRANSACTION_END = /^\s*(commit|end|rollback)\s*$/i;
 const COMMIT = /^\s*(commit|end)\s*$/i;
 const ROLLBACK = /^\s*rollback\s*$/i;
+const SAVEPOINT = /^\s*savepoint\s+([a-z_][a-z0-9_]*)\s*$/i;
+const ROLLBACK_TO = /^\s*rollback\s+to\s+(?:savepoint\s+)?([a-z_][a-z0-9_]*)\s*$/i;
 const SELECT = /^\s*select\b/i;
 const FOR_UPDATE = /^\s*select\b[\s\S]*\bfor update\s*$/i;
 
-interface Held { readonly name: string; readonly text: string; readonly values: unknown[] }
+/** The held append, and the SAVEPOINTs deferred before it (sent ahead of it). */
+interface Held { readonly name: string; readonly text: string; readonly values: unknown[]; readonly prefix: readonly string[] }
 
 /**
  * Wraps a pg client so Kysely's plain `query(sql, params)` runs as a named prepared statement,
  * and saves a transaction two round trips (pipelining.ts):
  * - a plain BEGIN is held back and sent with the transaction's first statement (a transaction
- *   that sends nothing costs nothing);
+ *   that sends nothing costs nothing); so is a SAVEPOINT (a write batch's per-job savepoint,
+ *   write-batch.ts), and a ROLLBACK TO a savepoint that was never sent sends nothing;
  * - the audit append (marked WITH_COMMIT_MARK; it returns nothing) is held back and sent with
  *   the COMMIT, so the audit head's row lock, which every appender in every process waits for,
  *   is held one round trip shorter. Should it fail, the COMMIT fails with ERR_AUDIT_UNAVAILABLE
@@ -39,8 +43,8 @@ export class NamedStatementClient implements PostgresPoolClient {
   readonly #raw: pg.PoolClient;
   readonly #statements: NamedStatements;
   #inTransaction = false;
-  /** a BEGIN Kysely was told is done, not yet sent */
-  #beginPending = false;
+  /** control statements Kysely was told are done, not yet sent: BEGIN (first) and SAVEPOINTs */
+  #pending: string[] = [];
   /** the audit append Kysely was told is done, not yet sent */
   #held: Held | null = null;
   /** result descriptions of the statements prepared on this connection (described-query.ts) */
@@ -51,7 +55,7 @@ export class NamedStatementClient implements PostgresPoolClient {
    * A transaction's first statement → the row lock (`SELECT … FOR UPDATE`, e.g. the audit head's)
    * that came right after it last time: sent behind it in the same round trip next time.
    */
-  readonly #lockAfter = new Map<string, Held>();
+  readonly #lockAfter = new Map<string, Omit<Held, 'prefix'>>();
   /** statements sent in the current transaction, and the first one's name */
   #sentInTransaction = 0;
   #firstInTransaction: string | undefined;
@@ -73,17 +77,25 @@ export class NamedStatementClient implements PostgresPoolClient {
   async #run(text: string, parameters: ReadonlyArray<unknown>): Promise<pg.QueryResult> {
     if (PLAIN_BEGIN.test(text) && parameters.length === 0 && !this.#inTransaction) {
       this.#inTransaction = true;
-      this.#beginPending = true;
+      this.#pending = ['begin'];
       this.#sentInTransaction = 0;
       this.#prefetched = null;
       return DEFERRED_RESULT;
     }
+    if (this.#inTransaction && parameters.length === 0) {
+      const deferred = this.#savepoint(text);
+      if (deferred) return DEFERRED_RESULT;
+    }
     const ends = TRANSACTION_END.test(text);
-    if (ends && this.#beginPending) {
-      // nothing was sent since BEGIN: no transaction to end
-      this.#inTransaction = false;
-      this.#beginPending = false;
-      return DEFERRED_RESULT;
+    if (ends && this.#pending.length > 0) {
+      const unsent = this.#pending[0] === 'begin';
+      // savepoints nothing was sent after are moot at the end
+      this.#pending = [];
+      if (unsent) {
+        // nothing was sent since BEGIN: no transaction to end
+        this.#inTransaction = false;
+        return DEFERRED_RESULT;
+      }
     }
     const name = this.#statements.nameFor(text);
     const values = [...parameters];
@@ -92,14 +104,15 @@ export class NamedStatementClient implements PostgresPoolClient {
       if (served !== null) return served;
     }
     const scope = activeGuardScope();
-    if (scope !== undefined && !ROLLBACK.test(text)) {
+    if (scope !== undefined && !ROLLBACK.test(text) && !ROLLBACK_TO.test(text)) {
       if (scope.pending) return this.#carry(scope, name, text, values);
       const wait = scope.settle();
       if (wait !== null) await wait;
     }
-    if (this.#inTransaction && !this.#beginPending && this.#held === null && name !== undefined
+    if (this.#inTransaction && this.#pending[0] !== 'begin' && this.#held === null && name !== undefined
       && text.endsWith(WITH_COMMIT_MARK) && isPrepared(this.#raw, name, text)) {
-      this.#held = { name, text, values };
+      this.#held = { name, text, values, prefix: this.#pending };
+      this.#pending = [];
       return HELD_RESULT;
     }
     const held = this.#held;
@@ -114,14 +127,20 @@ export class NamedStatementClient implements PostgresPoolClient {
       if (held !== null) {
         if (COMMIT.test(text)) return await this.#commitWith(held);
         // a ROLLBACK drops it unsent; any other statement must see it
-        if (!ends) await this.#raw.query(held).catch((err: unknown) => { throw auditNotWritten(err); });
-      }
-      if (this.#beginPending) {
-        this.#beginPending = false;
-        if (isPrepared(this.#raw, name, text)) {
-          return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!), this.#lockAhead(name!)));
+        if (!ends) {
+          const sent = held.prefix.length === 0 ? this.#raw.query({ name: held.name, text: held.text, values: held.values })
+            : queryAfterBegin(this.#raw, held, this.#described.get(held.name), undefined, held.prefix);
+          await sent.catch((err: unknown) => { throw auditNotWritten(err); });
         }
-        await this.#raw.query('begin');
+      }
+      if (this.#pending.length > 0) {
+        const prefix = this.#pending;
+        this.#pending = [];
+        if (isPrepared(this.#raw, name, text)) {
+          const ahead = prefix[0] === 'begin' ? this.#lockAhead(name!) : undefined;
+          return this.#note(name!, await queryAfterBegin(this.#raw, { name: name!, text, values }, this.#described.get(name!), ahead, prefix));
+        }
+        for (const control of prefix) await this.#raw.query(control);
       }
       if (name !== undefined && isPrepared(this.#raw, name, text)) {
         return this.#note(name, await queryPrepared(this.#raw, name, text, values, this.#described.get(name)));
@@ -147,8 +166,9 @@ export class NamedStatementClient implements PostgresPoolClient {
    */
   #carry(scope: GuardScope, name: string | undefined, text: string, values: unknown[]): Promise<pg.QueryResult> {
     const pipelined = name !== undefined && this.#held === null
-      && (this.#beginPending || (!this.#inTransaction && SELECT.test(text))) && isPrepared(this.#raw, name, text);
-    const begin = this.#beginPending;
+      && (this.#pending.length > 0 || (!this.#inTransaction && SELECT.test(text))) && isPrepared(this.#raw, name, text);
+    const prefix = this.#pending;
+    const begin = prefix[0] === 'begin';
     let sentAlone = false;
     const result = scope.carry(async (guard) => {
       const guardName = this.#statements.nameFor(guard.sql);
@@ -158,9 +178,9 @@ export class NamedStatementClient implements PostgresPoolClient {
         const { rows } = await this.#raw.query({ name: guardName, text: guard.sql, values: [...guard.parameters] });
         return { rows, result: null, alone: true };
       }
-      if (begin) this.#beginPending = false;
+      if (this.#pending === prefix) this.#pending = [];
       const out = await queryWithGuard(this.#raw, { ...statement, columns: this.#guardColumns.get(guardName) },
-        { name: name!, text, values }, this.#described.get(name!), begin, begin ? this.#lockAhead(name!) : undefined);
+        { name: name!, text, values }, this.#described.get(name!), prefix, begin ? this.#lockAhead(name!) : undefined);
       if (out.guardFailure === undefined) this.#guardColumns.set(guardName, out.guardColumns);
       if (out.result !== undefined) this.#note(name!, out.result);
       return out;
@@ -172,6 +192,41 @@ export class NamedStatementClient implements PostgresPoolClient {
       if (isConnectionFailure(err)) throw unavailable(err);
       throw err;
     });
+  }
+
+  /**
+   * Defers a SAVEPOINT (sent with the next statement), or takes back a ROLLBACK TO one that was
+   * never sent (nothing since it to undo); true when `text` needs no round trip now. A ROLLBACK TO
+   * a savepoint that was sent drops what it destroys unsent: the savepoints deferred since, and a
+   * held append (issued after that savepoint, since sending it sent the held one first).
+   */
+  #savepoint(text: string): boolean {
+    if (SAVEPOINT.test(text)) {
+      this.#pending.push(text);
+      return true;
+    }
+    const to = ROLLBACK_TO.exec(text);
+    if (to === null) return false;
+    const named = (list: readonly string[]): number => {
+      let at = list.length - 1;
+      while (at >= 0 && SAVEPOINT.exec(list[at])?.[1]?.toLowerCase() !== to[1].toLowerCase()) at--;
+      return at;
+    };
+    const at = named(this.#pending);
+    if (at >= 0) {
+      this.#pending.length = at;
+      return true;
+    }
+    // a savepoint deferred before the held append: that append goes, unsent, with it
+    const before = this.#held === null ? -1 : named(this.#held.prefix);
+    if (before >= 0) {
+      this.#pending = this.#held!.prefix.slice(0, before);
+      this.#held = null;
+      return true;
+    }
+    this.#pending = [];
+    this.#held = null;
+    return false;
   }
 
   /**
@@ -221,7 +276,7 @@ export class NamedStatementClient implements PostgresPoolClient {
 
   async #commitWith(held: Held): Promise<pg.QueryResult> {
     try {
-      this.#note(held.name, await queryThenCommit(this.#raw, held, this.#described.get(held.name)));
+      this.#note(held.name, await queryThenCommit(this.#raw, held, this.#described.get(held.name), held.prefix));
       return DEFERRED_RESULT;
     } catch (err) {
       if (!(err instanceof HeldStatementFailed)) throw err;
@@ -232,7 +287,7 @@ export class NamedStatementClient implements PostgresPoolClient {
 
   release(): void {
     this.#inTransaction = false;
-    this.#beginPending = false;
+    this.#pending = [];
     this.#held = null;
     this.#prefetched = null;
     this.#raw.release();

@@ -5,22 +5,28 @@ import { PreparedQuery, type Described, type Trailing, type WireConnection } fro
 type Statement = { name: string; text: string; values: unknown[] };
 
 /**
- * A statement sent with the `BEGIN` before it, in one write and one Sync: Parse/Bind/Execute of
- * BEGIN, then the statement's Bind/Describe/Execute, then Sync. The server runs them in order
- * (BEGIN opens the transaction block, which outlives the Sync, as in libpq's pipeline mode) and
- * answers once, so a transaction costs one round trip less. Should BEGIN fail, the server skips
- * the statement: it never runs outside the transaction. BEGIN's CommandComplete is not the
- * statement's result and is dropped.
+ * A statement sent with the control statements before it (`BEGIN`, a `SAVEPOINT`), in one write
+ * and one Sync: Parse/Bind/Execute of each, then the statement's Bind/Describe/Execute, then
+ * Sync. The server runs them in order (BEGIN opens the transaction block, which outlives the
+ * Sync, as in libpq's pipeline mode) and answers once, so a transaction (or a savepoint) costs
+ * one round trip less. Should one of them fail, the server skips the rest: the statement never
+ * runs outside its transaction or savepoint. Their CommandCompletes are not the statement's
+ * result and are dropped.
  */
-class BeginThenQuery extends PreparedQuery {
-  #begun = false;
+class PrefixedQuery extends PreparedQuery {
+  readonly #prefix: readonly string[];
+  #left: number;
+
+  constructor(config: Statement, described: Described | undefined, prefix: readonly string[]) {
+    super(config.name, config.text, config.values, described);
+    this.#prefix = prefix;
+    this.#left = prefix.length;
+  }
 
   override submit(connection: WireConnection): Error | null | undefined {
     connection.stream.cork?.();
     try {
-      connection.parse({ text: 'begin' });
-      connection.bind({});
-      connection.execute({});
+      sendControl(connection, this.#prefix);
       return super.submit(connection);
     } finally {
       connection.stream.uncork?.();
@@ -28,22 +34,47 @@ class BeginThenQuery extends PreparedQuery {
   }
 
   override handleCommandComplete(msg: unknown, connection: WireConnection): void {
-    if (!this.#begun) {
-      this.#begun = true;
+    if (this.#left > 0) {
+      this.#left--;
       return;
     }
     super.handleCommandComplete(msg, connection);
   }
 }
 
+/** Parse/Bind/Execute of each control statement (no parameters, no rows), unnamed. */
+function sendControl(connection: WireConnection, texts: readonly string[]): void {
+  for (const text of texts) {
+    connection.parse({ text });
+    connection.bind({});
+    connection.execute({});
+  }
+}
+
 /**
- * A transaction's last write sent with its COMMIT, in one write and one Sync: the statement's
- * Bind/Describe/Execute, then Parse/Bind/Execute of COMMIT, then Sync. Should the statement fail,
+ * A transaction's last write sent with its COMMIT, in one write and one Sync: [the SAVEPOINTs
+ * deferred before it,] the statement's Bind/Describe/Execute, then Parse/Bind/Execute of COMMIT,
+ * then Sync. Should the statement fail,
  * the server skips the COMMIT and the transaction stays open, aborted, for the caller's
  * ROLLBACK: nothing of it is committed. `statementDone` tells the two failures apart.
  */
 class ThenCommitQuery extends PreparedQuery {
   statementDone = false;
+  /** control statements (SAVEPOINTs) sent before the statement, whose replies come first */
+  prefix: readonly string[] = [];
+  #left = 0;
+
+  override submit(connection: WireConnection): Error | null | undefined {
+    this.#left = this.prefix.length;
+    if (this.#left === 0) return super.submit(connection);
+    connection.stream.cork?.();
+    try {
+      sendControl(connection, this.prefix);
+      return super.submit(connection);
+    } finally {
+      connection.stream.uncork?.();
+    }
+  }
 
   override _getRows(connection: WireConnection, rows: number | undefined): void {
     connection.execute({ portal: this.portal, rows });
@@ -54,6 +85,10 @@ class ThenCommitQuery extends PreparedQuery {
   }
 
   override handleCommandComplete(msg: unknown, connection: WireConnection): void {
+    if (this.#left > 0) {
+      this.#left--;
+      return;
+    }
     if (this.statementDone) return; // COMMIT's
     this.statementDone = true;
     super.handleCommandComplete(msg, connection);
@@ -68,9 +103,10 @@ export const WITH_COMMIT_MARK = '/* sb:with-commit */';
  * `{ statementFailed: true, cause }` when the statement failed (nothing committed), or with the
  * COMMIT's own error.
  */
-export function queryThenCommit(raw: pg.PoolClient, config: Statement, described?: Described): Promise<pg.QueryResult> {
+export function queryThenCommit(raw: pg.PoolClient, config: Statement, described?: Described, prefix: readonly string[] = []): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
     const q = new ThenCommitQuery(config.name, config.text, config.values, described);
+    q.prefix = prefix;
     q.callback = (err, res) => {
       if (err === null) resolve(res!);
       else reject(q.statementDone ? err : new HeldStatementFailed(err));
@@ -98,17 +134,17 @@ export function isPrepared(raw: pg.PoolClient, name: string | undefined, text: s
   return connection?.parsedStatements?.[name] === text;
 }
 
-/** Runs BEGIN and then the named statement in one round trip (see BeginThenQuery). */
-export function queryAfterBegin(raw: pg.PoolClient, config: Statement, described?: Described, trailing?: Trailing): Promise<pg.QueryResult> {
+/** Runs the control statements (BEGIN, SAVEPOINT …) and then the named statement in one round trip (see PrefixedQuery). */
+export function queryAfterBegin(raw: pg.PoolClient, config: Statement, described?: Described, trailing?: Trailing, prefix: readonly string[] = ['begin']): Promise<pg.QueryResult> {
   return new Promise((resolve, reject) => {
-    const q = new BeginThenQuery(config.name, config.text, config.values, described);
+    const q = new PrefixedQuery(config, described, prefix);
     q.trailing = trailing;
     q.callback = (err, res) => (err ? reject(err) : resolve(res!));
     raw.query(q as unknown as pg.Submittable);
   });
 }
 
-/** What Kysely gets for a BEGIN (or an empty transaction's COMMIT) that is not sent on its own. */
+/** What Kysely gets for a BEGIN or SAVEPOINT (or an empty transaction's COMMIT) that is not sent on its own. */
 export const DEFERRED_RESULT = Object.freeze({ command: 'BEGIN', rowCount: null, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
 /** What Kysely gets for the held-back audit append (it returns nothing; its failure fails the COMMIT). */
 export const HELD_RESULT = Object.freeze({ command: 'UPDATE', rowCount: 1, rows: [], fields: [], oid: 0 }) as unknown as pg.QueryResult;
@@ -120,37 +156,36 @@ export interface GuardStatement { readonly name: string; readonly text: string; 
 const asText = (v: unknown): unknown => (v === null || v === undefined ? null : String(v));
 
 /**
- * A statement sent behind a guard statement (and, in a transaction's first round trip, behind
- * BEGIN), in one write and one Sync: [BEGIN,] the guard's Bind/Describe/Execute, then the
- * statement's, then Sync. The server runs them in order; should the guard fail, it skips the
+ * A statement sent behind a guard statement (and, in a transaction's or a savepoint's first round
+ * trip, behind BEGIN or SAVEPOINT), in one write and one Sync: [the control statements,] the
+ * guard's Bind/Describe/Execute, then the statement's, then Sync. The server runs them in order; should the guard fail, it skips the
  * statement. The guard's rows are kept apart (text columns only: its result is read as text).
  * Both statements must be prepared on the connection already (see isPrepared); the guard's
  * Describe is skipped once its columns are known.
  */
 class GuardedQuery extends PreparedQuery {
   readonly #guard: GuardStatement;
-  readonly #begin: boolean;
-  /** 0 = BEGIN's reply pending (when sent), 1 = the guard's, 2 = the statement's */
+  readonly #prefix: readonly string[];
+  /** control statements whose reply is still to come */
+  #left: number;
+  /** 0 = a control statement's reply pending, 1 = the guard's, 2 = the statement's */
   phase: number;
   guardColumns: string[] = [];
   readonly guardRows: Record<string, unknown>[] = [];
 
-  constructor(config: Statement, described: Described | undefined, guard: GuardStatement, begin: boolean) {
+  constructor(config: Statement, described: Described | undefined, guard: GuardStatement, prefix: readonly string[]) {
     super(config.name, config.text, config.values, described);
     this.#guard = guard;
-    this.#begin = begin;
-    this.phase = begin ? 0 : 1;
+    this.#prefix = prefix;
+    this.#left = prefix.length;
+    this.phase = prefix.length > 0 ? 0 : 1;
     if (guard.columns !== undefined) this.guardColumns = [...guard.columns];
   }
 
   override submit(connection: WireConnection): Error | null | undefined {
     connection.stream.cork?.();
     try {
-      if (this.#begin) {
-        connection.parse({ text: 'begin' });
-        connection.bind({});
-        connection.execute({});
-      }
+      sendControl(connection, this.#prefix);
       connection.bind({ statement: this.#guard.name, values: this.#guard.values, valueMapper: asText });
       if (this.#guard.columns === undefined) connection.describe({ type: 'P', name: '' });
       connection.execute({});
@@ -173,8 +208,12 @@ class GuardedQuery extends PreparedQuery {
   }
 
   override handleCommandComplete(msg: unknown, connection: WireConnection): void {
-    if (this.phase < 2) {
-      this.phase++;
+    if (this.phase === 0) {
+      if (--this.#left === 0) this.phase = 1;
+      return;
+    }
+    if (this.phase === 1) {
+      this.phase = 2;
       return;
     }
     super.handleCommandComplete(msg, connection);
@@ -182,13 +221,13 @@ class GuardedQuery extends PreparedQuery {
 }
 
 /**
- * Runs the guard and then the named statement in one round trip (see GuardedQuery), with BEGIN
- * first when `begin`. Never rejects: it reports the guard's rows, or the guard's failure (nothing
+ * Runs the guard and then the named statement in one round trip (see GuardedQuery), behind the
+ * control statements `prefix` (BEGIN, SAVEPOINT) when there are any. Never rejects: it reports the guard's rows, or the guard's failure (nothing
  * else ran), and the statement's result or failure.
  */
-export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: Statement, described: Described | undefined, begin: boolean, trailing?: Trailing): Promise<Carried<pg.QueryResult> & { guardColumns: readonly string[] }> {
+export function queryWithGuard(raw: pg.PoolClient, guard: GuardStatement, config: Statement, described: Described | undefined, prefix: readonly string[], trailing?: Trailing): Promise<Carried<pg.QueryResult> & { guardColumns: readonly string[] }> {
   return new Promise((resolve) => {
-    const q = new GuardedQuery(config, described, guard, begin);
+    const q = new GuardedQuery(config, described, guard, prefix);
     q.trailing = trailing;
     q.callback = (err, res) => {
       if (err === null) resolve({ rows: q.guardRows, result: res!, guardColumns: q.guardColumns });
