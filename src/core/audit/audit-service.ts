@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.ts';
 import type { LinkSourceSpec } from '../../db/audit/audit-link-source.ts';
-import { inAuditTransaction, lockAuditHead, writeAuditRows, type AuditHead, type AuditRow } from '../../db/audit/audit-store.ts';
+import { appendChained, inAuditTransaction, type AuditHead, type AuditRow } from '../../db/audit/audit-store.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import type { AuditEvent, AuditSink, SensitiveReadEvent } from '../records/stages.ts';
 import type { RequestContext } from '../caller.ts';
@@ -184,7 +184,7 @@ export class AuditService implements AuditSink {
       return this.#write(trx, batch.rows);
     }).then((last) => {
       (batch as ReadBatch).settle();
-      this.#notify(last, (batch as ReadBatch).rows.length);
+      if (last !== null) this.#notify(last, (batch as ReadBatch).rows.length);
     }, (err: unknown) => {
       if (batch === null) {
         // the transaction failed before the job ran (BEGIN): the reads it was to take fail with it
@@ -199,20 +199,19 @@ export class AuditService implements AuditSink {
 
   /** The rows in their own transaction (gates checked by the caller). */
   async #appendRows(encoded: readonly UnchainedRow[]): Promise<void> {
-    let last: number;
+    let last: number | null;
     try {
       last = await inAuditTransaction(this.#db, (t) => this.#write(t, encoded));
     } catch (err) {
       throw unavailable(err);
     }
-    this.#notify(last, encoded.length);
+    if (last !== null) this.#notify(last, encoded.length);
   }
 
-  async #write(trx: Executor, encoded: readonly UnchainedRow[]): Promise<number> {
+  /** The last seq written, or null when a PostgreSQL write batch chains and writes them at its end. */
+  #write(trx: Executor, encoded: readonly UnchainedRow[]): Promise<number | null> {
     // The head lock is the last thing the transaction takes: it is held only until commit.
-    const rows = this.#chain(await lockAuditHead(trx, this.#db.dialect), encoded);
-    await writeAuditRows(trx, rows, this.#db.dialect);
-    return rows[rows.length - 1].seq;
+    return appendChained(trx, this.#db.dialect, (head) => this.#chain(head, encoded));
   }
 
   /** The rows chained on from the head: consecutive seqs, one time, each HMAC over the previous hash. */

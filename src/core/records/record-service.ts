@@ -1,6 +1,6 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { CollectionDef, RuleName } from '../../config/schema.ts';
-import type { Database } from '../../db/database.ts';
+import type { Database, WriteOptions } from '../../db/database.ts';
 import { decodeValue, encodeValue } from '../../db/column-codec.ts';
 import { applySort } from '../../db/filter-sort.ts';
 import { CompiledQueryCache, slot } from '../../db/compiled-query-cache.ts';
@@ -166,7 +166,7 @@ export class RecordService {
       const inserted = await insertRecord(this.queries, trx, def, this.shapeKey(def, caller, [], []), { ...stored, id, created: now, updated: now, owner: caller.id }, plan, env);
       await this.audit(trx, 'create', def, id, caller, Object.keys(values), now);
       return inserted;
-    });
+    }, GROUPED);
     if (plan.rowIsRecord || plan.sensitive.length === 0) return this.outputOne(def, plan, row, caller, { now });
     return outputWritten(plan, row, this.decodePlain(plan, row), values);
   }
@@ -274,9 +274,9 @@ export class RecordService {
     return planRead(def, access, this.db.dialect, blank(fields) ? undefined : this.cache.fields(def, fields));
   }
 
-  private async transaction<T>(def: CollectionDef, work: (trx: Executor) => Promise<T>): Promise<T> {
+  private async transaction<T>(def: CollectionDef, work: (trx: Executor) => Promise<T>, opts?: WriteOptions): Promise<T> {
     try {
-      return await this.db.write(work);
+      return await this.db.write(work, opts);
     } catch (err) {
       throw mapUniqueViolation(err, def);
     }
@@ -381,6 +381,9 @@ export class RecordService {
 }
 
 const isoNow = (): string => new Date().toISOString();
+
+/** A create only inserts: it may share a group commit on PostgreSQL (Database.write). */
+const GROUPED: WriteOptions = { grouped: true };
 
 /** The request's time, read only when an output needs it (a sensitive read's event): a getter on the request's macros. */
 interface ClockReading {
