@@ -7,6 +7,8 @@ import { describeWithTool } from '../helpers/require-tool.ts';
 import { collection, field, NOTES, openTestApi, bearer, rowCounts, type TestApi } from '../helpers/test-engine.ts';
 import { callerOf } from '../../src/http/session.ts';
 import { guardCounts } from '../../src/db/statement-guard.ts';
+import { batchCounts } from '../../src/db/postgres/write-batch.ts';
+import { sql } from 'kysely';
 import { hashSessionToken } from '../../src/crypto/session-token.ts';
 import { randomId } from '../../src/crypto/random-id.ts';
 import type { DatabaseConfig } from '../../src/config/config.ts';
@@ -78,6 +80,25 @@ describeWithTool(postgresStatus(), 'a session ended on one instance ends on ever
     // and once refused, the session is gone from B's cache: anonymous from now on
     assert.equal((await b.inject({ method: 'GET', url: '/api/test/whoami', headers: bearer(third.token) })).json().id, null);
     assert.ok(accountId !== third.accountId);
+  });
+
+  test('creates batched in one transaction on B, one of them with a session logged out on A: that one alone is refused, its insert rolled back; each create is judged by its own session', async () => {
+    const ended = await warmed('batched-ended@example.com');
+    const live = await warmed('batched-live@example.com');
+    assert.equal((await a.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(ended.token) })).statusCode, 204);
+    const counts = await rowCounts(b.engine, ['notes', '_sb_audit']);
+    const refusedBefore = guardCounts.refused;
+    const batches = batchCounts.batches;
+    const post = (token: string, title: string) => b.inject({ method: 'POST', url: '/api/collections/notes/records', headers: bearer(token), payload: { title } });
+    const [first, refused, last] = await Promise.all([post(live.token, 'live one'), post(ended.token, 'after logout'), post(live.token, 'live two')]);
+    assert.equal(batchCounts.batches, batches + 1, 'the three creates shared one batch');
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(last.statusCode, 201, last.body);
+    assertRefused(refused, 'after logout');
+    assert.equal(guardCounts.refused, refusedBefore + 1, 'refused by its own session\'s re-read');
+    assert.deepEqual(await rowCounts(b.engine, ['notes', '_sb_audit']), { notes: counts.notes + 2, _sb_audit: counts._sb_audit + 2 }, 'only the two live creates and their events');
+    const { rows } = await sql<{ title: string }>`select title from notes where title = 'after logout'`.execute(b.engine.db.kysely);
+    assert.equal(rows.length, 0);
   });
 
   test('revocation and disable on A: B refuses the next request', async () => {
