@@ -86,7 +86,18 @@ export class FieldResealPool {
   /** Stops the worker; pages in flight fail. The next page starts a new one. */
   async stop(): Promise<void> {
     const w = this.#worker;
-    if (w) await w.terminate();
+    if (!w) return;
+    // The exit is waited for; an idle worker is unref'd, and terminate()'s promise alone does not
+    // keep the process alive until then, so a timer does.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      await new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        void w.terminate();
+      });
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   #spawn(): Worker {
