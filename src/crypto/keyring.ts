@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KekProvider } from './kek/kek-provider.ts';
 import { fieldKeyId, FieldDecryptError, openField, sealField, type FieldPlace } from './field-cipher.ts';
+import { fieldResealPool, type FieldResealPool, type ResealPage } from './field-reseal-pool.ts';
 import { macKey, sealingKey, signingKey, type MacKey, type SealingKey, type SigningKey } from './purpose-keys.ts';
 import { publicKeyId } from './signature.ts';
 
@@ -134,6 +135,21 @@ export class Keyring {
     const key = this.fieldKeys.get(collection)?.get(version);
     if (!key) throw new FieldDecryptError(`no live data key ${collection}/v${version}`);
     return openField(key, place, stored);
+  }
+
+  /**
+   * Re-seals a page of stored values under data key `target` on the re-encryption thread. The
+   * live data keys of the collection go with the page in a fresh buffer that is transferred to
+   * the thread (no copy stays here) and zeroed there when the page is done.
+   */
+  resealFields(page: ResealPage, target: number, pool: FieldResealPool = fieldResealPool): Promise<string[]> {
+    const byVersion = this.fieldKeys.get(page.collection);
+    if (!byVersion?.has(target)) return Promise.reject(new KeyringError(`no live key field-data/${page.collection}/v${target}`));
+    const versions = [...byVersion.keys()];
+    const keys = new ArrayBuffer(32 * versions.length);
+    const view = Buffer.from(keys);
+    versions.forEach((v, i) => (byVersion.get(v) as Buffer).copy(view, 32 * i));
+    return pool.reseal(page, target, versions, keys);
   }
 
   /** HMAC-SHA256 of a normalized value under the collection's blind-index key, base64url. */

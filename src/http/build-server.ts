@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Engine } from '../core/engine.ts';
 import { StrongboxError } from '../errors/strongbox-error.ts';
 import { toErrorResponse, publicError, type ErrorResponse } from './error-response.ts';
@@ -13,6 +13,7 @@ import { registerEdgeHook } from './edge/edge-hook.ts';
 import { LoadShedder } from './edge/load-shedder.ts';
 import { clientErrorReply } from './edge/client-error.ts';
 import { loggerOptions } from './logger-options.ts';
+import { serverLog } from './server-log.ts';
 import { RouteTable } from './route-table.ts';
 import { registerAuthRoutes } from './routes/auth-routes.ts';
 import { registerRecordRoutes } from './routes/record-routes.ts';
@@ -41,8 +42,8 @@ export interface BuildServerOptions {
 }
 
 function send(req: FastifyRequest, reply: FastifyReply, res: ErrorResponse, cause?: unknown): FastifyReply {
-  if (cause !== undefined && res.status >= 500) req.log.error({ reqId: req.id, err: cause }, 'request failed');
-  else if (cause !== undefined && res.internal) req.log.info({ reqId: req.id, err: cause }, 'request rejected');
+  if (cause !== undefined && res.status >= 500) req.server.strongboxLog.error({ reqId: req.id, err: cause }, 'request failed');
+  else if (cause !== undefined && res.internal) req.server.strongboxLog.info({ reqId: req.id, err: cause }, 'request rejected');
   applySecurityHeaders(reply, req.server.strongboxHeaders);
   if (cause instanceof EdgeRejection) reply.headers(cause.replyHeaders);
   if (res.headers) for (const [name, value] of Object.entries(res.headers)) reply.header(name, value);
@@ -53,6 +54,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The security headers every response carries (security-headers.ts). */
     strongboxHeaders: Readonly<Record<string, string>>;
+    /** Where Strongbox's own lines go (server-log.ts): app.log, or a logger of its own when Fastify has none. */
+    strongboxLog: FastifyBaseLogger;
   }
 }
 
@@ -66,20 +69,22 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   const listeners = new EdgeListeners(config, {
     tls: opts.tls ?? null, limits: config.limits, trusted, proxyOnly: opts.proxyOnly === true,
   });
-  const logger = loggerOptions(opts.logger);
+  const log = serverLog(loggerOptions(opts.logger));
+  const logger = log.fastify;
   const app = Fastify({
     serverFactory: listeners.factory,
     // X-Forwarded-For/-Proto/-Host are believed only from listen.trustedProxies.
     trustProxy: config.listen.trustedProxies.length > 0 ? (address: string) => trusted(address) : false,
+    // Only at info and below (server-log.ts): a logger costs every request, even one that logs nothing.
     logger,
-    // Fastify's per-request lines are info: below the level, skip even building them (a clock read and an object per request).
-    logController: new LogController({ disableRequestLogging: logger === false || !['trace', 'debug', 'info'].includes(String(logger.level)) }),
+    logController: new LogController({ disableRequestLogging: logger === false }),
     bodyLimit: engine.config.limits.bodyLimit,
     // Fastify's own 503 body while closing is not in our error shape; in-flight requests finish
     // either way, and idle keep-alive connections are closed.
     return503OnClosing: false,
     // No child logger per request (an allocation on every call): the few lines we log carry reqId.
-    childLoggerFactory: (logger) => logger,
+    // Without a logger, Fastify's default factory is what lets it skip the child altogether.
+    ...(logger === false ? {} : { childLoggerFactory: (l: FastifyBaseLogger) => l }),
     // Bad request lines never reach routing; answer them in our shape, not Node's.
     clientErrorHandler(err, socket) {
       if (!socket.writable) return;
@@ -97,6 +102,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
   if (engine.db.dialect === 'postgres') registerSessionGuard(app);
   registerJsonOnly(app, { maxDepth: config.limits.jsonDepth });
   app.decorate('strongboxHeaders', headers);
+  app.decorate('strongboxLog', log.own ?? app.log);
   app.decorate('strongboxEdge', listeners);
   // mTLS: client certificates as service accounts (null, and no work per request, unless listen.tls.clientCa is set).
   const clientCerts = await ClientCertAuth.create(engine, (opts.tls as { ca?: unknown } | null | undefined)?.ca);
@@ -114,7 +120,7 @@ export async function buildServer(engine: Engine, opts: BuildServerOptions = {})
 
   app.setErrorHandler(async (err, req, reply) => {
     // A denial is answered either way; a lost denied event is logged, never silent.
-    await auditDenied(engine, req, err).catch((cause) => req.log.error({ reqId: req.id, err: cause }, 'audit: denied event not written'));
+    await auditDenied(engine, req, err).catch((cause) => req.server.strongboxLog.error({ reqId: req.id, err: cause }, 'audit: denied event not written'));
     return send(req, reply, toErrorResponse(err), err);
   });
   app.setNotFoundHandler((req, reply) => {

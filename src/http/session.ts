@@ -98,17 +98,22 @@ function csrfChecked(req: FastifyRequest, accounts: AccountService, ctx: AuthCon
 /**
  * The caller of this request, anonymous when there is no valid, complete session. A bad or
  * expired token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
- * Awaits only what is really asynchronous (a session or counter the database must be asked for).
+ * Synchronous unless something really is asynchronous (a session or counter the database must be
+ * asked for): a cached session costs no promise. A refusal is thrown, or rejects the promise.
  */
-export async function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Promise<Caller> {
+export function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Caller | Promise<Caller> {
   const found = authOfCredential(req, accounts, credentialOf(req));
-  const ctx = found instanceof Promise ? await found : found;
+  return found instanceof Promise ? found.then((ctx) => callerOfContext(req, ctx, scope)) : callerOfContext(req, found, scope);
+}
+
+function callerOfContext(req: FastifyRequest, ctx: AuthContext | null, scope: { collection: string; action: string } | undefined): Caller | Promise<Caller> {
   if (ctx === null || ctx.mfaPending) return { ...ANONYMOUS, request: requestContext(req) };
   // A signed-in caller counts against its account's rate limit here, where the account becomes known.
-  if (ctx.caller.id !== null) {
-    const limited = enforceAccountLimit(req, ctx.caller.id);
-    if (limited !== null) await limited;
-  }
+  const limited = ctx.caller.id === null ? null : enforceAccountLimit(req, ctx.caller.id);
+  return limited === null ? callerWithin(req, ctx, scope) : limited.then(() => callerWithin(req, ctx, scope));
+}
+
+function callerWithin(req: FastifyRequest, ctx: AuthContext, scope: { collection: string; action: string } | undefined): Caller {
   // An API token reaches only the collection actions it was given.
   if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');

@@ -13,7 +13,7 @@ import { freshFor } from './fresh-database.ts';
 function onThread(job: RestoredChecksJob): Promise<ChecksOutcome> {
   const checks = startRestoredChecks();
   checks.start(job);
-  checks.committed(true);
+  checks.committed({ final: true, complete: [], audit: true });
   return checks.outcome();
 }
 

@@ -126,8 +126,8 @@ export async function openFixture(t: DialectCtx, stages?: Partial<RecordStages>,
   };
 }
 
-/** Awaits a rejection with `code` and returns the error for further checks. */
-export async function rejectsWith(p: Promise<unknown>, code: string): Promise<StrongboxError> {
+/** Awaits a rejection with `code` and returns the error for further checks (a value that is not a promise fails it). */
+export async function rejectsWith(p: unknown, code: string): Promise<StrongboxError> {
   try {
     await p;
   } catch (e) {

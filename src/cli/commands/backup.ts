@@ -6,6 +6,7 @@ import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { ensureDataDir, loadCliConfig, resolveConfigPath } from '../config-file.ts';
 import { progressBar } from '../progress-bar.ts';
+import { BACKGROUND_NICE } from '../background-priority.ts';
 
 interface ConfigOpt { config?: string }
 interface KeyOpts extends ConfigOpt { identity?: string; publicKey?: string }
@@ -33,13 +34,14 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .option(...configOpt)
     .action(async (opts: ConfigOpt) => {
       // a backup is never urgent: it yields the CPU to a server on the same machine
-      const { BACKUP_THREAD_NICE, lowerProcessPriority } = await import('../../core/backup/backup-thread.ts');
-      lowerProcessPriority(BACKUP_THREAD_NICE);
+      const { lowerProcessPriority } = await import('../../core/backup/backup-thread.ts');
+      lowerProcessPriority(BACKGROUND_NICE);
       const service = await import('../../core/backup/backup-service.ts');
       const engine = await engineFor(opts);
       const bar = progressBar('backup');
       try {
-        const made = await service.runBackup(engine, { onProgress: bar.update });
+        // this process is the background: no thread of its own to start (create-backup.ts)
+        const made = await service.runBackup(engine, { onProgress: bar.update, onThisThread: true });
         bar.end();
         const records = made.manifest.tables.reduce((n, t) => n + t.rows, 0);
         for (const o of made.offsite) ctx.io.out(`strongbox: copied offsite to ${o}`);

@@ -21,6 +21,21 @@ export const ARCHIVE_SUFFIX = '.tar.age';
 /** Session tokens are credentials, and the backup list is about the source's own store. */
 export const EXCLUDED_TABLES: readonly string[] = ['_sb_sessions', '_sb_backups'];
 
+/** The audit trail's tables: the chain, its forwarding state, its head. */
+export const isAuditTable = (name: string): boolean => name === '_sb_audit' || name.startsWith('_sb_audit_');
+
+/**
+ * The order of the tables in an archive: parents first, as the snapshot lists them, except that
+ * the audit trail's tables (which no table references) come last. A verify checks the keyring
+ * and each collection while the rest streams in, but the chain only once it is whole, so the
+ * chain arriving last lets the two checks overlap the restore (readers accept any order).
+ */
+export function archiveOrder<T extends { readonly name: string; readonly parents: readonly string[] }>(tables: readonly T[]): T[] {
+  const referenced = new Set(tables.flatMap((t) => t.parents));
+  const late = (t: T): boolean => isAuditTable(t.name) && !referenced.has(t.name);
+  return [...tables.filter((t) => !late(t)), ...tables.filter(late)];
+}
+
 export const partName = (table: string, n: number): string => `data/${table}/${String(n).padStart(6, '0')}.jsonl`;
 const PART_PATTERN = /^data\/([A-Za-z_][A-Za-z0-9_]{0,62})\/(\d{6})\.jsonl$/;
 

@@ -5,7 +5,7 @@ import { archiveStorageOf, encoderFor, type ArchiveStorage, type Encoder } from 
 import { storageOf } from '../../db/migrate/column-types.ts';
 import { TAR_END, tarEntry, tarHeader, tarPadding } from '../../util/tar-stream.ts';
 import {
-  EXCLUDED_TABLES, FORMAT, FORMAT_VERSION, HEADER_ENTRY, MANIFEST_ENTRY, PART_BYTES, SIGNATURE_ENTRY, partName,
+  EXCLUDED_TABLES, FORMAT, archiveOrder, FORMAT_VERSION, HEADER_ENTRY, MANIFEST_ENTRY, PART_BYTES, SIGNATURE_ENTRY, partName,
   type ArchiveHeader, type HeaderTable, type Manifest, type ManifestTable,
 } from './archive-format.ts';
 import type { BackupSigningKey } from './backup-keys.ts';
@@ -106,7 +106,7 @@ export function writeArchive(opts: ArchiveWriterOptions): { bytes: AsyncGenerato
       const { snapshot } = opts;
       const collections = await readCollections(snapshot);
       const defs = new Map(collections.map((c) => [c.name, c]));
-      const tables = snapshot.tables.filter((t) => !EXCLUDED_TABLES.includes(t.name));
+      const tables = archiveOrder(snapshot.tables.filter((t) => !EXCLUDED_TABLES.includes(t.name)));
       const storages = tables.map((t) => columnStorage(t, defs.get(t.name), snapshot.dialect));
       const headerTables: HeaderTable[] = [];
       for (const [i, t] of tables.entries()) {

@@ -31,14 +31,14 @@ const codeOf = (err: unknown): string => (isStrongboxError(err) ? err.code : 'ER
  * One backup of the engine's database: sealed, signed, catalogued, copied offsite, old local
  * archives pruned, and an audit event either way.
  */
-export async function runBackup(engine: Engine, opts: { onProgress?: Progress; now?: () => Date; openOutput?: OpenOutput } = {}): Promise<CreateResult> {
+export async function runBackup(engine: Engine, opts: { onProgress?: Progress; now?: () => Date; openOutput?: OpenOutput; onThisThread?: boolean } = {}): Promise<CreateResult> {
   const cfg = engine.config.backup;
   let made: CreatedBackup | null = null;
   try {
     const signer = backupSigner(engine);
     made = await createBackup({
       db: engine.db, database: engine.config.database, recipients: cfg.recipients, dir: cfg.dir, signer,
-      now: opts.now, onProgress: opts.onProgress, openOutput: opts.openOutput,
+      now: opts.now, onProgress: opts.onProgress, openOutput: opts.openOutput, onThisThread: opts.onThisThread,
     });
     exportSigningKey(cfg.dir, signer);
     await recordCreated(engine.db, made);

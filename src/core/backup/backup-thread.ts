@@ -1,5 +1,5 @@
 import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { ERRORS, type ErrorCode } from '../../errors/registry.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
@@ -11,12 +11,16 @@ import { StrongboxError } from '../../errors/strongbox-error.ts';
  */
 export const BACKUP_THREAD_NICE = 10;
 
-/** Lowers the calling thread's CPU priority (best effort; Linux only). */
+/**
+ * Lowers the calling thread's CPU priority to `nice` (best effort; Linux only). Never raises it:
+ * a thread of a process already below that (`backup create` runs at nice 19) stays there, even
+ * where the process could raise it (root).
+ */
 export function lowerThreadPriority(nice: number): void {
   if (process.platform !== 'linux') return;
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, nice);
+    if (Number.isSafeInteger(tid) && tid > 0 && getPriority(tid) < nice) setPriority(tid, nice);
   } catch {
     // the work still runs, at the loop's priority
   }
@@ -28,7 +32,7 @@ export function lowerThreadPriority(nice: number): void {
  */
 export function lowerProcessPriority(nice: number): void {
   try {
-    setPriority(nice);
+    if (getPriority() < nice) setPriority(nice);
   } catch {
     // best effort
   }

@@ -1,4 +1,4 @@
-import { rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { DatabaseConfig } from '../../config/config.ts';
 import { isAgeRecipient } from '../../crypto/age-seal.ts';
 import { randomHex } from '../../crypto/random-hex.ts';
@@ -7,7 +7,7 @@ import type { Database } from '../../db/database.ts';
 import { StrongboxError, isStrongboxError } from '../../errors/strongbox-error.ts';
 import type { Manifest } from './archive-format.ts';
 import type { ArchiveJob } from './archive-thread.ts';
-import { archiveName, archivePath, ensureBackupDir, fsyncDir, partialName } from './backup-dir.ts';
+import { BACKUP_FILE_MODE, archiveName, archivePath, ensureBackupDir, fsyncDir, partialName } from './backup-dir.ts';
 import type { BackupSigningKey } from './backup-keys.ts';
 import { BACKUP_THREAD_NICE, errorOf, settleOnce, startBackupThread, type ThreadFailure } from './backup-thread.ts';
 import { sealSnapshot, type OpenOutput, type Sealed } from './seal-snapshot.ts';
@@ -23,6 +23,12 @@ export interface CreateBackupOptions {
   readonly now?: () => Date;
   readonly onProgress?: (done: number, total: number) => void;
   readonly openOutput?: OpenOutput;
+  /**
+   * Seal on this thread instead of a worker thread below the event loop: for `backup create`,
+   * whose whole process is the background (nice 19), and a thread's start-up (its own loader and
+   * modules) would only add CPU time.
+   */
+  readonly onThisThread?: boolean;
 }
 
 export interface CreatedBackup {
@@ -58,8 +64,8 @@ export async function createBackup(opts: CreateBackupOptions): Promise<CreatedBa
   const finalPath = archivePath(opts.dir, name);
   try {
     // a test's own output (a full disk) can only be handed to this thread
-    const sealed = opts.openOutput !== undefined
-      ? await sealHere(opts, id, created, partial, opts.openOutput)
+    const sealed = opts.openOutput !== undefined || opts.onThisThread === true
+      ? await sealHere(opts, id, created, partial, opts.openOutput ?? ((path) => open(path, 'wx', BACKUP_FILE_MODE)))
       : await sealOnThread(opts, { database: opts.database, id, created: created.toISOString(), recipients: opts.recipients, keyId: opts.signer.keyId, partial, nice: BACKUP_THREAD_NICE });
     await rename(partial, finalPath);
     fsyncDir(opts.dir);

@@ -2,7 +2,7 @@ import { restoreInTransaction } from '../../db/backup/restore-writer.ts';
 import type { Database } from '../../db/database.ts';
 import { SYSTEM_MIGRATIONS, runSystemMigrations } from '../../db/migrate/system-migrations.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
-import type { ArchiveHeader, Manifest } from './archive-format.ts';
+import { isAuditTable, type ArchiveHeader, type Manifest } from './archive-format.ts';
 import type { DataPart } from './data-part.ts';
 import { readArchive, type ReadArchiveOptions } from './read-archive.ts';
 
@@ -28,7 +28,9 @@ export interface RestoreBackupOptions extends ReadArchiveOptions {
 export interface RestoreProgress {
   /** Tables whose rows are all committed (every table once the restore resolved). */
   readonly complete: readonly string[];
-  /** Every system table is complete (the keyring and the audit trail can be read). */
+  /** Every system table but the audit trail's is complete: the keyring can be read. */
+  readonly keyring: boolean;
+  /** Every system table is complete: the audit trail can be read too. */
   readonly system: boolean;
 }
 
@@ -46,16 +48,18 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Manifes
   const report = opts.unsafeCommitEachPart;
   let names: string[] = [];
   let systemEnd = 0; // tables before this index include every system table
+  let keyringEnd = 0; // … every system table but the audit trail's (archive-format.ts archiveOrder)
   let at = 0; // tables before this index are complete
   await restoreInTransaction(opts.target, { force: opts.force === true }, async (w) => {
     const committed = async (): Promise<void> => {
       await w.unsafeCommit();
-      report?.({ complete: names.slice(0, at), system: at >= systemEnd });
+      report?.({ complete: names.slice(0, at), keyring: at >= keyringEnd, system: at >= systemEnd });
     };
     manifest = await readArchive(opts.source, opts, {
       async header(h) {
         names = h.tables.map((t) => t.name);
         systemEnd = h.tables.reduce((end, t, i) => (t.kind === 'system' ? i + 1 : end), 0);
+        keyringEnd = h.tables.reduce((end, t, i) => (t.kind === 'system' && !isAuditTable(t.name) ? i + 1 : end), 0);
         const known = new Set(SYSTEM_MIGRATIONS.map((m) => m.version));
         const unknown = h.systemMigrations.filter((v) => !known.has(v));
         if (unknown.length > 0) {
@@ -87,7 +91,7 @@ export async function restoreBackup(opts: RestoreBackupOptions): Promise<Manifes
       if (n !== t.rows) throw new StrongboxError('ERR_BACKUP_VERIFY_FAILED', `Table ${t.name} has ${n} rows after the restore; the manifest says ${t.rows}.`);
     }
   });
-  report?.({ complete: names, system: true });
+  report?.({ complete: names, keyring: true, system: true });
   if (opts.upgrade !== false) await runSystemMigrations(opts.target);
   return manifest;
 }

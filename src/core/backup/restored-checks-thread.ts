@@ -11,25 +11,33 @@ import type { FromChecksThread, RestoredChecksJob, ToChecksThread } from './rest
 /**
  * The worker-thread side of `backup verify`'s checks of the restored scratch database
  * (restored-checks.ts): its own connection and its own keyring over the same KEK. Started early,
- * it waits for { type: 'job' }, sent once the system tables are committed; then it checks the
- * audit chain (on one more worker, audit-verify-parallel.ts) and opens every sensitive value,
- * following the restore's commits ({ type: 'committed', final }) until the last.
+ * it waits for { type: 'job' }, sent once the keyring's tables are committed; then it opens every
+ * sensitive value, following the restore's commits ({ type: 'committed' }) until each collection
+ * is complete, and checks the audit chain (on one more worker, audit-verify-parallel.ts) once the
+ * audit trail's tables are in.
  */
 const port = parentPort;
 if (port === null) throw new Error('restored-checks-thread.ts runs only on a worker thread');
 let final = false;
+const complete = new Set<string>();
 let wake: (() => void) | null = null;
+let auditIn!: () => void;
+const audited = new Promise<void>((resolve) => { auditIn = resolve; });
 const job = await new Promise<RestoredChecksJob>((resolve) => {
   port.on('message', (m: ToChecksThread) => {
     if (m.type === 'job') resolve(m.job);
     else {
       final ||= m.final;
+      for (const t of m.complete) complete.add(t);
+      if (m.audit || m.final) auditIn();
       wake?.();
       wake = null;
     }
   });
 });
-const more = (): Promise<boolean> => (final ? Promise.resolve(false) : new Promise<boolean>((resolve) => { wake = () => resolve(true); }));
+/** True once more of `table` may be committed; false once it is complete (read it to its end once more). */
+const more = (table: string): Promise<boolean> =>
+  (final || complete.has(table) ? Promise.resolve(false) : new Promise<boolean>((resolve) => { wake = () => resolve(true); }));
 const send = (m: FromChecksThread): void => port.postMessage(m);
 if (job.nice > 0) lowerThreadPriority(job.nice);
 let db: Database | null = null;
@@ -38,10 +46,10 @@ try {
   db = await openDatabase(job.database, { poolSize: 1 });
   const sensitive = job.collections.filter((c) => c.fields.some((f) => f.sensitive)).map((c) => c.name);
   keys = await KeyService.open(db, { kek: job.kek, dev: job.dev, collections: sensitive });
-  // one worker: the restore holds the other core
+  const ring = keys;
   const [audit, opened] = await Promise.allSettled([
-    // one worker: the restore holds the other core
-    verifyChain(db, keys, { parallel: { source: linkSourceFor(job.database), workers: 1 } }),
+    // one worker: the restore, or this thread's value check, holds the other core
+    audited.then(() => verifyChain(db!, ring, { parallel: { source: linkSourceFor(job.database), workers: 1 } })),
     openAllSensitive(db, keys, job.collections, more),
   ]);
   // the chain's verdict first: verify reports a broken chain before a value that does not open

@@ -16,7 +16,10 @@ export interface RestoredChecksJob {
 /** The audit chain as the thread found it (audit-verify.ts's verdict). */
 export interface AuditCheck { readonly ok: boolean; readonly headSeq: number; readonly problem: string | null }
 
-export type ToChecksThread = { type: 'job'; job: RestoredChecksJob } | { type: 'committed'; final: boolean };
+/** What the restore has committed: the complete tables, and whether the audit trail is among them (or all is in: final). */
+export interface Committed { readonly final: boolean; readonly complete: readonly string[]; readonly audit: boolean }
+
+export type ToChecksThread = { type: 'job'; job: RestoredChecksJob } | ({ type: 'committed' } & Committed);
 export type FromChecksThread = ThreadFailure | ({ type: 'audit' } & AuditCheck) | { type: 'done'; opened: number };
 
 /** What the thread found: the audit chain's verdict once it came, the values opened, or its failure. */
@@ -31,12 +34,13 @@ export interface ChecksOutcome {
  * The checks of a restored scratch database on a thread of its own (restored-checks-thread.ts):
  * the audit chain and every sensitive value, each on data the restore has committed, while the
  * restore goes on. Started before the restore so the thread's start-up runs on the core the
- * restore leaves idle; `start` once the system tables are committed, `committed` after each
- * later commit (final: the restore is done).
+ * restore leaves idle; `start` once the keyring's tables are committed, `committed` after each
+ * commit (final: the restore is done). The values are opened as each collection's rows come; the
+ * chain is checked once the audit trail's tables are in (archives put them last).
  */
 export interface RestoredChecks {
   start(job: RestoredChecksJob): void;
-  committed(final: boolean): void;
+  committed(progress: Committed): void;
   readonly started: boolean;
   /** Resolves once the chain's verdict is in (or the thread ended): from then on the chain may grow. */
   chainChecked(): Promise<void>;
@@ -77,8 +81,8 @@ export function startRestoredChecks(): RestoredChecks {
       worker.ref();
       post({ type: 'job', job });
     },
-    committed(final) {
-      if (started) post({ type: 'committed', final });
+    committed(progress) {
+      if (started) post({ type: 'committed', ...progress });
     },
     get started() { return started; },
     chainChecked: () => chain,

@@ -73,14 +73,14 @@ export async function verifyBackup(opts: VerifyBackupOptions): Promise<VerifyRes
         onPart: (part) => sample.add(part),
         onProgress: opts.onProgress,
         unsafeCommitEachPart: checks === null ? undefined : (p) => {
-          if (p.system && !checks.started) checks.start(job());
-          else checks.committed(false);
+          if (p.keyring && !checks.started) checks.start(job());
+          checks.committed({ final: false, complete: p.complete, audit: p.system });
         },
       });
     } finally {
       await target.close();
     }
-    checks?.committed(true);
+    checks?.committed({ final: true, complete: manifest.tables.map((t) => t.name), audit: true });
     // the engine and the sample append audit events (sensitive reads): only after the chain is checked
     await checks?.chainChecked();
     const collections = Object.fromEntries(manifest.collections.map((c) => [c.name, c]));

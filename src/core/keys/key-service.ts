@@ -4,6 +4,7 @@ import { KekUnwrapError, type KekProvider } from '../../crypto/kek/kek-provider.
 import { FieldDecryptError, fieldKeyId, type FieldPlace } from '../../crypto/field-cipher.ts';
 import { Keyring, type WrappedKey, type KeyPurpose, type MacPurpose, type SealingPurpose, type SigningPurpose } from '../../crypto/keyring.ts';
 import type { MacKey, SealingKey, SigningKey } from '../../crypto/purpose-keys.ts';
+import type { FieldResealPool, ResealPage } from '../../crypto/field-reseal-pool.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { insertKey, latestVersion, listKeys, replaceWrapped, retireKey, type StoredKey } from './key-store.ts';
 import { openKek } from './open-kek.ts';
@@ -164,6 +165,14 @@ export class KeyService {
   /** `sealField` for a place the caller already holds (the re-encryption job, once per field of a row). */
   sealAt(place: FieldPlace, plaintext: Buffer): string {
     return this.ring.sealField(place.collection, this.fieldVersion(place.collection), place, plaintext).toString('base64');
+  }
+
+  /**
+   * `sealAt` for a whole page on the re-encryption thread (src/crypto/field-reseal-pool.ts):
+   * every item opened with the key it names and sealed under the current data key, in order.
+   */
+  resealFields(page: ResealPage, pool?: FieldResealPool): Promise<string[]> {
+    return this.ring.resealFields(page, this.fieldVersion(page.collection), pool);
   }
 
   /** The key id a stored value names (null for a foreign value). */

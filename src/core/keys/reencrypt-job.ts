@@ -6,7 +6,8 @@ import { randomId } from '../../crypto/random-id.ts';
 import { REVISION_COLUMN } from '../records/sensitive-columns.ts';
 import type { KeyService } from './key-service.ts';
 import { finishJob, getJob, listJobs, newPass, saveProgress, startJob, takeLease, type JobRow } from './reencrypt-store.ts';
-import { rowPlan, rewriteRow, UnknownKeyVersion, type RowContext, type RowPlan } from './reencrypt-row.ts';
+import { deferRow, ResealBatch, rowPlan, rewriteRow, UnknownKeyVersion, type RowContext, type RowPlan } from './reencrypt-row.ts';
+import { fieldResealPool, type FieldResealPool } from '../../crypto/field-reseal-pool.ts';
 
 export interface ReencryptOptions {
   /** most records per batch (keys.rotationBatch); the time budget usually stops a batch first */
@@ -30,6 +31,31 @@ export interface ReencryptOptions {
    */
   readonly settleMs?: number;
   readonly now?: () => number;
+  /**
+   * Where ciphertexts are re-sealed: on the re-encryption thread (default, src/crypto/
+   * field-reseal-pool.ts; `pool` picks another than the process-wide one) or, with
+   * `thread: false`, on the event loop within the batch.
+   */
+  readonly thread?: boolean;
+  readonly pool?: FieldResealPool;
+}
+
+/** A page read and prepared, its re-sealing perhaps still under way on the re-encryption thread. */
+interface Page {
+  /** the pass and key state it was prepared for: a page read ahead is used only by the same */
+  readonly key: string;
+  /** the cursor it was read after */
+  readonly after: string;
+  /** rows kept (a slow batch stops early), read, and asked for */
+  readonly rows: number;
+  readonly fetched: number;
+  readonly limit: number;
+  readonly last: string;
+  /** complete once `ready` resolves */
+  readonly rewrites: RowRewrite[];
+  readonly ready: Promise<void>;
+  /** whether any ciphertext went to the thread */
+  readonly threaded: boolean;
 }
 
 export type ProgressFn = (job: JobRow) => void;
@@ -56,10 +82,13 @@ const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(r
  */
 export class ReencryptJob {
   private readonly owner = randomId();
+  private readonly pool: FieldResealPool;
   private readonly now: () => number;
   private readonly plans = new Map<string, { plan: RowPlan; statements: ReencryptStatements }>();
   /** rows per batch, adapted so a batch takes about `batchMs` */
   private limit: number;
+  /** the next page, read and sent to the re-encryption thread while the current one is written */
+  private ahead: Page | null = null;
   readonly stats: JobStats = { batches: 0, rows: 0, rewrittenRows: 0, maxBatchMs: 0, batchMs: [] };
 
   constructor(
@@ -69,6 +98,7 @@ export class ReencryptJob {
     private readonly opts: ReencryptOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.pool = opts.pool ?? fieldResealPool;
     this.limit = Math.min(opts.batch, 64);
   }
 
@@ -111,41 +141,69 @@ export class ReencryptJob {
     if (reindex && (await this.indexUnsettled(collection))) return true;
     const ctx = { keys: this.keys, collection, target: job.targetVersion, indexTarget: this.keys.indexVersion(collection), reindex };
 
-    const limit = this.limit;
-    const fetched = await statements.readAfter(this.db.kysely, job.cursor, limit);
+    const key = `${collection}\u0000${job.targetVersion}\u0000${job.passStarted}\u0000${ctx.indexTarget}\u0000${reindex}`;
+    const ahead = this.ahead;
+    this.ahead = null;
     // The row count is sized to the budget from earlier batches; a batch that runs slow anyway
     // (a busy CPU, a GC) stops early and leaves its remaining rows to the next one.
-    const deadline = started + this.budgetMs() * 0.7;
-    let out: { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] };
-    try {
-      out = this.rewrite(ctx, plan, fetched, deadline);
-    } catch (err) {
-      if (!(err instanceof UnknownKeyVersion)) throw err;
-      // another instance rotated: load its key, then the batch once more
-      await this.keys.reloadKeys();
-      out = this.rewrite(ctx, plan, fetched, deadline);
-    }
-    const { rows, rewrites } = out;
-    const last = rows.length > 0 ? String(rows[rows.length - 1].id) : job.cursor;
-    const progress = { cursor: last, done: job.done + rows.length, changed: job.changed + rewrites.length };
+    const page = ahead !== null && ahead.key === key && ahead.after === job.cursor
+      ? ahead
+      : await this.readPage(ctx, plan, statements, key, job.cursor, started + this.budgetMs() * 0.7);
+    const more = page.rows < page.fetched || page.fetched === page.limit;
+    // The next page goes to the thread now, so it is re-sealed while this one is written. It is
+    // written only by the next batch of the same pass, after this one; compare-and-set keeps any
+    // client write made in between.
+    if (more && page.threaded) this.ahead = await this.readPage(ctx, plan, statements, key, page.last, performance.now() + this.budgetMs() * 0.35);
+    const waiting = performance.now();
+    await page.ready;
+    const waited = performance.now() - waiting;
+    const progress = { cursor: page.last, done: job.done + page.rows, changed: job.changed + page.rewrites.length };
     await this.db.kysely.transaction().execute(async (trx) => {
-      await statements.write(trx, rewrites);
+      await statements.write(trx, page.rewrites);
       await saveProgress(trx, collection, job, progress, this.iso());
     });
-    const cut = rows.length < fetched.length;
-    this.measure(started, rows.length, rewrites.length, cut || fetched.length === limit);
+    // the loop's work in this batch: this page written (and read, unless read ahead), the next one read
+    const next = this.ahead?.fetched ?? 0;
+    this.measure(started, waited, page.rows, page.rewrites.length, more, page.threaded ? (page.rows + next) / 2 : page.rows, Math.max(page.rows, next));
     onProgress?.({ ...job, ...progress });
-    if (cut || fetched.length === limit) return true;
+    if (more) return true;
     return this.endOfPass(collection, { ...job, ...progress });
+  }
+
+  /** Reads the rows after `after` and prepares their rewrites; ciphertexts go to the thread unless it is off. */
+  private async readPage(ctx: RowContext, plan: RowPlan, statements: ReencryptStatements, key: string, after: string, deadline: number): Promise<Page> {
+    const limit = this.limit;
+    const fetched = await statements.readAfter(this.db.kysely, after, limit);
+    let out: { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[]; batch: ResealBatch | null };
+    try {
+      out = this.prepare(ctx, plan, fetched, deadline);
+    } catch (err) {
+      if (!(err instanceof UnknownKeyVersion)) throw err;
+      // another instance rotated: load its key, then the page once more
+      await this.keys.reloadKeys();
+      out = this.prepare(ctx, plan, fetched, deadline);
+    }
+    const { rows, rewrites, batch } = out;
+    const threaded = batch !== null && batch.size > 0;
+    const ready = threaded ? this.keys.resealFields(batch, this.pool).then((sealed) => batch.fill(sealed)) : Promise.resolve();
+    ready.catch(() => undefined); // a page read ahead and then dropped fails unobserved; the batch that uses it awaits it
+    const last = rows.length > 0 ? String(rows[rows.length - 1].id) : after;
+    return { key, after, rows: rows.length, fetched: fetched.length, limit, last, rewrites, ready, threaded };
   }
 
   private budgetMs(): number {
     return this.opts.batchMs ?? 15;
   }
 
-  /** Records the batch and sizes the next one so it takes about `batchMs`. */
-  private measure(started: number, rows: number, rewritten: number, full: boolean): void {
-    const ms = performance.now() - started;
+  /**
+   * Records the batch and sizes the next one so it holds the event loop about `batchMs`: the
+   * time spent waiting for the re-encryption thread (`waited`) does not hold it. `units`: the
+   * page-sized pieces of work the batch did on the loop, in rows (with the thread, reading the
+   * next page and writing this one: about two half-pages' worth each); `largest`: the larger of
+   * the pages it touched, the base of the growth limit.
+   */
+  private measure(started: number, waited: number, rows: number, rewritten: number, full: boolean, units: number, largest: number): void {
+    const ms = performance.now() - started - waited;
     const s = this.stats;
     s.batches++;
     s.rows += rows;
@@ -153,20 +211,26 @@ export class ReencryptJob {
     if (ms > s.maxBatchMs) s.maxBatchMs = ms;
     if (s.batchMs.length < 100_000) s.batchMs.push(ms);
     if (!full || rows === 0) return; // the end of a pass says nothing about the cost of a full batch
-    const fit = Math.floor((rows * this.budgetMs() * 0.8) / Math.max(ms, 0.1));
+    const fit = Math.floor((units * this.budgetMs() * 0.8) / Math.max(ms, 0.1));
     // grow by at most half per batch (the cost of a row varies), shrink at once
-    this.limit = Math.max(Math.min(10, this.opts.batch), Math.min(this.opts.batch, fit, Math.ceil(rows * 1.5)));
+    this.limit = Math.max(Math.min(10, this.opts.batch), Math.min(this.opts.batch, fit, Math.ceil(largest * 1.5)));
   }
 
-  /** The rows' rewrites, in order, stopping after a multiple of 16 rows once `deadline` has passed. */
-  private rewrite(ctx: RowContext, plan: RowPlan, rows: readonly Record<string, unknown>[], deadline: number): { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[] } {
+  /**
+   * The rows' rewrites, in order, stopping after a multiple of 16 rows once `deadline` has
+   * passed. With the thread on, ciphertexts that only need re-sealing are collected in `batch`
+   * (the rewrites are complete once it is filled); rows that need blind-index work are done here.
+   */
+  private prepare(ctx: RowContext, plan: RowPlan, rows: readonly Record<string, unknown>[], deadline: number): { rows: readonly Record<string, unknown>[]; rewrites: RowRewrite[]; batch: ResealBatch | null } {
     const rewrites: RowRewrite[] = [];
+    // until the thread is up (about 0.2 s after its first use) the batch re-seals here rather than wait
+    const batch = this.opts.thread === false || !this.pool.started ? null : new ResealBatch(ctx.collection);
     for (let i = 0; i < rows.length; i++) {
-      if (i > 0 && (i & 15) === 0 && performance.now() > deadline) return { rows: rows.slice(0, i), rewrites };
-      const r = rewriteRow(ctx, plan, rows[i]);
+      if (i > 0 && (i & 15) === 0 && performance.now() > deadline) return { rows: rows.slice(0, i), rewrites, batch };
+      const r = batch === null ? rewriteRow(ctx, plan, rows[i]) : deferRow(ctx, plan, rows[i], batch);
       if (r !== null) rewrites.push(r);
     }
-    return { rows, rewrites };
+    return { rows, rewrites, batch };
   }
 
   /** True (after a short wait) while the newest index key is younger than `settleMs`. */

@@ -11,6 +11,8 @@ interface FieldSlots {
   readonly value: number;
   readonly mask: number; // -1: none
   readonly index: number; // -1: not searchable
+  /** the mask's place name in its associated data */
+  readonly maskPlace: string;
 }
 
 /** The columns the job reads and writes for one collection, in a fixed order. */
@@ -36,7 +38,7 @@ export function rowPlan(def: CollectionDef): RowPlan {
       mask = add(maskColumn(f.name));
       cipherColumns.push(maskColumn(f.name));
     }
-    fields.push({ def: f, value, mask, index: hasBlindIndex(f) ? add(blindIndexColumn(f.name)) : -1 });
+    fields.push({ def: f, value, mask, index: hasBlindIndex(f) ? add(blindIndexColumn(f.name)) : -1, maskPlace: `${f.name}#mask` });
   }
   return { columns, cipherColumns, fields, indexed: fields.some((f) => f.index >= 0) };
 }
@@ -102,7 +104,7 @@ export function rewriteRow(ctx: RowContext, plan: RowPlan, row: Readonly<Record<
     }
     const mask = f.mask >= 0 ? from[f.mask] : null;
     if (mask !== null && version(ctx, mask) !== ctx.target) {
-      const place = { collection: ctx.collection, field: `${name}#mask`, recordId: id, revision };
+      const place = { collection: ctx.collection, field: f.maskPlace, recordId: id, revision };
       const m = ctx.keys.openAt(place, Buffer.from(mask, 'base64'));
       try {
         (to ??= from.slice())[f.mask] = ctx.keys.sealAt(place, m);
@@ -110,6 +112,85 @@ export function rewriteRow(ctx: RowContext, plan: RowPlan, row: Readonly<Record<
         m.fill(0);
       }
     }
+  }
+  return to === null ? null : { id, revision, from, to };
+}
+
+/**
+ * The ciphertexts of a page that go to the re-encryption thread (ResealPage's parallel arrays),
+ * and where each sealed result goes back: column `column` of the rewrite it came from.
+ */
+export class ResealBatch {
+  readonly fields: string[] = [];
+  readonly ids: string[] = [];
+  readonly revisions: string[] = [];
+  readonly stored: string[] = [];
+  readonly field: number[] = [];
+  readonly row: number[] = [];
+  private readonly into: (string | null)[][] = [];
+  private readonly column: number[] = [];
+  private readonly fieldAt = new Map<string, number>();
+
+  constructor(readonly collection: string) {}
+
+  get size(): number {
+    return this.stored.length;
+  }
+
+  /** Item: `stored` of `field` in the row just added, sealed result to `to[column]`. */
+  add(field: string, stored: string, to: (string | null)[], column: number): void {
+    let f = this.fieldAt.get(field);
+    if (f === undefined) this.fieldAt.set(field, (f = this.fields.push(field) - 1));
+    this.stored.push(stored);
+    this.field.push(f);
+    this.row.push(this.ids.length - 1);
+    this.into.push(to);
+    this.column.push(column);
+  }
+
+  /** Puts each sealed value where its item came from. */
+  fill(sealed: readonly string[]): void {
+    if (sealed.length !== this.stored.length) throw new Error(`the re-encryption thread returned ${sealed.length} values for ${this.stored.length}`);
+    for (let i = 0; i < sealed.length; i++) this.into[i][this.column[i]] = sealed[i];
+  }
+}
+
+/** Whether the row needs its blind indexes recomputed or cleared (done here, from the plaintext). */
+function needsIndexWork(ctx: RowContext, plan: RowPlan, from: readonly (string | null)[]): boolean {
+  for (const f of plan.fields) {
+    if (f.index < 0) continue;
+    if (from[f.value] !== null ? from[f.index] === null || ctx.reindex : from[f.index] !== null) return true;
+  }
+  return false;
+}
+
+/**
+ * `rewriteRow` with the re-sealing left to the re-encryption thread: the row's ciphertexts under
+ * an older key are added to `batch`, and the returned rewrite is complete once `batch.fill` has
+ * run. A row that needs blind-index work is rewritten here at once (rewriteRow). Null when the
+ * row is already current.
+ */
+export function deferRow(ctx: RowContext, plan: RowPlan, row: Readonly<Record<string, unknown>>, batch: ResealBatch): RowRewrite | null {
+  const { columns } = plan;
+  const from: (string | null)[] = new Array(columns.length);
+  for (let i = 0; i < columns.length; i++) from[i] = asText(row[columns[i]]);
+  if (plan.indexed && needsIndexWork(ctx, plan, from)) return rewriteRow(ctx, plan, row);
+  const id = String(row.id);
+  const revision = String(row[REVISION_COLUMN]);
+  let to: (string | null)[] | null = null;
+  const defer = (column: number, field: string): void => {
+    const stored = column >= 0 ? from[column] : null;
+    if (stored === null || version(ctx, stored) === ctx.target) return;
+    if (to === null) {
+      to = from.slice();
+      batch.ids.push(id);
+      batch.revisions.push(revision);
+    }
+    batch.add(field, stored, to, column);
+  };
+  for (const f of plan.fields) {
+    defer(f.value, f.def.name);
+    defer(f.mask, f.maskPlace);
   }
   return to === null ? null : { id, revision, from, to };
 }

@@ -123,7 +123,20 @@ export class RecordService {
     return { items, page, perPage, totalItems, totalPages: Math.ceil(totalItems / perPage) };
   }
 
-  async get(caller: Caller, collection: string, id: string, opts: GetOptions = {}): Promise<RecordOut> {
+  /**
+   * One record. Synchronous where the database answers at once and nothing sensitive must be
+   * opened and audited (SQLite's read path): a read by id then costs no promise. A refusal is
+   * a rejected promise, as from an async function.
+   */
+  get(caller: Caller, collection: string, id: string, opts: GetOptions = {}): RecordOut | Promise<RecordOut> {
+    try {
+      return this.#get(caller, collection, id, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  #get(caller: Caller, collection: string, id: string, opts: GetOptions): RecordOut | Promise<RecordOut> {
     const def = this.collection(collection);
     checkId(id);
     const rule = this.rule(def, 'view', caller);
@@ -135,14 +148,17 @@ export class RecordService {
     }
     const k = this.db.kysely;
     const shape = this.shapeKey(def, caller, [rule], [opts.fields ?? '']);
-    const { rows: [row], meta: plan } = await this.queries.execute(this.db, shape && `get\u0000${shape}`, () => {
+    const found = this.queries.execute(this.db, shape && `get\u0000${shape}`, () => {
       const plan = this.plan(def, this.access(def, caller, env), opts.fields);
       let select = k.selectFrom(def.name).select(selection(plan, env)).where('id', '=', slot(0));
       if (rule !== 'all') select = select.where(compile(rule, env));
       return { query: select, meta: plan };
     }, [id], Date.now());
-    if (!row) throw notFound();
-    return this.outputOne(def, plan, row, caller, env.macros);
+    const output = ({ rows: [row], meta: plan }: { rows: Record<string, unknown>[]; meta: ReadPlan }): RecordOut | Promise<RecordOut> => {
+      if (!row) throw notFound();
+      return this.outputOne(def, plan, row, caller, env.macros);
+    };
+    return found instanceof Promise ? found.then(output) : output(found);
   }
 
   async create(caller: Caller, collection: string, body: unknown): Promise<RecordOut> {

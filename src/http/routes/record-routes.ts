@@ -40,11 +40,13 @@ export function registerRecordRoutes(app: FastifyInstance, engine: Engine): void
     return reply.code(201).send(out);
   });
 
-  app.get<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req) => {
+  // Not async: a read answered at once (a cached session, SQLite) is sent without a promise.
+  app.get<{ Params: RecordParams }>('/api/collections/:name/records/:id', (req) => {
     const name = collectionOf(req);
     const id = idOf(req);
     const opts = parseGetQuery(req.query);
-    return records.get(await callerOf(req, accounts, { collection: name, action: 'view' }), name, id, opts);
+    const caller = callerOf(req, accounts, { collection: name, action: 'view' });
+    return caller instanceof Promise ? caller.then((c) => records.get(c, name, id, opts)) : records.get(caller, name, id, opts);
   });
 
   app.patch<{ Params: RecordParams }>('/api/collections/:name/records/:id', async (req) => {
