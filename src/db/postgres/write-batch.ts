@@ -1,20 +1,11 @@
-import { CompiledQuery, type Kysely } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import type { Executor, Job, Outcome } from '../write-job.ts';
 import { guardScopes, outsideRequests } from '../statement-guard.ts';
 import { AUDIT_COLUMNS, type AuditHead, type AuditRow } from '../audit/audit-row.ts';
 import { lockAuditHead } from '../audit/audit-store.ts';
 import { StrongboxError } from '../../errors/strongbox-error.ts';
 import { appendAuditRows, isHeadMoved } from './audit-append.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Executor = Kysely<any>;
-
-interface Job {
-  readonly work: (trx: Executor) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (err: unknown) => void;
-}
-
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly err: unknown };
 
 const BEGIN = CompiledQuery.raw('begin');
 const COMMIT = CompiledQuery.raw('commit');

@@ -1,16 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Executor, Job, Outcome } from '../write-job.ts';
 import type { SyncWriter } from '../database.ts';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Executor = Kysely<any>;
-
-interface Job {
-  readonly work: (trx: Executor) => Promise<unknown>;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (err: unknown) => void;
-}
-
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly err: unknown };
 
 /** The raw side of the one connection: the batch's control statements, and its jobs' batchWriterOf. */
 export interface RawConnection {
