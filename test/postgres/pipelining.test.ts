@@ -11,6 +11,7 @@ import { describeWithTool } from '../helpers/require-tool.ts';
 import { openTestEngine, rowCounts } from '../helpers/test-engine.ts';
 import { caller } from '../records/records-fixture.ts';
 import { sql } from 'kysely';
+import { spyOnQueries } from '../helpers/query-spy.ts';
 
 describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit append with the COMMIT [postgres]', () => {
   test('one round trip less, the same transaction: a rollback undoes the pipelined statement, a failure leaves the connection usable', async () => {
@@ -190,18 +191,3 @@ describeWithTool(postgresStatus(), 'BEGIN with the first statement, the audit ap
     }
   });
 });
-
-/** The client, with every query text it is sent recorded in `sent`. */
-function spyOnQueries(raw: pg.PoolClient): { spy: pg.PoolClient; sent: string[] } {
-  const sent: string[] = [];
-  const spy = new Proxy(raw, {
-    get(target, prop, recv) {
-      if (prop !== 'query') return Reflect.get(target, prop, recv);
-      return (q: unknown, ...rest: unknown[]) => {
-        sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-        return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
-      };
-    },
-  });
-  return { spy, sent };
-}

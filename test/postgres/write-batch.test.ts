@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { NamedStatementClient } from '../../src/db/postgres/connect.ts';
 import { poolConfig } from '../../src/db/postgres/connection-options.ts';
 import { NamedStatements } from '../../src/db/postgres/statement-cache.ts';
+import { spyOnQueries } from '../helpers/query-spy.ts';
 import type { Engine } from '../../src/core/engine.ts';
 import { StrongboxError } from '../../src/errors/strongbox-error.ts';
 import { batchCounts } from '../../src/db/postgres/write-batch.ts';
@@ -171,16 +172,7 @@ describeWithTool(postgresStatus(), 'group commit of concurrent creates [postgres
     const cluster = await testCluster();
     const pool = new pg.Pool(poolConfig(await cluster.createDatabase(), cluster.password, { poolSize: 1 }));
     const raw = await pool.connect();
-    const sent: string[] = [];
-    const spy = new Proxy(raw, {
-      get(target, prop, recv) {
-        if (prop !== 'query') return Reflect.get(target, prop, recv);
-        return (q: unknown, ...rest: unknown[]) => {
-          sent.push(typeof q === 'string' ? q : (q as { text: string }).text);
-          return (target.query as (...a: unknown[]) => unknown).call(target, q, ...rest);
-        };
-      },
-    });
+    const { spy, sent } = spyOnQueries(raw);
     const c = new NamedStatementClient(spy as pg.PoolClient, new NamedStatements());
     const insert = 'insert into t (id) values ($1)';
     try {
