@@ -26,7 +26,7 @@ import { releaseReferences } from './relation-release.ts';
 import { outputSensitive, type SensitiveOutput, outputWritten } from './sensitive-read.ts';
 import { insertRecord } from './record-insert.ts';
 import { REVISION_COLUMN } from './sensitive-columns.ts';
-import { relationReason } from '../../config/field-values/validate-value.ts';
+import { checkRelations } from './relation-check.ts';
 
 export interface RecordServiceOptions {
   readonly db: Database;
@@ -298,25 +298,13 @@ export class RecordService {
     }
   }
 
-  /** Relation values must name a record that exists and that the caller may view; one answer for both. */
-  private async checkRelations(trx: Executor, def: CollectionDef, values: RecordValues, caller: Caller): Promise<void> {
-    const problems: Record<string, string> = {};
-    for (const f of def.fields) {
-      const v = values[f.name];
-      if (f.type !== 'relation' || typeof v !== 'string') continue;
-      const target = Object.hasOwn(this.collections, f.collection) ? this.collections[f.collection] : undefined;
-      const rule = target ? this.rule(target, 'view', caller) : 'none';
-      let visible = false;
-      if (target && rule !== 'none') {
-        let q = trx.selectFrom(target.name).select('id').where('id', '=', v);
-        if (rule !== 'all') q = q.where(compile(rule, this.env(target, caller)));
-        visible = (await q.executeTakeFirst()) !== undefined;
-      }
-      if (!visible) problems[f.name] = relationReason(f);
-    }
-    if (Object.keys(problems).length > 0) {
-      throw new StrongboxError('ERR_VALIDATION', `invalid fields: ${Object.keys(problems).join(', ')}`, { fields: problems });
-    }
+  /** Relation values must name a record the caller may view (relation-check.ts). */
+  private checkRelations(trx: Executor, def: CollectionDef, values: RecordValues, caller: Caller): Promise<void> {
+    return checkRelations(trx, def, values, {
+      collection: (name) => (Object.hasOwn(this.collections, name) ? this.collections[name] : undefined),
+      viewRule: (target) => this.rule(target, 'view', caller),
+      env: (target) => this.env(target, caller),
+    });
   }
 
   /** Column values to store: the codec for ordinary fields, the sensitive stage for sensitive ones. */
