@@ -95,25 +95,28 @@ function csrfChecked(req: FastifyRequest, accounts: AccountService, ctx: AuthCon
   return ctx;
 }
 
+/** The collection action a request asks for, which an API token must grant. */
+type Scope = { readonly collection: string; readonly action: string };
+
 /**
  * The caller of this request, anonymous when there is no valid, complete session. A bad or
  * expired token is simply anonymous; routes that need a session then answer ERR_UNAUTHENTICATED.
  * Synchronous unless something really is asynchronous (a session or counter the database must be
  * asked for): a cached session costs no promise. A refusal is thrown, or rejects the promise.
  */
-export function callerOf(req: FastifyRequest, accounts: AccountService, scope?: { collection: string; action: string }): Caller | Promise<Caller> {
+export function callerOf(req: FastifyRequest, accounts: AccountService, scope?: Scope): Caller | Promise<Caller> {
   const found = authOfCredential(req, accounts, credentialOf(req));
   return found instanceof Promise ? found.then((ctx) => callerOfContext(req, ctx, scope)) : callerOfContext(req, found, scope);
 }
 
-function callerOfContext(req: FastifyRequest, ctx: AuthContext | null, scope: { collection: string; action: string } | undefined): Caller | Promise<Caller> {
+function callerOfContext(req: FastifyRequest, ctx: AuthContext | null, scope: Scope | undefined): Caller | Promise<Caller> {
   if (ctx === null || ctx.mfaPending) return { ...ANONYMOUS, request: requestContext(req) };
   // A signed-in caller counts against its account's rate limit here, where the account becomes known.
   const limited = ctx.caller.id === null ? null : enforceAccountLimit(req, ctx.caller.id);
   return limited === null ? callerWithin(req, ctx, scope) : limited.then(() => callerWithin(req, ctx, scope));
 }
 
-function callerWithin(req: FastifyRequest, ctx: AuthContext, scope: { collection: string; action: string } | undefined): Caller {
+function callerWithin(req: FastifyRequest, ctx: AuthContext, scope: Scope | undefined): Caller {
   // An API token reaches only the collection actions it was given.
   if (ctx.scopes !== null && (scope === undefined || !ctx.scopes.has(`${scope.collection}:${scope.action}`))) {
     throw new StrongboxError('ERR_FORBIDDEN', 'The API token does not grant this action.');
